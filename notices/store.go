@@ -1,0 +1,116 @@
+package notices
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// ENAVTaken is returned by CreateFine when one of the fine's NAVs already
+// exists; the caller assigns new NAVs and tries again.
+const ENAVTaken = "notice_number_taken"
+
+// FineFilter selects fines for listing, newest violation first.
+type FineFilter struct {
+	Plate  string // exact, normalised plate
+	Status Status
+	From   Date // violation day on or after, when set
+	To     Date // violation day on or before, when set
+	Limit  int  // 1..500; 0 means 50
+	Cursor string
+}
+
+// FinePage is one page of a listing; NextCursor is empty on the last page.
+type FinePage struct {
+	Items      []Fine
+	NextCursor string
+}
+
+// PaymentRecord is everything that settles a fine, written at once.
+type PaymentRecord struct {
+	FineID      string
+	Receipt     Receipt
+	Idempotency *Idempotent // the answer to replay for this key, when given
+}
+
+// LedgerHead is the size and Merkle root of the tamper-evident log.
+type LedgerHead struct {
+	Size int64    `json:"size"`
+	Root [32]byte `json:"-"`
+}
+
+// LedgerProof proves that one record is in the log of a given head.
+type LedgerProof struct {
+	Index  int64      `json:"index"`
+	Record []byte     `json:"record"`
+	Head   LedgerHead `json:"head"`
+	Proof  [][32]byte `json:"-"`
+}
+
+// Store keeps fines, receipts and users durably. Every method that changes
+// state does so in one transaction together with its ledger entry, so a
+// crash leaves either all of a change or none of it.
+type Store interface {
+	// CreateFine assigns a report number and saves an issued fine. With an
+	// Idempotent record, a second call with the same scope and key returns
+	// the stored answer instead (replay true). Errors: ENAVTaken,
+	// EIdempotencyConflict (same key, other request).
+	CreateFine(ctx context.Context, f *Fine, idem *Idempotent) (replay *Idempotent, err error)
+	// ImportFines saves many fines in few transactions; errs[i] is the
+	// outcome of fines[i] (ENAVTaken on a collision), and a bad fine never
+	// stops the others.
+	ImportFines(ctx context.Context, fines []*Fine) (errs []error, err error)
+	// Fine returns a fine by id. Errors: EFineNotFound.
+	Fine(ctx context.Context, id string) (Fine, error)
+	// FineByNAV returns the fine that one of whose options has NAV n.
+	// Errors: ENoticeNotFound.
+	FineByNAV(ctx context.Context, n NAV) (Fine, error)
+	// ListFines returns a page of fines matching the filter.
+	ListFines(ctx context.Context, q FineFilter) (FinePage, error)
+	// UpdateFine loads a fine, applies change and saves it with a ledger
+	// entry, all in one transaction; an error from change aborts it.
+	UpdateFine(ctx context.Context, id string, change func(*Fine) error) (Fine, error)
+	// RecordPayment marks the fine paid and saves the receipt and the
+	// idempotent answer in one transaction. Errors: EAlreadyPaid (the
+	// existing receipt is returned with it), EFineCancelled, EFineNotFound.
+	RecordPayment(ctx context.Context, p PaymentRecord) (Receipt, error)
+	// Idempotency returns a stored answer for scope and key, if any.
+	Idempotency(ctx context.Context, scope, key string) (*Idempotent, error)
+	// Receipt returns a receipt by id. Errors: EReceiptNotFound.
+	Receipt(ctx context.Context, id string) (Receipt, error)
+	// Receipts returns the receipts paid on days from..to inclusive (Rome).
+	Receipts(ctx context.Context, from, to Date) ([]Receipt, error)
+	// OutstandingFines calls fn for every fine that is issued or notified.
+	OutstandingFines(ctx context.Context, fn func(*Fine) error) error
+
+	// CreateUser saves a new user. Errors: EConflict when the name is taken.
+	CreateUser(ctx context.Context, u User) error
+	// User returns a user by name. Errors: EUserNotFound.
+	User(ctx context.Context, username string) (User, error)
+	// Users lists all users, by name.
+	Users(ctx context.Context) ([]User, error)
+	// SaveRefreshToken stores (or updates) a refresh token by its hash.
+	SaveRefreshToken(ctx context.Context, t RefreshToken) error
+	// RefreshToken returns a refresh token by hash. Errors: ENotFound.
+	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken marks old as rotated and saves next, atomically;
+	// when old was already rotated or revoked it revokes its whole family
+	// and returns EConflict instead.
+	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) error
+	// RevokeFamily revokes every refresh token of a family.
+	RevokeFamily(ctx context.Context, family string, now time.Time) error
+
+	// LedgerHead returns the current size and root of the ledger.
+	LedgerHead(ctx context.Context) (LedgerHead, error)
+	// ReceiptProof returns the inclusion proof of a receipt's ledger entry.
+	ReceiptProof(ctx context.Context, receiptID string) (LedgerProof, error)
+	// VerifyLedger checks every stored fine and receipt against the log
+	// and the log against its hashes; it names the first bad entry.
+	VerifyLedger(ctx context.Context) error
+
+	// Backup writes a consistent copy of the whole database to w while
+	// writers go on, and returns the bytes written.
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Close releases the database.
+	Close() error
+}

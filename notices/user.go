@@ -1,0 +1,48 @@
+package notices
+
+import "time"
+
+// Role is what a back-office user may do.
+type Role string
+
+// Roles. A supervisor can do all an officer can, and cancel fines.
+const (
+	RoleOfficer    Role = "officer"
+	RoleSupervisor Role = "supervisor"
+	RoleFinance    Role = "finance"
+	RoleAdmin      Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOfficer, RoleSupervisor, RoleFinance, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// CanIssue reports whether the role may issue and notify fines.
+func (r Role) CanIssue() bool { return r == RoleOfficer || r == RoleSupervisor }
+
+// User is a back-office account. PasswordHash is a slow KDF hash, never the
+// password.
+type User struct {
+	Username     string    `json:"username"`
+	Role         Role      `json:"role"`
+	PasswordHash string    `json:"passwordHash"`
+	CreatedAt    time.Time `json:"createdAt"`
+	Disabled     bool      `json:"disabled,omitempty"`
+}
+
+// RefreshToken is a stored refresh token. Only its hash is kept; tokens of
+// one login share a Family, so the reuse of a rotated token can revoke all.
+type RefreshToken struct {
+	Hash      string    `json:"hash"`
+	Username  string    `json:"username"`
+	Family    string    `json:"family"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	CreatedAt time.Time `json:"createdAt"`
+	RotatedAt time.Time `json:"rotatedAt,omitzero"`
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
+}
