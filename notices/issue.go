@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,15 +109,36 @@ func (f *Fine) AssignNAVs(segregation string, rnd io.Reader) error {
 	if f.Violation.Reducible {
 		kinds = []OptionKind{OptionReduced, OptionMinimum}
 	}
-	f.Options = f.Options[:0]
+	// A fresh slice, not f.Options[:0]: a copy of the fine taken before a
+	// retry shares the old backing array and must keep the NAVs it saw.
+	opts := make([]PaymentOption, 0, len(kinds))
 	for _, k := range kinds {
-		n, err := NewNAV(segregation, rnd)
+		n, err := distinctNAV(segregation, rnd, opts)
 		if err != nil {
 			return err
 		}
-		f.Options = append(f.Options, PaymentOption{Kind: k, NAV: n})
+		opts = append(opts, PaymentOption{Kind: k, NAV: n})
 	}
+	f.Options = opts
 	return nil
+}
+
+// distinctNAV draws a NAV that none of taken has. Two options of one fine
+// must not share a NAV (paying one could not be told from paying the
+// other), and a store that checks NAVs against those already saved cannot
+// see a clash inside the fine being saved. The bound turns a stuck random
+// source into an error instead of a hang.
+func distinctNAV(segregation string, rnd io.Reader, taken []PaymentOption) (NAV, error) {
+	for range 8 {
+		n, err := NewNAV(segregation, rnd)
+		if err != nil {
+			return "", err
+		}
+		if !slices.ContainsFunc(taken, func(o PaymentOption) bool { return o.NAV == n }) {
+			return n, nil
+		}
+	}
+	return "", &Error{Code: EInternal, Op: "AssignNAVs", Message: "the random source keeps repeating the same notice number"}
 }
 
 // NewID returns a random 128-bit identifier in hex: unguessable, so that

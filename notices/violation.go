@@ -53,6 +53,11 @@ func ParseCatalogue(r io.Reader) (*Catalogue, error) {
 	if err := dec.Decode(&list); err != nil {
 		return nil, Errorf(EValidation, "catalogue is not a JSON array of violations: %v", err)
 	}
+	// Anything after the array (say, next year's list appended to the
+	// file) would otherwise be ignored and the old amounts charged.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorf(EValidation, "catalogue has content after its JSON array")
+	}
 	c := &Catalogue{byCode: make(map[string]Violation, len(list))}
 	for i, v := range list {
 		switch {
