@@ -1,0 +1,324 @@
+// Package boltdb is the bbolt adapter of notices.Store: one embedded file
+// holds fines, receipts, users, refresh tokens, idempotency records and a
+// tamper-evident Merkle ledger (golang.org/x/mod/sumdb/tlog) of every fine
+// and receipt.
+//
+// Every logical write is one bbolt transaction that also appends its ledger
+// entry, so a crash leaves all of a change or none of it. bbolt allows one
+// writer at a time and fsyncs every commit; writes are therefore grouped
+// where that is safe (db.Batch for CreateFine, large chunks for
+// ImportFines) rather than weakened with NoSync, which is never acceptable
+// for money.
+//
+// Layout (one bucket each; keys sort the way they are scanned):
+//
+//	fines           fine id → JSON of the fine; the violation is stored once
+//	                in "violations" and referenced by its content hash
+//	violations      sha256 (16 bytes, hex) of a violation's JSON → that JSON
+//	fines.nav       NAV → fine id
+//	fines.plate     plate 0x00 time(8) id → empty
+//	fines.status    status 0x00 time(8) id → empty
+//	fines.date      time(8) id → empty (time = violation instant)
+//	fines.seq       "YYYY" → last report number issued that year
+//	receipts        receipt id → JSON of the receipt
+//	receipts.paid   time(8) id → empty (time = payment instant)
+//	idempotency     len(scope) scope key → JSON of notices.Idempotent
+//	users           username → JSON of the user
+//	tokens          refresh-token hash → JSON of the token
+//	tokens.family   family 0x00 hash → empty
+//	ledger.records  n(8) → record n (compact canonical JSON)
+//	ledger.hashes   tlog stored-hash index(8) → 32-byte hash
+//	ledger.index    'f'|'r' id → n(8) of the latest record about it
+//
+// time(8) is the instant in Unix nanoseconds with the sign bit flipped,
+// big-endian, so that byte order is time order.
+package boltdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/multa/multa/notices"
+)
+
+// EDatabaseInUse is the code of the error Open returns when another process
+// (or another Store in this one) holds the file: bbolt allows one writer
+// per file, and waiting forever would look like a hang to an operator.
+const EDatabaseInUse = "database_in_use"
+
+// ELedgerMismatch is the code of the error VerifyLedger returns when a
+// stored value, the log or its hashes disagree.
+const ELedgerMismatch = "ledger_mismatch"
+
+// schemaVersion is written at creation so that a future layout change can
+// refuse, or migrate, an older file instead of misreading it.
+const schemaVersion = "1"
+
+// Bucket names. Short, stable: renaming one orphans existing data.
+var (
+	bktMeta         = []byte("meta")
+	bktFines        = []byte("fines")
+	bktViolations   = []byte("violations")
+	bktFineNAV      = []byte("fines.nav")
+	bktFinePlate    = []byte("fines.plate")
+	bktFineStatus   = []byte("fines.status")
+	bktFineDate     = []byte("fines.date")
+	bktFineSeq      = []byte("fines.seq")
+	bktReceipts     = []byte("receipts")
+	bktReceiptPaid  = []byte("receipts.paid")
+	bktIdempotency  = []byte("idempotency")
+	bktUsers        = []byte("users")
+	bktTokens       = []byte("tokens")
+	bktTokenFamily  = []byte("tokens.family")
+	bktLedgerRecord = []byte("ledger.records")
+	bktLedgerHash   = []byte("ledger.hashes")
+	bktLedgerIndex  = []byte("ledger.index")
+
+	allBuckets = [][]byte{
+		bktMeta, bktFines, bktViolations, bktFineNAV, bktFinePlate, bktFineStatus,
+		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktIdempotency,
+		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash,
+		bktLedgerIndex,
+	}
+)
+
+// Options configure Open. The zero value is ready to use.
+type Options struct {
+	// Now is the clock used to stamp ledger entries and idempotency
+	// records; tests inject a fixed one. Default time.Now.
+	Now func() time.Time
+	// Timeout bounds the wait for the file lock. Default one second: an
+	// operator running a command against a file a server holds gets a
+	// "database in use" error quickly instead of a hang.
+	Timeout time.Duration
+	// ReadOnly opens the file with a shared lock and no writes, for
+	// offline checks (ledger verify, backup) next to other readers.
+	ReadOnly bool
+	// ImportChunk is the number of fines ImportFines writes per
+	// transaction. Default 10,000: large enough that fsync cost vanishes,
+	// small enough that one transaction's dirty pages stay in the tens of
+	// megabytes.
+	ImportChunk int
+}
+
+// Store is the bbolt implementation of notices.Store. It is safe for
+// concurrent use.
+type Store struct {
+	db          *bolt.DB
+	path        string
+	now         func() time.Time
+	importChunk int
+
+	// violations caches decoded catalogue entries by content address;
+	// entries are immutable, so the cache never goes stale.
+	vmu        sync.RWMutex
+	violations map[string]notices.Violation
+	vrefs      map[notices.Violation]string
+}
+
+// The compiler checks that Store keeps up with the port.
+var _ notices.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and makes sure all
+// buckets exist. A file locked by another process yields an error with code
+// EDatabaseInUse after Options.Timeout.
+func Open(path string, opts Options) (*Store, error) {
+	const op = "boltdb.Open"
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.ImportChunk <= 0 {
+		opts.ImportChunk = 10_000
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.Timeout,
+		FreelistType: bolt.FreelistMapType,
+		ReadOnly:     opts.ReadOnly,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &notices.Error{Code: EDatabaseInUse, Op: op, Err: err,
+			Message: fmt.Sprintf("database in use: %s is held open by another process (stop it, or use the server's API)", path)}
+	}
+	if err != nil {
+		return nil, &notices.Error{Code: notices.EInternal, Op: op, Err: err,
+			Message: fmt.Sprintf("cannot open database %s: %v", path, err)}
+	}
+	s := &Store{
+		db: db, path: path, now: opts.Now, importChunk: opts.ImportChunk,
+		violations: make(map[string]notices.Violation),
+		vrefs:      make(map[notices.Violation]string),
+	}
+	if opts.ReadOnly {
+		err = db.View(checkSchema)
+	} else {
+		err = db.Update(createSchema)
+	}
+	if err != nil {
+		db.Close()
+		return nil, &notices.Error{Code: notices.EInternal, Op: op, Err: err,
+			Message: fmt.Sprintf("database %s: %v", path, err)}
+	}
+	return s, nil
+}
+
+// createSchema creates every bucket at open, so that later transactions
+// can assume they exist and read-only ones never need to create them.
+func createSchema(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bktMeta)
+	switch v := meta.Get([]byte("schema")); {
+	case v == nil:
+		return meta.Put([]byte("schema"), []byte(schemaVersion))
+	case string(v) != schemaVersion:
+		return fmt.Errorf("schema version %q is not the supported %q", v, schemaVersion)
+	}
+	return nil
+}
+
+// checkSchema is createSchema for read-only opens: it can only complain.
+func checkSchema(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("not a Multa database (bucket %s missing)", name)
+		}
+	}
+	if v := tx.Bucket(bktMeta).Get([]byte("schema")); string(v) != schemaVersion {
+		return fmt.Errorf("schema version %q is not the supported %q", v, schemaVersion)
+	}
+	return nil
+}
+
+// Path returns the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the database and its file lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return internal("boltdb.Close", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the whole database to w from a read
+// transaction (tx.WriteTo), so that writers go on meanwhile. Cancelling ctx
+// stops the copy at the next write.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	const op = "boltdb.Backup"
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		return n, internal(op, err)
+	}
+	return n, nil
+}
+
+// BackupFile writes a consistent copy of the database to path, for the
+// command line. It writes a temporary file next to path and renames it
+// into place after an fsync, so that path never holds half a backup.
+func (s *Store) BackupFile(path string) error {
+	const op = "boltdb.BackupFile"
+	if abs, err := filepath.Abs(path); err == nil {
+		if own, err := filepath.Abs(s.path); err == nil && abs == own {
+			return &notices.Error{Code: notices.EValidation, Op: op,
+				Message: "the backup path is the database itself"}
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return internal(op, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil { // it holds password hashes
+		return internal(op, err)
+	}
+	if _, err := s.Backup(context.Background(), tmp); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return internal(op, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return internal(op, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return internal(op, err)
+	}
+	done = true
+	if d, err := os.Open(filepath.Dir(path)); err == nil { // persist the rename
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ctxWriter stops a long copy when its context is cancelled.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// internal wraps an unexpected failure (I/O, corrupt data) so that its text
+// stays in logs and clients see only "internal".
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *notices.Error
+	if errors.As(err, &de) {
+		if de.Op == "" {
+			de.Op = op
+		}
+		return err
+	}
+	var ve *notices.ValidationError
+	if errors.As(err, &ve) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &notices.Error{Code: notices.EInternal, Op: op, Err: err}
+}
+
+// domainErr builds a domain error that names the operation.
+func domainErr(op, code, format string, args ...any) error {
+	e := notices.Errorf(code, format, args...)
+	e.Op = op
+	return e
+}

@@ -1,0 +1,614 @@
+package boltdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/multa/multa/notices"
+)
+
+// checkNewFine rejects fines the domain could not have built, before any
+// write: the store is the last line of defence for its indexes.
+func checkNewFine(op string, f *notices.Fine) error {
+	switch {
+	case f == nil:
+		return domainErr(op, notices.EValidation, "no fine")
+	case f.ID == "" || len(f.ID) > 64:
+		return domainErr(op, notices.EValidation, "a fine needs an id of 1 to 64 characters")
+	case f.Status != notices.StatusIssued && f.Status != notices.StatusNotified:
+		return domainErr(op, notices.EValidation, "a new fine is issued or notified, not %q", f.Status)
+	case f.Plate == "":
+		return domainErr(op, notices.EValidation, "a fine needs a plate")
+	case f.OccurredAt.IsZero():
+		return domainErr(op, notices.EValidation, "a fine needs the time of the violation")
+	case len(f.Options) == 0:
+		return domainErr(op, notices.EValidation, "a fine needs at least one payment option")
+	}
+	return checkOptions(op, f)
+}
+
+// checkOptions makes sure every option has a well-formed NAV, distinct
+// from the fine's others.
+func checkOptions(op string, f *notices.Fine) error {
+	for i, o := range f.Options {
+		if len(o.NAV) != 18 {
+			return domainErr(op, notices.EValidation, "option %d has no valid notice number", i)
+		}
+		for _, p := range f.Options[:i] {
+			if p.NAV == o.NAV {
+				return domainErr(op, notices.ENAVTaken, "notice number %s appears twice in fine %s", o.NAV, f.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// CreateFine assigns the next report number of the violation's year (in
+// Rome) and saves an issued fine, its indexes and its ledger entry in one
+// transaction. On success f.ReportNumber is set.
+//
+// With idem, a call whose scope and key are already stored returns that
+// record (replay) and writes nothing; a stored record with another
+// RequestHash gives EIdempotencyConflict. When idem.Body is empty the
+// stored answer's body is the JSON of the saved fine (report number
+// included) and its status 201, since the caller cannot know the report
+// number before the transaction. Other errors: ENAVTaken (assign new NAVs
+// and retry), EConflict (the id exists), EValidation.
+//
+// Concurrent callers share transactions through db.Batch, so a burst of
+// officers costs one fsync instead of one each; the function below may
+// therefore run more than once and keeps all its results in variables it
+// resets on every run.
+func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.Idempotent) (*notices.Idempotent, error) {
+	const op = "boltdb.CreateFine"
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkNewFine(op, f); err != nil {
+		return nil, err
+	}
+	if idem != nil && (idem.Scope == "" || idem.Key == "") {
+		return nil, domainErr(op, notices.EValidation, "an idempotency record needs a scope and a key")
+	}
+	var (
+		replay *notices.Idempotent
+		report string
+	)
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		replay, report = nil, ""
+		if idem != nil {
+			old, err := lookupIdem(tx, op, idem)
+			if err != nil {
+				return err
+			}
+			if old != nil {
+				replay = old
+				return nil
+			}
+		}
+		g := *f
+		if err := s.insertFine(tx, op, &g); err != nil {
+			return err
+		}
+		if idem != nil {
+			rec := *idem
+			if len(rec.Body) == 0 {
+				b, err := json.Marshal(&g)
+				if err != nil {
+					return err
+				}
+				rec.Body = b
+				if rec.Status == 0 {
+					rec.Status = http.StatusCreated
+				}
+			}
+			if err := s.putIdem(tx, &rec); err != nil {
+				return err
+			}
+		}
+		report = g.ReportNumber
+		return nil
+	})
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	if replay != nil {
+		return replay, nil
+	}
+	f.ReportNumber = report
+	return nil, nil
+}
+
+// ImportFines saves many fines (a camera batch, a migration) in chunks of
+// Options.ImportChunk per transaction, so that a million fines cost a
+// hundred fsyncs rather than a million. errs[i] is the outcome of fines[i]
+// (ENAVTaken, EConflict, EValidation); a bad fine is skipped and never
+// stops the others. Fines without a report number get the next of their
+// year, set in fines[i] once their chunk is committed. A non-nil err
+// (I/O, cancelled ctx) stops the import: chunks already committed stay,
+// and errs holds err for the fines not saved.
+func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error, error) {
+	const op = "boltdb.ImportFines"
+	errs := make([]error, len(fines))
+	reports := make([]string, len(fines))
+	for start := 0; start < len(fines); start += s.importChunk {
+		end := min(start+s.importChunk, len(fines))
+		if err := ctx.Err(); err != nil {
+			fill(errs[start:], err)
+			return errs, err
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for i := start; i < end; i++ {
+				if err := checkNewFine(op, fines[i]); err != nil {
+					errs[i] = err
+					continue
+				}
+				g := *fines[i]
+				if err := s.insertFine(tx, op, &g); err != nil {
+					if isDomain(err) {
+						errs[i] = err
+						continue
+					}
+					return err
+				}
+				reports[i] = g.ReportNumber
+			}
+			return nil
+		})
+		if err != nil {
+			err = internal(op, err)
+			fill(errs[start:], err)
+			return errs, err
+		}
+		for i := start; i < end; i++ {
+			if errs[i] == nil {
+				fines[i].ReportNumber = reports[i]
+			}
+		}
+	}
+	return errs, nil
+}
+
+func fill(errs []error, err error) {
+	for i := range errs {
+		errs[i] = err
+	}
+}
+
+// isDomain reports whether err is an expected refusal (as opposed to a
+// failure of the database), which skips one fine but not the transaction.
+func isDomain(err error) bool {
+	var de *notices.Error
+	return errors.As(err, &de) && de.Code != notices.EInternal
+}
+
+// insertFine writes a new fine with its indexes and ledger entry. Every
+// check comes before the first write, so a refusal leaves tx untouched and
+// an import can go on with the next fine.
+func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine) error {
+	if tx.Bucket(bktFines).Get([]byte(f.ID)) != nil {
+		return domainErr(op, notices.EConflict, "fine %s already exists", f.ID)
+	}
+	navs := tx.Bucket(bktFineNAV)
+	for _, o := range f.Options {
+		if navs.Get([]byte(o.NAV)) != nil {
+			return domainErr(op, notices.ENAVTaken, "notice number %s is taken", o.NAV)
+		}
+	}
+	if f.ReportNumber == "" {
+		n, err := nextReportNumber(tx, notices.DateOf(f.OccurredAt).Year)
+		if err != nil {
+			return err
+		}
+		f.ReportNumber = n
+	}
+	val, err := s.encodeFine(tx, f)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktFines).Put([]byte(f.ID), val); err != nil {
+		return err
+	}
+	if err := putFineIndexes(tx, f); err != nil {
+		return err
+	}
+	return s.appendLedger(tx, ledgerEvent{Type: evFine, ID: f.ID, Op: opCreate, Status: string(f.Status)}, val)
+}
+
+// nextReportNumber takes the next number of a year's counter: YYYY/NNNNNN,
+// as police report numbers run per year. It runs in the transaction that
+// saves the fine, so numbers are never skipped or given twice.
+func nextReportNumber(tx *bolt.Tx, year int) (string, error) {
+	b := tx.Bucket(bktFineSeq)
+	key := []byte(strconv.Itoa(year))
+	var n uint64
+	if v := b.Get(key); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	n++
+	if err := b.Put(key, u64(n)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%04d/%06d", year, n), nil
+}
+
+// putFineIndexes and delFineIndexes keep the secondary indexes in step
+// with a fine; an update removes the old entries and puts the new ones.
+func putFineIndexes(tx *bolt.Tx, f *notices.Fine) error {
+	navs := tx.Bucket(bktFineNAV)
+	for _, o := range f.Options {
+		if err := navs.Put([]byte(o.NAV), []byte(f.ID)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bktFinePlate).Put(indexKey(platePrefix(f.Plate), f.OccurredAt, f.ID), nil); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktFineStatus).Put(indexKey(statusPrefix(f.Status), f.OccurredAt, f.ID), nil); err != nil {
+		return err
+	}
+	return tx.Bucket(bktFineDate).Put(indexKey(nil, f.OccurredAt, f.ID), nil)
+}
+
+func delFineIndexes(tx *bolt.Tx, f *notices.Fine) error {
+	navs := tx.Bucket(bktFineNAV)
+	for _, o := range f.Options {
+		if string(navs.Get([]byte(o.NAV))) == f.ID {
+			if err := navs.Delete([]byte(o.NAV)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Bucket(bktFinePlate).Delete(indexKey(platePrefix(f.Plate), f.OccurredAt, f.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktFineStatus).Delete(indexKey(statusPrefix(f.Status), f.OccurredAt, f.ID)); err != nil {
+		return err
+	}
+	return tx.Bucket(bktFineDate).Delete(indexKey(nil, f.OccurredAt, f.ID))
+}
+
+// loadFine reads and decodes a fine inside tx. Errors: EFineNotFound.
+func (s *Store) loadFine(tx *bolt.Tx, op, id string) (notices.Fine, []byte, error) {
+	v := tx.Bucket(bktFines).Get([]byte(id))
+	if v == nil {
+		return notices.Fine{}, nil, domainErr(op, notices.EFineNotFound, "no fine %s", id)
+	}
+	f, err := s.decodeFine(tx, v)
+	return f, v, err
+}
+
+// Fine returns a fine by id. Errors: EFineNotFound.
+func (s *Store) Fine(ctx context.Context, id string) (notices.Fine, error) {
+	const op = "boltdb.Fine"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, err
+	}
+	var f notices.Fine
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		f, _, err = s.loadFine(tx, op, id)
+		return err
+	})
+	if err != nil {
+		return notices.Fine{}, internal(op, err)
+	}
+	return f, nil
+}
+
+// FineByNAV returns the fine one of whose options has NAV n.
+// Errors: ENoticeNotFound.
+func (s *Store) FineByNAV(ctx context.Context, n notices.NAV) (notices.Fine, error) {
+	const op = "boltdb.FineByNAV"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, err
+	}
+	var f notices.Fine
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bktFineNAV).Get([]byte(n))
+		if id == nil {
+			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+		}
+		var err error
+		f, _, err = s.loadFine(tx, op, string(id))
+		if notices.ErrorCode(err) == notices.EFineNotFound { // a dangling index entry
+			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+		}
+		return err
+	})
+	if err != nil {
+		return notices.Fine{}, internal(op, err)
+	}
+	return f, nil
+}
+
+// UpdateFine loads a fine, applies change and saves it with its indexes
+// and a ledger entry, all in one transaction; an error from change aborts
+// it and is returned as is. change runs inside the write transaction: it
+// must be quick and must not call the store. A change that leaves the
+// stored bytes as they were writes nothing. The id cannot change, and a
+// fine becomes paid only through RecordPayment (EInvalidTransition), so
+// that no fine is ever paid without a receipt. Errors: EFineNotFound,
+// ENAVTaken, EValidation.
+func (s *Store) UpdateFine(ctx context.Context, id string, change func(*notices.Fine) error) (notices.Fine, error) {
+	const op = "boltdb.UpdateFine"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, err
+	}
+	var out notices.Fine
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		f, oldVal, err := s.loadFine(tx, op, id)
+		if err != nil {
+			return err
+		}
+		oldVal = bytes.Clone(oldVal)
+		old := f
+		old.Options = append([]notices.PaymentOption(nil), f.Options...) // change may reuse the slice
+		if err := change(&f); err != nil {
+			return err
+		}
+		switch {
+		case f.ID != id:
+			return domainErr(op, notices.EValidation, "the id of fine %s cannot change", id)
+		case !f.Status.Valid():
+			return domainErr(op, notices.EValidation, "invalid status %q", f.Status)
+		case f.Status == notices.StatusPaid && old.Status != notices.StatusPaid:
+			return domainErr(op, notices.EInvalidTransition, "fine %s can only be paid with a receipt", id)
+		case f.Plate == "" || f.OccurredAt.IsZero() || len(f.Options) == 0:
+			return domainErr(op, notices.EValidation, "fine %s would lose its plate, time or options", id)
+		}
+		if err := checkOptions(op, &f); err != nil {
+			return err
+		}
+		navs := tx.Bucket(bktFineNAV)
+		for _, o := range f.Options {
+			if owner := navs.Get([]byte(o.NAV)); owner != nil && string(owner) != id {
+				return domainErr(op, notices.ENAVTaken, "notice number %s is taken", o.NAV)
+			}
+		}
+		val, err := s.encodeFine(tx, &f)
+		if err != nil {
+			return err
+		}
+		out = f
+		if bytes.Equal(val, oldVal) {
+			return nil
+		}
+		return s.saveFine(tx, &old, &f, val, opUpdate)
+	})
+	if err != nil {
+		return notices.Fine{}, internal(op, err)
+	}
+	return out, nil
+}
+
+// saveFine replaces a stored fine (old) with f, whose encoding is val,
+// moving its index entries and appending the ledger entry.
+func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, evOp string) error {
+	if err := delFineIndexes(tx, old); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktFines).Put([]byte(f.ID), val); err != nil {
+		return err
+	}
+	if err := putFineIndexes(tx, f); err != nil {
+		return err
+	}
+	return s.appendLedger(tx, ledgerEvent{Type: evFine, ID: f.ID, Op: evOp, Status: string(f.Status)}, val)
+}
+
+// Listing limits: a page is small enough to render, large enough to export.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// ListFines returns a page of fines, newest violation first, using the
+// most selective index for the filter: plate, else status, else date. From
+// and To bound the violation day in Rome, inclusive. The cursor is opaque
+// to clients (base64 of the last key's time and id), so a page resumes
+// exactly where the previous ended even while fines are added. Errors:
+// EValidation (limit outside 0..500, a bad cursor, From after To).
+func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.FinePage, error) {
+	const op = "boltdb.ListFines"
+	if err := ctx.Err(); err != nil {
+		return notices.FinePage{}, err
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = defaultLimit
+	case limit < 0 || limit > maxLimit:
+		return notices.FinePage{}, domainErr(op, notices.EValidation, "limit must be between 1 and %d", maxLimit)
+	}
+	if q.Status != "" && !q.Status.Valid() {
+		return notices.FinePage{}, domainErr(op, notices.EValidation, "unknown status %q", q.Status)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
+		return notices.FinePage{}, domainErr(op, notices.EValidation, "from must not be after to")
+	}
+	var after []byte // the position to resume before, in time(8) ‖ id form
+	if q.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || len(b) < 9 {
+			return notices.FinePage{}, domainErr(op, notices.EValidation, "invalid cursor")
+		}
+		after = b
+	}
+
+	bucket, prefix := bktFineDate, []byte(nil)
+	switch {
+	case q.Plate != "":
+		bucket, prefix = bktFinePlate, platePrefix(q.Plate)
+	case q.Status != "":
+		bucket, prefix = bktFineStatus, statusPrefix(q.Status)
+	}
+	// The scan runs backwards from the smallest of: the end of the prefix,
+	// the day after To, the cursor.
+	var start []byte
+	if !q.To.IsZero() {
+		tk := timeKey(q.To.AddDays(1).Start())
+		start = append(append([]byte(nil), prefix...), tk[:]...)
+	}
+	if after != nil {
+		c := append(append([]byte(nil), prefix...), after...)
+		if start == nil || bytes.Compare(c, start) < 0 {
+			start = c
+		}
+	}
+	var lower [8]byte
+	if !q.From.IsZero() {
+		lower = timeKey(q.From.Start())
+	}
+
+	var page notices.FinePage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		fines := tx.Bucket(bktFines)
+		var k []byte
+		if start != nil {
+			k = seekBefore(c, start)
+		} else {
+			k = seekBefore(c, prefixEnd(prefix))
+		}
+		var last []byte
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			rest := k[len(prefix):]
+			if len(rest) < 9 {
+				continue
+			}
+			if !q.From.IsZero() && bytes.Compare(rest[:8], lower[:]) < 0 {
+				break
+			}
+			v := fines.Get(rest[8:])
+			if v == nil {
+				continue // an index entry without its fine is skipped, not fatal
+			}
+			f, err := s.decodeFine(tx, v)
+			if err != nil {
+				return err
+			}
+			if (q.Status != "" && f.Status != q.Status) || (q.Plate != "" && f.Plate != q.Plate) {
+				continue
+			}
+			if len(page.Items) == limit { // one more match exists: there is a next page
+				page.NextCursor = base64.RawURLEncoding.EncodeToString(last)
+				break
+			}
+			page.Items = append(page.Items, f)
+			last = append(last[:0], rest...)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return notices.FinePage{}, internal(op, err)
+	}
+	return page, nil
+}
+
+// seekBefore positions c on the greatest key strictly less than target
+// (target nil: the last key) and returns it.
+func seekBefore(c *bolt.Cursor, target []byte) []byte {
+	if target == nil {
+		k, _ := c.Last()
+		return k
+	}
+	k, _ := c.Seek(target)
+	if k == nil {
+		k, _ = c.Last()
+		if k != nil && bytes.Compare(k, target) >= 0 {
+			k, _ = c.Prev()
+		}
+		return k
+	}
+	k, _ = c.Prev()
+	return k
+}
+
+// prefixEnd returns the smallest key greater than every key with the
+// prefix, or nil when there is none (empty or all-0xFF prefix).
+func prefixEnd(prefix []byte) []byte {
+	end := bytes.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xFF {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// outstandingChunk bounds how many fines OutstandingFines reads per
+// transaction: fn runs outside any transaction, so it may be slow or call
+// the store without holding up writers or the mmap.
+const outstandingChunk = 500
+
+// OutstandingFines calls fn for every fine that is issued or notified,
+// oldest violation first within each status. It reads in short
+// transactions, so a fine that changes meanwhile may be seen in its new
+// state or not at all; an error from fn stops the walk and is returned.
+func (s *Store) OutstandingFines(ctx context.Context, fn func(*notices.Fine) error) error {
+	const op = "boltdb.OutstandingFines"
+	for _, st := range []notices.Status{notices.StatusIssued, notices.StatusNotified} {
+		prefix := statusPrefix(st)
+		from := prefix
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var batch []notices.Fine
+			var next []byte
+			err := s.db.View(func(tx *bolt.Tx) error {
+				c := tx.Bucket(bktFineStatus).Cursor()
+				fines := tx.Bucket(bktFines)
+				for k, _ := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+					if len(batch) == outstandingChunk {
+						next = bytes.Clone(k)
+						return nil
+					}
+					rest := k[len(prefix):]
+					if len(rest) < 9 {
+						continue
+					}
+					v := fines.Get(rest[8:])
+					if v == nil {
+						continue
+					}
+					f, err := s.decodeFine(tx, v)
+					if err != nil {
+						return err
+					}
+					if f.Status == st {
+						batch = append(batch, f)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return internal(op, err)
+			}
+			for i := range batch {
+				if err := fn(&batch[i]); err != nil {
+					return err
+				}
+			}
+			if next == nil {
+				break
+			}
+			from = next
+		}
+	}
+	return nil
+}

@@ -1,0 +1,408 @@
+package boltdb
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/multa/multa/notices"
+)
+
+// Ledger event types and operations. They are part of the signed history:
+// never rename them.
+const (
+	evFine    = "fine"
+	evReceipt = "receipt"
+
+	opCreate = "create" // a fine issued or imported, a receipt saved
+	opUpdate = "update" // a fine changed through UpdateFine
+	opPay    = "pay"    // a fine settled by RecordPayment
+)
+
+// ledgerEvent is one record of the log: compact JSON with a fixed field
+// order (encoding/json follows the struct), so the same event always has the
+// same bytes. SHA256 is the hash of the value as stored in its bucket: it
+// binds the log to the data, and Status and AmountCents repeat the facts
+// an auditor cares about, so a mismatch can say what changed.
+type ledgerEvent struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	Op          string `json:"op"`
+	Status      string `json:"status,omitempty"`
+	FineID      string `json:"fineId,omitempty"`
+	AmountCents int64  `json:"amountCents,omitempty"`
+	At          string `json:"at"`
+	SHA256      string `json:"sha256"`
+}
+
+// indexKeyOf is the ledger.index key of a fine or receipt.
+func ledgerIndexKey(typ, id string) []byte {
+	return append([]byte{typ[0]}, id...)
+}
+
+// hashReader reads stored tlog hashes from a transaction's bucket;
+// hashes written earlier in the same transaction are visible.
+type hashReader struct{ b *bolt.Bucket }
+
+func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		v := r.b.Get(u64(uint64(x)))
+		if len(v) != tlog.HashSize {
+			return nil, fmt.Errorf("ledger hash %d missing", x)
+		}
+		copy(out[i][:], v)
+	}
+	return out, nil
+}
+
+// appendLedger appends ev, about the given stored value, to the log in
+// tx. It is called in the transaction that writes the value, so the log
+// and the data cannot drift apart by a crash.
+func (s *Store) appendLedger(tx *bolt.Tx, ev ledgerEvent, value []byte) error {
+	sum := sha256.Sum256(value)
+	ev.SHA256 = hex.EncodeToString(sum[:])
+	ev.At = s.now().UTC().Format(time.RFC3339)
+	rec, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	records := tx.Bucket(bktLedgerRecord)
+	hb := tx.Bucket(bktLedgerHash)
+	n := int64(records.Sequence())
+	hashes, err := tlog.StoredHashes(n, rec, hashReader{hb})
+	if err != nil {
+		return err
+	}
+	base := tlog.StoredHashIndex(0, n)
+	for i, h := range hashes {
+		if err := hb.Put(u64(uint64(base+int64(i))), h[:]); err != nil {
+			return err
+		}
+	}
+	if err := records.Put(u64(uint64(n)), rec); err != nil {
+		return err
+	}
+	if err := records.SetSequence(uint64(n + 1)); err != nil {
+		return err
+	}
+	return tx.Bucket(bktLedgerIndex).Put(ledgerIndexKey(ev.Type, ev.ID), u64(uint64(n)))
+}
+
+// head computes the current size and root inside tx.
+func head(tx *bolt.Tx) (notices.LedgerHead, error) {
+	n := int64(tx.Bucket(bktLedgerRecord).Sequence())
+	root, err := tlog.TreeHash(n, hashReader{tx.Bucket(bktLedgerHash)})
+	if err != nil {
+		return notices.LedgerHead{}, err
+	}
+	return notices.LedgerHead{Size: n, Root: root}, nil
+}
+
+// LedgerHead returns the current size and Merkle root (tlog.TreeHash) of
+// the ledger. Publishing heads elsewhere (a log line, an email to the
+// auditor) is what makes a later rewrite of history detectable.
+func (s *Store) LedgerHead(ctx context.Context) (notices.LedgerHead, error) {
+	if err := ctx.Err(); err != nil {
+		return notices.LedgerHead{}, err
+	}
+	var h notices.LedgerHead
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		h, err = head(tx)
+		return err
+	})
+	if err != nil {
+		return notices.LedgerHead{}, internal("boltdb.LedgerHead", err)
+	}
+	return h, nil
+}
+
+// ReceiptProof returns the ledger record of a receipt with its inclusion
+// proof for the current head. Anyone can check it with tlog.CheckRecord
+// and tlog.RecordHash(proof.Record), without trusting this store. Errors:
+// EReceiptNotFound.
+func (s *Store) ReceiptProof(ctx context.Context, receiptID string) (notices.LedgerProof, error) {
+	const op = "boltdb.ReceiptProof"
+	if err := ctx.Err(); err != nil {
+		return notices.LedgerProof{}, err
+	}
+	var p notices.LedgerProof
+	err := s.db.View(func(tx *bolt.Tx) error {
+		nb := tx.Bucket(bktLedgerIndex).Get(ledgerIndexKey(evReceipt, receiptID))
+		if nb == nil || tx.Bucket(bktReceipts).Get([]byte(receiptID)) == nil {
+			return domainErr(op, notices.EReceiptNotFound, "no receipt %s", receiptID)
+		}
+		if len(nb) != 8 {
+			return fmt.Errorf("ledger index of receipt %s is corrupt", receiptID)
+		}
+		n := int64(binary.BigEndian.Uint64(nb))
+		rec := tx.Bucket(bktLedgerRecord).Get(u64(uint64(n)))
+		if rec == nil {
+			return fmt.Errorf("ledger record %d of receipt %s missing", n, receiptID)
+		}
+		h, err := head(tx)
+		if err != nil {
+			return err
+		}
+		proof, err := tlog.ProveRecord(h.Size, n, hashReader{tx.Bucket(bktLedgerHash)})
+		if err != nil {
+			return err
+		}
+		p = notices.LedgerProof{Index: n, Record: bytes.Clone(rec), Head: h, Proof: make([][32]byte, len(proof))}
+		for i, x := range proof {
+			p.Proof[i] = x
+		}
+		return nil
+	})
+	if err != nil {
+		return notices.LedgerProof{}, internal(op, err)
+	}
+	return p, nil
+}
+
+// VerifyLedgerExtends checks that the current ledger is an append-only
+// extension of an earlier head (tlog.ProveTree and CheckTree): a history
+// rewritten since old was published fails here even if it is consistent
+// in itself. The head must not be larger than the current one.
+func (s *Store) VerifyLedgerExtends(ctx context.Context, old notices.LedgerHead) error {
+	const op = "boltdb.VerifyLedgerExtends"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var cur notices.LedgerHead
+	var proof tlog.TreeProof
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if cur, err = head(tx); err != nil {
+			return err
+		}
+		if old.Size < 0 || old.Size > cur.Size {
+			return nil
+		}
+		proof, err = tlog.ProveTree(cur.Size, old.Size, hashReader{tx.Bucket(bktLedgerHash)})
+		return err
+	})
+	if err != nil {
+		return internal(op, err)
+	}
+	if old.Size < 0 || old.Size > cur.Size {
+		return ledgerErr(op, &LedgerError{Entry: -1, Kind: "ledger",
+			Problem: fmt.Sprintf("has %d entries, fewer than the %d of the given head", cur.Size, old.Size)})
+	}
+	if err := tlog.CheckTree(proof, cur.Size, cur.Root, old.Size, old.Root); err != nil {
+		return ledgerErr(op, &LedgerError{Entry: old.Size - 1, Kind: "ledger",
+			Problem: fmt.Sprintf("the first %d entries differ from the given head", old.Size)})
+	}
+	return nil
+}
+
+// LedgerError describes the first inconsistency VerifyLedger found. It is
+// wrapped in a *notices.Error with code ELedgerMismatch; errors.As reaches
+// it for the details.
+type LedgerError struct {
+	Entry   int64  // the ledger record involved, or -1 when none
+	Kind    string // "fine", "receipt", "violation" or "ledger"
+	ID      string // the fine, receipt or violation entry, when one is involved
+	Problem string // what is wrong, e.g. "amount changed since ledger entry 17"
+}
+
+func (e *LedgerError) Error() string {
+	if e.ID == "" {
+		return e.Kind + ": " + e.Problem
+	}
+	return e.Kind + " " + e.ID + ": " + e.Problem
+}
+
+func ledgerErr(op string, le *LedgerError) error {
+	return &notices.Error{Code: ELedgerMismatch, Op: op, Message: le.Error(), Err: le}
+}
+
+// errFound stops a bucket walk once a LedgerError has been recorded.
+var errFound = errors.New("found")
+
+// VerifyLedger recomputes the whole ledger in one read transaction and
+// checks, in order: every record against its stored hashes and the tree
+// (so an edited record or hash is caught); that the latest record about
+// every fine and receipt carries the SHA-256 of the value stored now (so a
+// value edited behind the store's back is caught, and a receipt the log
+// mentions that no longer exists); that every stored fine and receipt has
+// a record (so one slipped in without the log is caught); and that every
+// catalogue entry still matches its content address. It returns nil or an
+// error with code ELedgerMismatch naming the first bad entry.
+//
+// It reads everything once and holds nothing per fine in memory, so it
+// runs on millions of fines; cancel ctx to stop it early.
+func (s *Store) VerifyLedger(ctx context.Context) error {
+	const op = "boltdb.VerifyLedger"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var found *LedgerError
+	fail := func(le *LedgerError) error { found = le; return errFound }
+	err := s.db.View(func(tx *bolt.Tx) error {
+		records := tx.Bucket(bktLedgerRecord)
+		hb := tx.Bucket(bktLedgerHash)
+		index := tx.Bucket(bktLedgerIndex)
+		size := int64(records.Sequence())
+		hr := hashReader{hb}
+
+		// Pass 1: the log itself, and the values its latest entries name.
+		c := records.Cursor()
+		n := int64(0)
+		for k, rec := c.First(); k != nil; k, rec = c.Next() {
+			if n&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if len(k) != 8 || int64(binary.BigEndian.Uint64(k)) != n || n >= size {
+				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d is missing or out of place", n)})
+			}
+			want, err := tlog.StoredHashes(n, rec, hr)
+			if err != nil {
+				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d: %v", n, err)})
+			}
+			base := tlog.StoredHashIndex(0, n)
+			for i, h := range want {
+				if got := hb.Get(u64(uint64(base + int64(i)))); !bytes.Equal(got, h[:]) {
+					return fail(&LedgerError{Entry: n, Kind: "ledger",
+						Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", n)})
+				}
+			}
+			var ev ledgerEvent
+			if err := json.Unmarshal(rec, &ev); err != nil || (ev.Type != evFine && ev.Type != evReceipt) {
+				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d is not a ledger event", n)})
+			}
+			if le := s.checkLatest(tx, index, records, n, &ev); le != nil {
+				return fail(le)
+			}
+			n++
+		}
+		if n != size {
+			return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("has %d entries, its size says %d", n, size)})
+		}
+		if k, _ := hb.Cursor().Seek(u64(uint64(tlog.StoredHashCount(size)))); k != nil {
+			return fail(&LedgerError{Entry: size, Kind: "ledger", Problem: "holds hashes beyond its last entry"})
+		}
+		if _, err := tlog.TreeHash(size, hr); err != nil {
+			return fail(&LedgerError{Entry: size - 1, Kind: "ledger", Problem: err.Error()})
+		}
+
+		// Pass 2: nothing stored outside the log.
+		for _, kind := range []struct {
+			typ string
+			b   []byte
+		}{{evFine, bktFines}, {evReceipt, bktReceipts}} {
+			cur := tx.Bucket(kind.b).Cursor()
+			i := 0
+			for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+				if i++; i&1023 == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				if le := s.checkIndexed(index, records, kind.typ, string(k)); le != nil {
+					return fail(le)
+				}
+			}
+		}
+		// Pass 3: catalogue entries are content-addressed.
+		return tx.Bucket(bktViolations).ForEach(func(k, v []byte) error {
+			if contentRef(v) != string(k) {
+				return fail(&LedgerError{Entry: -1, Kind: "violation", ID: string(k), Problem: "catalogue entry altered (content hash differs)"})
+			}
+			return nil
+		})
+	})
+	if found != nil {
+		return ledgerErr(op, found)
+	}
+	if err != nil {
+		return internal(op, err)
+	}
+	return nil
+}
+
+// checkLatest checks record n (decoded as ev) against the index: when n is
+// the latest record about its fine or receipt, the stored value must hash
+// to ev.SHA256; when a later record exists, that one must be about the
+// same object (it is checked when the walk reaches it).
+func (s *Store) checkLatest(tx *bolt.Tx, index, records *bolt.Bucket, n int64, ev *ledgerEvent) *LedgerError {
+	le := func(problem string, args ...any) *LedgerError {
+		return &LedgerError{Entry: n, Kind: ev.Type, ID: ev.ID, Problem: fmt.Sprintf(problem, args...)}
+	}
+	bkt := bktFines
+	if ev.Type == evReceipt {
+		bkt = bktReceipts
+	}
+	v := tx.Bucket(bkt).Get([]byte(ev.ID))
+	mb := index.Get(ledgerIndexKey(ev.Type, ev.ID))
+	if len(mb) != 8 {
+		if v == nil {
+			return le("deleted since ledger entry %d", n)
+		}
+		return le("ledger index entry missing (ledger entry %d)", n)
+	}
+	m := int64(binary.BigEndian.Uint64(mb))
+	switch {
+	case m < n:
+		return le("ledger index points to entry %d, before ledger entry %d", m, n)
+	case m > n:
+		if !recordIsAbout(records, m, ev.Type, ev.ID) {
+			return le("ledger index points to entry %d, which is about something else", m)
+		}
+		return nil
+	}
+	if v == nil {
+		return le("deleted since ledger entry %d", n)
+	}
+	sum := sha256.Sum256(v)
+	if hex.EncodeToString(sum[:]) == ev.SHA256 {
+		return nil
+	}
+	// Say what changed when the event repeats the field.
+	switch ev.Type {
+	case evReceipt:
+		var r notices.Receipt
+		if json.Unmarshal(v, &r) == nil && r.AmountCents != ev.AmountCents {
+			return le("amount changed since ledger entry %d (%d, was %d cents)", n, r.AmountCents, ev.AmountCents)
+		}
+	case evFine:
+		var f struct {
+			Status string `json:"status"`
+		}
+		if json.Unmarshal(v, &f) == nil && f.Status != ev.Status {
+			return le("status changed since ledger entry %d (%s, was %s)", n, f.Status, ev.Status)
+		}
+	}
+	return le("changed since ledger entry %d", n)
+}
+
+// checkIndexed makes sure a stored fine or receipt has a ledger record.
+func (s *Store) checkIndexed(index, records *bolt.Bucket, typ, id string) *LedgerError {
+	mb := index.Get(ledgerIndexKey(typ, id))
+	if len(mb) != 8 {
+		return &LedgerError{Entry: -1, Kind: typ, ID: id, Problem: "stored without a ledger entry"}
+	}
+	m := int64(binary.BigEndian.Uint64(mb))
+	if !recordIsAbout(records, m, typ, id) {
+		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("ledger index points to entry %d, which is about something else", m)}
+	}
+	return nil
+}
+
+func recordIsAbout(records *bolt.Bucket, n int64, typ, id string) bool {
+	rec := records.Get(u64(uint64(n)))
+	var ev ledgerEvent
+	return rec != nil && json.Unmarshal(rec, &ev) == nil && ev.Type == typ && ev.ID == id
+}

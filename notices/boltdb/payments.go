@@ -1,0 +1,220 @@
+package boltdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/multa/multa/notices"
+)
+
+// RecordPayment settles a fine in ONE bbolt write transaction: it loads
+// the fine, lets the domain decide (Fine.MarkPaid), and saves the fine,
+// the receipt, its paid-time index entry, the idempotency record and two
+// ledger entries (the receipt, then the fine's new state). bbolt runs one
+// writer at a time, so of any number of concurrent payments of one fine
+// exactly one commits; the others see it paid.
+//
+// Errors: EAlreadyPaid, returned together with the receipt that settled
+// the fine; EFineCancelled; EFineNotFound; EConflict when the receipt id
+// exists; EIdempotencyConflict when p.Idempotency's scope and key are
+// stored with another RequestHash. A stored record with the same hash
+// means this very request already succeeded: the fine is then paid, the
+// call answers EAlreadyPaid, and the caller replays the stored record.
+// A zero Receipt.PaidAt is stamped with the store's clock; an empty
+// Receipt.FineID is set to p.FineID.
+func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (notices.Receipt, error) {
+	const op = "boltdb.RecordPayment"
+	if err := ctx.Err(); err != nil {
+		return notices.Receipt{}, err
+	}
+	r := p.Receipt
+	if r.FineID == "" {
+		r.FineID = p.FineID
+	}
+	switch {
+	case r.ID == "" || len(r.ID) > 64:
+		return notices.Receipt{}, domainErr(op, notices.EValidation, "a receipt needs an id of 1 to 64 characters")
+	case p.FineID == "" || r.FineID != p.FineID:
+		return notices.Receipt{}, domainErr(op, notices.EValidation, "the receipt must name the fine it pays")
+	case r.AmountCents <= 0:
+		return notices.Receipt{}, domainErr(op, notices.EValidation, "a receipt needs a positive amount")
+	case p.Idempotency != nil && (p.Idempotency.Scope == "" || p.Idempotency.Key == ""):
+		return notices.Receipt{}, domainErr(op, notices.EValidation, "an idempotency record needs a scope and a key")
+	}
+	if r.PaidAt.IsZero() {
+		r.PaidAt = s.now()
+	}
+	var existing notices.Receipt
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if p.Idempotency != nil {
+			if _, err := lookupIdem(tx, op, p.Idempotency); err != nil {
+				return err
+			}
+		}
+		f, _, err := s.loadFine(tx, op, p.FineID)
+		if err != nil {
+			return err
+		}
+		old := f
+		if err := f.MarkPaid(r.ID, r.PaidAt); err != nil {
+			if notices.ErrorCode(err) == notices.EAlreadyPaid {
+				if v := tx.Bucket(bktReceipts).Get([]byte(f.ReceiptID)); v != nil {
+					if jerr := json.Unmarshal(v, &existing); jerr != nil {
+						return jerr
+					}
+				}
+			}
+			return err
+		}
+		receipts := tx.Bucket(bktReceipts)
+		if receipts.Get([]byte(r.ID)) != nil {
+			return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)
+		}
+		rv, err := json.Marshal(&r)
+		if err != nil {
+			return err
+		}
+		if err := receipts.Put([]byte(r.ID), rv); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bktReceiptPaid).Put(indexKey(nil, r.PaidAt, r.ID), nil); err != nil {
+			return err
+		}
+		if p.Idempotency != nil {
+			if err := s.putIdem(tx, p.Idempotency); err != nil {
+				return err
+			}
+		}
+		if err := s.appendLedger(tx, ledgerEvent{Type: evReceipt, ID: r.ID, Op: opCreate, FineID: r.FineID, AmountCents: r.AmountCents}, rv); err != nil {
+			return err
+		}
+		fv, err := s.encodeFine(tx, &f)
+		if err != nil {
+			return err
+		}
+		return s.saveFine(tx, &old, &f, fv, opPay)
+	})
+	if err != nil {
+		if notices.ErrorCode(err) == notices.EAlreadyPaid {
+			return existing, err
+		}
+		return notices.Receipt{}, internal(op, err)
+	}
+	return r, nil
+}
+
+// Receipt returns a receipt by id. Errors: EReceiptNotFound.
+func (s *Store) Receipt(ctx context.Context, id string) (notices.Receipt, error) {
+	const op = "boltdb.Receipt"
+	if err := ctx.Err(); err != nil {
+		return notices.Receipt{}, err
+	}
+	var r notices.Receipt
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktReceipts).Get([]byte(id))
+		if v == nil {
+			return domainErr(op, notices.EReceiptNotFound, "no receipt %s", id)
+		}
+		return json.Unmarshal(v, &r)
+	})
+	if err != nil {
+		return notices.Receipt{}, internal(op, err)
+	}
+	return r, nil
+}
+
+// Receipts returns the receipts paid on Rome days from..to inclusive, in
+// order of payment, from the paid-time index (a day is a key range, so
+// the cost is the size of the answer, not of the database).
+func (s *Store) Receipts(ctx context.Context, from, to notices.Date) ([]notices.Receipt, error) {
+	const op = "boltdb.Receipts"
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if from.IsZero() || to.IsZero() {
+		return nil, domainErr(op, notices.EValidation, "receipts need a from and a to day")
+	}
+	lo, hi := timeKey(from.Start()), timeKey(to.AddDays(1).Start())
+	var out []notices.Receipt
+	err := s.db.View(func(tx *bolt.Tx) error {
+		receipts := tx.Bucket(bktReceipts)
+		c := tx.Bucket(bktReceiptPaid).Cursor()
+		for k, _ := c.Seek(lo[:]); len(k) > 8 && bytes.Compare(k[:8], hi[:]) < 0; k, _ = c.Next() {
+			v := receipts.Get(k[8:])
+			if v == nil {
+				continue
+			}
+			var r notices.Receipt
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			if len(out)&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	return out, nil
+}
+
+// Idempotency returns the stored answer for scope and key, or nil (and
+// no error) when there is none.
+func (s *Store) Idempotency(ctx context.Context, scope, key string) (*notices.Idempotent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var rec *notices.Idempotent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktIdempotency).Get(idemKey(scope, key))
+		if v == nil {
+			return nil
+		}
+		rec = new(notices.Idempotent)
+		return json.Unmarshal(v, rec)
+	})
+	if err != nil {
+		return nil, internal("boltdb.Idempotency", err)
+	}
+	return rec, nil
+}
+
+// lookupIdem returns the stored record for idem's scope and key when it
+// carries the same request hash (a replay), nil when there is none, and
+// EIdempotencyConflict when the key was used for another request.
+func lookupIdem(tx *bolt.Tx, op string, idem *notices.Idempotent) (*notices.Idempotent, error) {
+	v := tx.Bucket(bktIdempotency).Get(idemKey(idem.Scope, idem.Key))
+	if v == nil {
+		return nil, nil
+	}
+	old := new(notices.Idempotent)
+	if err := json.Unmarshal(v, old); err != nil {
+		return nil, err
+	}
+	if old.RequestHash != idem.RequestHash {
+		return nil, domainErr(op, notices.EIdempotencyConflict,
+			"idempotency key %q was used for another request", idem.Key)
+	}
+	return old, nil
+}
+
+// putIdem stores an idempotency record, stamping it when unstamped.
+func (s *Store) putIdem(tx *bolt.Tx, idem *notices.Idempotent) error {
+	rec := *idem
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = s.now()
+	}
+	b, err := json.Marshal(&rec)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bktIdempotency).Put(idemKey(rec.Scope, rec.Key), b)
+}

@@ -1,0 +1,243 @@
+package boltdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/multa/multa/notices"
+)
+
+// CreateUser saves a new user. Errors: EConflict when the name is taken,
+// EValidation for an empty name or an unknown role.
+func (s *Store) CreateUser(ctx context.Context, u notices.User) error {
+	const op = "boltdb.CreateUser"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if u.Username == "" || len(u.Username) > 64 {
+		return domainErr(op, notices.EValidation, "a username has 1 to 64 characters")
+	}
+	if !u.Role.Valid() {
+		return domainErr(op, notices.EValidation, "unknown role %q", u.Role)
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = s.now()
+	}
+	b, err := json.Marshal(&u)
+	if err != nil {
+		return internal(op, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		users := tx.Bucket(bktUsers)
+		if users.Get([]byte(u.Username)) != nil {
+			return domainErr(op, notices.EConflict, "user %s already exists", u.Username)
+		}
+		return users.Put([]byte(u.Username), b)
+	})
+	return internal(op, err)
+}
+
+// User returns a user by name. Errors: EUserNotFound.
+func (s *Store) User(ctx context.Context, username string) (notices.User, error) {
+	const op = "boltdb.User"
+	if err := ctx.Err(); err != nil {
+		return notices.User{}, err
+	}
+	var u notices.User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktUsers).Get([]byte(username))
+		if v == nil {
+			return domainErr(op, notices.EUserNotFound, "no user %s", username)
+		}
+		return json.Unmarshal(v, &u)
+	})
+	if err != nil {
+		return notices.User{}, internal(op, err)
+	}
+	return u, nil
+}
+
+// Users lists all users, by name.
+func (s *Store) Users(ctx context.Context) ([]notices.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []notices.User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktUsers).ForEach(func(_, v []byte) error {
+			var u notices.User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, internal("boltdb.Users", err)
+	}
+	return out, nil
+}
+
+// familyKey indexes a token under its family; hashes are hex or base64,
+// so the 0x00 separator cannot occur in them.
+func familyKey(family, hash string) []byte {
+	k := append([]byte(family), 0)
+	return append(k, hash...)
+}
+
+// putToken writes a token and its family index entry.
+func putToken(tx *bolt.Tx, t *notices.RefreshToken) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktTokens).Put([]byte(t.Hash), b); err != nil {
+		return err
+	}
+	return tx.Bucket(bktTokenFamily).Put(familyKey(t.Family, t.Hash), nil)
+}
+
+func checkToken(op string, t *notices.RefreshToken) error {
+	if t.Hash == "" || t.Family == "" || t.Username == "" {
+		return domainErr(op, notices.EValidation, "a refresh token needs a hash, a family and a user")
+	}
+	return nil
+}
+
+// SaveRefreshToken stores (or replaces) a refresh token by its hash.
+func (s *Store) SaveRefreshToken(ctx context.Context, t notices.RefreshToken) error {
+	const op = "boltdb.SaveRefreshToken"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkToken(op, &t); err != nil {
+		return err
+	}
+	return internal(op, s.db.Update(func(tx *bolt.Tx) error { return putToken(tx, &t) }))
+}
+
+// RefreshToken returns a refresh token by hash. Errors: ENotFound.
+func (s *Store) RefreshToken(ctx context.Context, hash string) (notices.RefreshToken, error) {
+	const op = "boltdb.RefreshToken"
+	if err := ctx.Err(); err != nil {
+		return notices.RefreshToken{}, err
+	}
+	var t notices.RefreshToken
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktTokens).Get([]byte(hash))
+		if v == nil {
+			return domainErr(op, notices.ENotFound, "no such refresh token")
+		}
+		return json.Unmarshal(v, &t)
+	})
+	if err != nil {
+		return notices.RefreshToken{}, internal(op, err)
+	}
+	return t, nil
+}
+
+// RotateRefreshToken marks old as rotated and saves next in its family,
+// atomically. Presenting a token that was already rotated or revoked means
+// it leaked (the legitimate client holds the newer one), so the whole
+// family is revoked, that revocation is committed, and EConflict is
+// returned. An expired token gives EConflict without revoking anything.
+// next.Family defaults to old's; another family or user is EValidation.
+// Errors: ENotFound.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next notices.RefreshToken, now time.Time) error {
+	const op = "boltdb.RotateRefreshToken"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var reused, expired bool
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		reused, expired = false, false
+		v := tx.Bucket(bktTokens).Get([]byte(oldHash))
+		if v == nil {
+			return domainErr(op, notices.ENotFound, "no such refresh token")
+		}
+		var old notices.RefreshToken
+		if err := json.Unmarshal(v, &old); err != nil {
+			return err
+		}
+		if !old.RotatedAt.IsZero() || !old.RevokedAt.IsZero() {
+			reused = true
+			return revokeFamily(tx, old.Family, now)
+		}
+		if !now.Before(old.ExpiresAt) {
+			expired = true
+			return nil
+		}
+		if next.Family == "" {
+			next.Family = old.Family
+		}
+		if next.Username == "" {
+			next.Username = old.Username
+		}
+		if next.Family != old.Family || next.Username != old.Username {
+			return domainErr(op, notices.EValidation, "a rotated token stays in its family and with its user")
+		}
+		if err := checkToken(op, &next); err != nil {
+			return err
+		}
+		if next.Hash == oldHash || tx.Bucket(bktTokens).Get([]byte(next.Hash)) != nil {
+			return domainErr(op, notices.EConflict, "the new refresh token already exists")
+		}
+		old.RotatedAt = now
+		if err := putToken(tx, &old); err != nil {
+			return err
+		}
+		return putToken(tx, &next)
+	})
+	switch {
+	case err != nil:
+		return internal(op, err)
+	case reused:
+		return domainErr(op, notices.EConflict, "refresh token reused: its family is revoked")
+	case expired:
+		return domainErr(op, notices.EConflict, "refresh token expired")
+	}
+	return nil
+}
+
+// RevokeFamily revokes every refresh token of a family (logout, reuse
+// detected, user disabled). Tokens already revoked keep their first date.
+func (s *Store) RevokeFamily(ctx context.Context, family string, now time.Time) error {
+	const op = "boltdb.RevokeFamily"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return internal(op, s.db.Update(func(tx *bolt.Tx) error { return revokeFamily(tx, family, now) }))
+}
+
+func revokeFamily(tx *bolt.Tx, family string, now time.Time) error {
+	prefix := familyKey(family, "")
+	tokens := tx.Bucket(bktTokens)
+	var hashes [][]byte
+	c := tx.Bucket(bktTokenFamily).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		hashes = append(hashes, bytes.Clone(k[len(prefix):]))
+	}
+	for _, h := range hashes {
+		v := tokens.Get(h)
+		if v == nil {
+			continue
+		}
+		var t notices.RefreshToken
+		if err := json.Unmarshal(v, &t); err != nil {
+			return err
+		}
+		if !t.RevokedAt.IsZero() {
+			continue
+		}
+		t.RevokedAt = now
+		if err := putToken(tx, &t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
