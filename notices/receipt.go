@@ -42,10 +42,13 @@ type Receipt struct {
 // Idempotency-Key: a retry with the same key and body gets the same answer,
 // a retry with another body gets idempotency_conflict.
 type Idempotent struct {
-	Scope       string    `json:"scope"` // e.g. "payment:<nav>" or "fine:<officer>"
-	Key         string    `json:"key"`
-	RequestHash string    `json:"requestHash"`
-	Status      int       `json:"status"`
-	Body        []byte    `json:"body"`
-	CreatedAt   time.Time `json:"createdAt"`
+	Scope       string `json:"scope"` // e.g. "payment:<nav>" or "fine:<officer>"
+	Key         string `json:"key"`
+	RequestHash string `json:"requestHash"`
+	Status      int    `json:"status"`
+	Body        []byte `json:"body,omitempty"`
+	// ResourceID names what the first request created (a fine id), for
+	// answers rebuilt from current state rather than stored whole.
+	ResourceID string    `json:"resourceId,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
 }

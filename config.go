@@ -1,0 +1,198 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/multa/multa/notices"
+)
+
+// config is everything an operator can set. Every flag has a MULTA_*
+// environment variable; flags win; invalid values stop the start.
+type config struct {
+	Addr           string
+	DB             string
+	PublicURL      string
+	Demo           bool
+	RateLimit      int
+	CreditorCF     string
+	CreditorName   string
+	Segregation    string
+	FeePost        string
+	FeePEC         string
+	PatronDay      string
+	CatalogueFile  string
+	TrustedProxies string
+	CORSOrigins    string
+	JWTKeyFile     string
+	LedgerKeyFile  string
+	PSPStateFile   string
+	LogFormat      string
+	LogLevel       string
+
+	settings notices.Settings
+}
+
+// bindFlags declares the serve flags with env-derived defaults.
+func (c *config) bindFlags(fs *flag.FlagSet) {
+	str := func(p *string, name, env, def, usage string) {
+		fs.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
+	}
+	str(&c.Addr, "addr", "MULTA_ADDR", ":8080", "listen address")
+	str(&c.DB, "db", "MULTA_DB", "./multa.db", "database file")
+	str(&c.PublicURL, "public-url", "MULTA_PUBLIC_URL", "", "public origin used in link QR codes (default from --addr)")
+	fs.BoolVar(&c.Demo, "demo", envBool("MULTA_DEMO"), "seed demo users and fines into an empty database (env MULTA_DEMO=1)")
+	fs.IntVar(&c.RateLimit, "rate-limit", envInt("MULTA_RATE_LIMIT", 120), "requests per minute per client on public routes; 0 turns it off (env MULTA_RATE_LIMIT)")
+	str(&c.CreditorCF, "creditor-fiscal-code", "MULTA_CREDITOR_FISCAL_CODE", "01199250158", "creditor fiscal code (11 digits)")
+	str(&c.CreditorName, "creditor-name", "MULTA_CREDITOR_NAME", "Comune di Milano", "creditor name")
+	str(&c.Segregation, "segregation-code", "MULTA_SEGREGATION_CODE", "01", "two-digit segregation code of the NAVs issued here")
+	str(&c.FeePost, "fee-post", "MULTA_FEE_POST", "13.00", "notification fees by post, in euro")
+	str(&c.FeePEC, "fee-pec", "MULTA_FEE_PEC", "3.00", "notification fees by PEC, in euro")
+	str(&c.PatronDay, "patron-day", "MULTA_PATRON_DAY", "12-07", "patron saint's day MM-DD, a local holiday; empty for none")
+	str(&c.CatalogueFile, "catalogue", "MULTA_CATALOGUE", "", "JSON file with the violation catalogue (default: the built-in one)")
+	str(&c.TrustedProxies, "trusted-proxies", "MULTA_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted")
+	str(&c.CORSOrigins, "cors-origins", "MULTA_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; empty for none")
+	str(&c.JWTKeyFile, "jwt-key-file", "MULTA_JWT_KEY_FILE", "", "file with the JWT signing key (default: <db>.jwt.key, created on first start)")
+	str(&c.LedgerKeyFile, "ledger-key-file", "MULTA_LEDGER_KEY_FILE", "", "file with the ledger signing key (default: <db>.ledger.key, created on first start)")
+	str(&c.PSPStateFile, "psp-state-file", "MULTA_PSP_STATE_FILE", "", "sandbox PSP state file (default: <db>.psp)")
+	str(&c.LogFormat, "log-format", "MULTA_LOG_FORMAT", "text", "log format: text or json")
+	str(&c.LogLevel, "log-level", "MULTA_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+}
+
+// validate checks every value and derives the installation settings.
+func (c *config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: %v", c.Addr, err))
+	}
+	if c.DB == "" {
+		errs = append(errs, errors.New("--db must name a file"))
+	}
+	if c.RateLimit < 0 {
+		errs = append(errs, errors.New("--rate-limit must be 0 or more"))
+	}
+	if err := notices.ValidateCreditorFiscalCode(c.CreditorCF); err != nil {
+		errs = append(errs, fmt.Errorf("--creditor-fiscal-code: %v", notices.ErrorMessage(err)))
+	}
+	if strings.TrimSpace(c.CreditorName) == "" {
+		errs = append(errs, errors.New("--creditor-name must not be empty"))
+	}
+	if len(c.Segregation) != 2 || strings.Trim(c.Segregation, "0123456789") != "" {
+		errs = append(errs, errors.New("--segregation-code must be two digits"))
+	}
+	post, err := parseEuro(c.FeePost)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--fee-post: %v", err))
+	}
+	pec, err := parseEuro(c.FeePEC)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--fee-pec: %v", err))
+	}
+	cal, err := parsePatronDay(c.PatronDay)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--patron-day: %v", err))
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.Addr)
+	}
+	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, errors.New("--public-url must start with http:// or https://"))
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	for _, p := range splitList(c.TrustedProxies) {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an IP or CIDR", p))
+			}
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, errors.New("--log-format must be text or json"))
+	}
+	c.settings = notices.Settings{
+		Creditor:    notices.Creditor{FiscalCode: c.CreditorCF, Name: strings.TrimSpace(c.CreditorName)},
+		Segregation: c.Segregation,
+		Fees:        notices.Fees{Post: post, PEC: pec, Hand: 0},
+		Calendar:    cal,
+	}
+	return errors.Join(errs...)
+}
+
+// parseEuro reads "13.00" or "13,00" into cents without floating point.
+func parseEuro(s string) (int64, error) {
+	s = strings.Replace(strings.TrimSpace(s), ",", ".", 1)
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 2 || whole == "" {
+		return 0, fmt.Errorf("%q is not an amount in euro like 13.00", s)
+	}
+	frac += strings.Repeat("0", 2-len(frac))
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || w < 0 || w > 10000 {
+		return 0, fmt.Errorf("%q is not an amount in euro between 0 and 10000", s)
+	}
+	return w*100 + f, nil
+}
+
+func parsePatronDay(s string) (notices.Calendar, error) {
+	if s == "" {
+		return notices.Calendar{}, nil
+	}
+	t, err := time.Parse("01-02", s)
+	if err != nil {
+		return notices.Calendar{}, fmt.Errorf("%q is not a day MM-DD", s)
+	}
+	return notices.Calendar{PatronMonth: t.Month(), PatronDay: t.Day()}, nil
+}
+
+func defaultPublicURL(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(key string) bool {
+	v := strings.ToLower(os.Getenv(key))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+// envInt returns def when unset; a malformed value is kept as -1 so that
+// validate reports it instead of silently using the default.
+func envInt(key string, def int) int {
+	v, ok := os.LookupEnv(key)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/psp"
+	"github.com/multa/multa/server/auth"
+)
+
+// demoPlaces are real streets of Milan, so the demo reads like a city's day.
+var demoPlaces = []string{
+	"Via Torino 12", "Corso Buenos Aires 45", "Viale Monza 120", "Piazza Cordusio", "Via Padova 88",
+	"Corso di Porta Romana 61", "Viale Certosa 210", "Via Novara 5", "Corso Sempione 33", "Via Ripamonti 150",
+	"Viale Fulvio Testi 42", "Piazzale Loreto", "Via Mecenate 76", "Corso Lodi 14", "Via Vittor Pisani 20",
+}
+
+// demoHours weights the hour of a violation: rush hours for parking and
+// ZTL, nights for speeding, so the dashboard shows a real daily pattern.
+var demoHours = []int{8, 8, 9, 9, 9, 10, 11, 12, 13, 13, 17, 18, 18, 18, 19, 19, 20, 22, 23, 1, 2}
+
+// seedDemo fills an empty database with demo users and a few dozen fines
+// in every state, paid ones through the sandbox provider with test cards.
+func seedDemo(ctx context.Context, store notices.Store, accounts *auth.Service, cat *notices.Catalogue,
+	s notices.Settings, now time.Time, pspState psp.SandboxStore, out io.Writer) error {
+	page, err := store.ListFines(ctx, notices.FineFilter{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(page.Items) > 0 {
+		fmt.Fprintln(out, "demo: the database already has fines; nothing seeded")
+		return nil
+	}
+	fmt.Fprintln(out, "Demo users (passwords shown only now):")
+	for _, u := range []struct {
+		name string
+		role notices.Role
+	}{{"officer", notices.RoleOfficer}, {"supervisor", notices.RoleSupervisor}, {"finance", notices.RoleFinance}} {
+		pw, err := auth.RandomPassword()
+		if err != nil {
+			return err
+		}
+		if _, err := accounts.CreateUser(ctx, u.name, pw, u.role); err != nil {
+			if notices.ErrorCode(err) == notices.EConflict {
+				continue
+			}
+			return err
+		}
+		fmt.Fprintf(out, "  %-10s %-11s %s\n", u.name, u.role, pw)
+	}
+	rng := mrand.New(mrand.NewPCG(2026, 11))
+	clock := now // moved to each simulated payment's time
+	sandbox, err := psp.NewSandbox(psp.SandboxOptions{Store: pspState, Now: func() time.Time { return clock }})
+	if err != nil {
+		return err
+	}
+	card, err := sandbox.Tokenize(psp.CardRequest{Number: "4242424242424242", ExpMonth: 12, ExpYear: now.Year() + 3, CVC: "123", Holder: "Demo Driver"})
+	if err != nil {
+		return err
+	}
+	var navs []string
+	for i := 0; i < 60; i++ {
+		f, err := demoFine(rng, cat, s, now, i)
+		if err != nil {
+			return err
+		}
+		if _, err := store.CreateFine(ctx, f, nil); err != nil {
+			return err
+		}
+		if err := demoLifecycle(ctx, store, sandbox, card.Token, s, f, rng, now, &clock, i); err != nil {
+			return fmt.Errorf("fine %d: %w", i, err)
+		}
+		if i%12 == 0 {
+			navs = append(navs, string(f.Options[len(f.Options)-1].NAV))
+		}
+	}
+	fmt.Fprintln(out, "Demo fines seeded: 60. Some notices to try:")
+	for _, n := range navs {
+		fmt.Fprintf(out, "  /api/v1/notices/%s\n", n)
+	}
+	return nil
+}
+
+func demoFine(rng *mrand.Rand, cat *notices.Catalogue, s notices.Settings, now time.Time, i int) (*notices.Fine, error) {
+	violations := cat.All()
+	v := violations[rng.IntN(len(violations))]
+	daysAgo := 1 + rng.IntN(100)
+	if i < 10 {
+		daysAgo = i // a few recent ones, still in the reduced stage
+	}
+	day := notices.DateOf(now).AddDays(-daysAgo)
+	at := day.Start().Add(time.Duration(demoHours[rng.IntN(len(demoHours))])*time.Hour + time.Duration(rng.IntN(60))*time.Minute)
+	if at.After(now) {
+		at = now.Add(-time.Duration(1+rng.IntN(60)) * time.Minute)
+	}
+	plate := fmt.Sprintf("%c%c%03d%c%c", 'A'+rng.IntN(26), 'A'+rng.IntN(26), rng.IntN(1000), 'A'+rng.IntN(26), 'A'+rng.IntN(26))
+	contest := notices.ContestDeferred
+	if rng.IntN(3) == 0 {
+		contest = notices.ContestImmediate
+	}
+	officers := []string{"officer", "supervisor"}
+	return notices.NewFine(notices.FineRequest{
+		Plate: plate, ViolationCode: v.Code, OccurredAt: at, Place: demoPlaces[rng.IntN(len(demoPlaces))] + ", Milano",
+		Contestation: contest, Officer: officers[rng.IntN(2)],
+	}, cat, s, at, nil)
+}
+
+// demoLifecycle moves a demo fine on: notified by post or PEC, paid on a
+// realistic later day (often at the last moment of the 5-day discount),
+// or cancelled.
+func demoLifecycle(ctx context.Context, store notices.Store, sandbox *psp.Sandbox, token string, s notices.Settings,
+	f *notices.Fine, rng *mrand.Rand, now time.Time, clock *time.Time, i int) error {
+	occurred := notices.DateOf(f.OccurredAt)
+	if f.Status == notices.StatusIssued && i%7 != 0 {
+		ch := notices.ChannelPost
+		if rng.IntN(3) == 0 {
+			ch = notices.ChannelPEC
+		}
+		on := occurred.AddDays(1 + rng.IntN(10))
+		if on.After(notices.DateOf(now)) {
+			on = notices.DateOf(now)
+		}
+		at := on.Start().Add(11 * time.Hour)
+		updated, err := store.UpdateFine(ctx, f.ID, func(x *notices.Fine) error { return x.Notify(on, ch, s.Fees.For(ch), at) })
+		if err != nil {
+			return err
+		}
+		*f = updated
+	}
+	switch r := rng.IntN(10); {
+	case i%11 == 5:
+		_, err := store.UpdateFine(ctx, f.ID, func(x *notices.Fine) error {
+			return x.Cancel("Vehicle reported stolen before the violation", "supervisor", f.OccurredAt.Add(48*time.Hour))
+		})
+		return err
+	case r < 6 && f.Status == notices.StatusNotified:
+		return demoPay(ctx, store, sandbox, token, s, f, rng, now, clock)
+	}
+	return nil
+}
+
+func demoPay(ctx context.Context, store notices.Store, sandbox *psp.Sandbox, token string, s notices.Settings,
+	f *notices.Fine, rng *mrand.Rand, now time.Time, clock *time.Time) error {
+	start := f.TermStart()
+	day := start.AddDays([]int{0, 1, 2, 4, 5, 5, 12, 30, 58, 75}[rng.IntN(10)])
+	hour := []int{7, 8, 12, 13, 18, 20, 21, 21, 22, 23}[rng.IntN(10)]
+	paidAt := day.Start().Add(time.Duration(hour)*time.Hour + time.Duration(rng.IntN(60))*time.Minute)
+	if paidAt.After(now) {
+		return nil // not yet: stays outstanding
+	}
+	*clock = paidAt
+	due := s.Calendar.Due(f, notices.DateOf(paidAt))
+	nav := f.Options[0].NAV
+	a, err := sandbox.Authorize(ctx, psp.AuthorizeRequest{Token: token, AmountCents: due.Cents, Reference: string(nav), IdempotencyKey: "demo:" + f.ID})
+	if err != nil {
+		return err
+	}
+	id, err := notices.NewID(nil)
+	if err != nil {
+		return err
+	}
+	_, err = store.RecordPayment(ctx, notices.PaymentRecord{FineID: f.ID, Receipt: notices.Receipt{
+		ID: id, NAV: nav, FineID: f.ID, ReportNumber: f.ReportNumber, Creditor: s.Creditor,
+		AmountCents: due.Cents, SanctionCents: due.SanctionCents, FeesCents: due.FeesCents, Stage: due.Stage,
+		PaidAt: paidAt, PSP: notices.PSPRef{Name: sandbox.Name(), TransactionID: a.TransactionID},
+		Method: notices.CardMethod{Brand: a.Brand, Last4: a.Last4},
+	}})
+	if err != nil {
+		return err
+	}
+	return sandbox.Capture(ctx, a.ID)
+}

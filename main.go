@@ -1,0 +1,232 @@
+// Command multa serves traffic fines as pagoPA payment notices: a JSON API,
+// a sandbox payment provider and an installable web app, from one binary
+// and one embedded bbolt file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/notices/boltdb"
+	"github.com/multa/multa/psp"
+	"github.com/multa/multa/server"
+	"github.com/multa/multa/server/auth"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `multa — traffic fines as pagoPA payment notices
+
+Usage:
+  multa [serve] [flags]          run the service (see multa serve -h)
+  multa demo [flags]             run the service with demo data (same as serve --demo)
+  multa user add --db FILE --username NAME --role ROLE   (password on stdin)
+  multa backup --db FILE --out FILE
+  multa ledger verify --db FILE
+  multa healthcheck              exit 0 when the local service answers /healthz (for containers)
+  multa version
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches the subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, stdout, stderr, false)
+	case "demo":
+		err = serve(ctx, args, stdout, stderr, true)
+	case "user":
+		err = userCmd(ctx, args, stdin, stdout)
+	case "backup":
+		err = backupCmd(args, stdout)
+	case "ledger":
+		err = ledgerCmd(ctx, args, stdout)
+	case "healthcheck":
+		err = healthcheck(envOr("MULTA_ADDR", ":8080"))
+	case "version":
+		fmt.Fprintln(stdout, "multa", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "multa:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(c *config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the database, turning a held lock into a clear message.
+func openStore(path string) (*boltdb.Store, error) {
+	st, err := boltdb.Open(path, boltdb.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// serve runs the service until SIGINT or SIGTERM, then drains requests in
+// flight before closing the database.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.bindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.Demo = c.Demo || demo
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log := newLogger(&c, stderr)
+	slog.SetDefault(log)
+
+	cat := notices.DefaultCatalogue()
+	if c.CatalogueFile != "" {
+		f, err := os.Open(c.CatalogueFile)
+		if err != nil {
+			return err
+		}
+		cat, err = notices.ParseCatalogue(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("catalogue %s: %w", c.CatalogueFile, err)
+		}
+	}
+	store, err := openStore(c.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	jwtKeyFile := orDefault(c.JWTKeyFile, c.DB+".jwt.key")
+	jwtKey, err := auth.LoadOrCreateKey(jwtKeyFile)
+	if err != nil {
+		return fmt.Errorf("JWT key %s: %w", jwtKeyFile, err)
+	}
+	signer, verifierKey, err := loadLedgerKey(orDefault(c.LedgerKeyFile, c.DB+".ledger.key"))
+	if err != nil {
+		return err
+	}
+	pspState, err := psp.OpenFileStore(orDefault(c.PSPStateFile, c.DB+".psp"))
+	if err != nil {
+		return fmt.Errorf("sandbox PSP state: %w", err)
+	}
+	defer pspState.Close()
+	accounts, err := auth.NewService(store, jwtKey, auth.Options{})
+	if err != nil {
+		return err
+	}
+	if pw, created, err := accounts.EnsureAdmin(ctx); err != nil {
+		return err
+	} else if created {
+		fmt.Fprintf(stdout, "\nCreated the first user: admin / %s\nThis password is shown only once: keep it safe.\n\n", pw)
+	}
+	if c.Demo {
+		if err := seedDemo(ctx, store, accounts, cat, c.settings, time.Now(), pspState, stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	sandbox, err := psp.NewSandbox(psp.SandboxOptions{Store: pspState})
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox,
+		PublicURL: c.PublicURL, RateLimit: c.RateLimit, TrustedProxies: splitList(c.TrustedProxies),
+		CORSOrigins: splitList(c.CORSOrigins), SecureCookies: secureCookies(c.PublicURL), Logger: log,
+		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey,
+	})
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(c.Addr) }()
+	log.Info("multa serving", "addr", c.Addr, "db", c.DB, "public_url", c.PublicURL, "version", version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// secureCookies is true unless the service is reached over plain HTTP on a
+// host that is not loopback: browsers treat loopback as secure, but would
+// drop a Secure cookie sent over plain HTTP anywhere else.
+func secureCookies(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme == "https" {
+		return true
+	}
+	h := u.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// healthcheck asks the local service for /healthz; containers without a
+// shell or curl use it as their health probe.
+func healthcheck(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multa/multa/notices"
+)
+
+// fineRequest is an officer's new fine.
+type fineRequest struct {
+	Plate         string   `json:"plate"`
+	ViolationCode string   `json:"violationCode"`
+	OccurredAt    string   `json:"occurredAt"`
+	Place         string   `json:"place"`
+	Lat           *float64 `json:"lat,omitempty"`
+	Lon           *float64 `json:"lon,omitempty"`
+	Contestation  string   `json:"contestation"`
+}
+
+// fineView is a fine as the back office sees it, with the amounts and due
+// dates of its payment options computed for the notice.
+type fineView struct {
+	ID           string                 `json:"id"`
+	ReportNumber string                 `json:"reportNumber"`
+	Status       notices.Status         `json:"status"`
+	Plate        string                 `json:"plate"`
+	Violation    notices.Violation      `json:"violation"`
+	OccurredAt   time.Time              `json:"occurredAt"`
+	Place        string                 `json:"place"`
+	Lat          *float64               `json:"lat,omitempty"`
+	Lon          *float64               `json:"lon,omitempty"`
+	Night        bool                   `json:"night"`
+	Contestation notices.Contestation   `json:"contestation"`
+	NotifiedOn   *notices.Date          `json:"notifiedOn"`
+	Channel      notices.Channel        `json:"channel,omitempty"`
+	FeesCents    int64                  `json:"feesCents"`
+	Options      []notices.OptionAmount `json:"options"`
+	AmountDue    notices.AmountDue      `json:"amountDue"`
+	Officer      string                 `json:"officer"`
+	CreatedAt    time.Time              `json:"createdAt"`
+	ReceiptID    string                 `json:"receiptId,omitempty"`
+	PaidAt       *time.Time             `json:"paidAt,omitempty"`
+	CancelledAt  *time.Time             `json:"cancelledAt,omitempty"`
+	CancelledBy  string                 `json:"cancelledBy,omitempty"`
+	CancelReason string                 `json:"cancelReason,omitempty"`
+}
+
+func (s *Server) fineView(f *notices.Fine) fineView {
+	cal := s.cfg.Settings.Calendar
+	v := fineView{
+		ID: f.ID, ReportNumber: f.ReportNumber, Status: f.Status, Plate: f.Plate, Violation: f.Violation,
+		OccurredAt: f.OccurredAt.In(notices.Rome), Place: f.Place, Lat: f.Lat, Lon: f.Lon, Night: f.IsNight(),
+		Contestation: f.Contestation, Channel: f.Channel, FeesCents: f.FeesCents, Options: cal.Options(f),
+		AmountDue: cal.Due(f, s.today()), Officer: f.Officer, CreatedAt: f.CreatedAt.In(notices.Rome),
+		ReceiptID: f.ReceiptID, PaidAt: f.PaidAt, CancelledAt: f.CancelledAt, CancelledBy: f.CancelledBy,
+		CancelReason: f.CancelReason,
+	}
+	if !f.NotifiedOn.IsZero() {
+		d := f.NotifiedOn
+		v.NotifiedOn = &d
+	}
+	return v
+}
+
+// parseInstant reads an RFC 3339 instant; a missing offset is refused
+// rather than guessed, since an hour decides the night surcharge.
+func parseInstant(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, &notices.ValidationError{Fields: []notices.FieldError{{Field: field, Message: "must be an RFC 3339 instant with offset, e.g. 2026-11-25T08:30:00+01:00"}}}
+	}
+	return t, nil
+}
+
+// issueFine creates a fine. An Idempotency-Key makes an officer's retry
+// on a bad network return the first fine instead of creating a second.
+func (s *Server) issueFine(c *fiber.Ctx) error {
+	p := principalOf(c)
+	key, err := idempotencyKey(c, false)
+	if err != nil {
+		return err
+	}
+	var req fineRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	at, err := parseInstant("occurredAt", req.OccurredAt)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	f, err := notices.NewFine(notices.FineRequest{
+		Plate: req.Plate, ViolationCode: req.ViolationCode, OccurredAt: at, Place: req.Place,
+		Lat: req.Lat, Lon: req.Lon, Contestation: notices.Contestation(req.Contestation), Officer: p.Username,
+	}, s.cfg.Catalogue, s.cfg.Settings, now, s.cfg.Rand)
+	if err != nil {
+		return err
+	}
+	var idem *notices.Idempotent
+	if key != "" {
+		raw, _ := json.Marshal(req)
+		idem = &notices.Idempotent{Scope: "fine:" + p.Username, Key: key, RequestHash: requestHash(string(raw)),
+			Status: fiber.StatusCreated, ResourceID: f.ID, CreatedAt: now}
+	}
+	for attempt := 0; ; attempt++ {
+		replay, err := s.cfg.Store.CreateFine(c.UserContext(), f, idem)
+		if notices.ErrorCode(err) == notices.ENAVTaken && attempt < 5 {
+			if err := f.AssignNAVs(s.cfg.Settings.Segregation, s.cfg.Rand); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if replay != nil {
+			return s.replayFine(c, replay)
+		}
+		break
+	}
+	if s.cfg.Hooks.FineIssued != nil {
+		s.cfg.Hooks.FineIssued(*f)
+	}
+	c.Set(fiber.HeaderLocation, "/api/v1/fines/"+f.ID)
+	return c.Status(fiber.StatusCreated).JSON(s.fineView(f))
+}
+
+// replayFine answers a retried issue with the fine first created; the
+// stored answer holds its id, so the view is current.
+func (s *Server) replayFine(c *fiber.Ctx, rec *notices.Idempotent) error {
+	f, err := s.cfg.Store.Fine(c.UserContext(), rec.ResourceID)
+	if err != nil {
+		return err
+	}
+	c.Set("Idempotent-Replayed", "true")
+	return c.Status(fiber.StatusCreated).JSON(s.fineView(&f))
+}
+
+func (s *Server) getFine(c *fiber.Ctx) error {
+	f, err := s.cfg.Store.Fine(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.fineView(&f))
+}
+
+func (s *Server) listFines(c *fiber.Ctx) error {
+	q := notices.FineFilter{Cursor: c.Query("cursor")}
+	var errs []notices.FieldError
+	if p := c.Query("plate"); p != "" {
+		plate, err := notices.NormalizePlate(p)
+		if err != nil {
+			errs = append(errs, notices.FieldError{Field: "plate", Message: notices.ErrorMessage(err)})
+		}
+		q.Plate = plate
+	}
+	if st := notices.Status(c.Query("status")); st != "" {
+		if !st.Valid() {
+			errs = append(errs, notices.FieldError{Field: "status", Message: "must be issued, notified, paid or cancelled"})
+		}
+		q.Status = st
+	}
+	for _, d := range []struct {
+		name string
+		dst  *notices.Date
+	}{{"from", &q.From}, {"to", &q.To}} {
+		if v := c.Query(d.name); v != "" {
+			date, err := notices.ParseDate(v)
+			if err != nil {
+				errs = append(errs, notices.FieldError{Field: d.name, Message: "must be a date YYYY-MM-DD"})
+			}
+			*d.dst = date
+		}
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			errs = append(errs, notices.FieldError{Field: "limit", Message: "must be between 1 and 500"})
+		}
+		q.Limit = n
+	}
+	if len(errs) > 0 {
+		return &notices.ValidationError{Fields: errs}
+	}
+	page, err := s.cfg.Store.ListFines(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	items := make([]fineView, len(page.Items))
+	for i := range page.Items {
+		items[i] = s.fineView(&page.Items[i])
+	}
+	return c.JSON(fiber.Map{"items": items, "nextCursor": page.NextCursor})
+}
+
+type notificationRequest struct {
+	NotifiedOn string `json:"notifiedOn"`
+	Channel    string `json:"channel"`
+	FeesCents  *int64 `json:"feesCents,omitempty"`
+}
+
+// notify records the formal notification; fees default per channel.
+func (s *Server) notify(c *fiber.Ctx) error {
+	var req notificationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	on, err := notices.ParseDate(req.NotifiedOn)
+	if err != nil {
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "notifiedOn", Message: "must be a date YYYY-MM-DD"}}}
+	}
+	ch := notices.Channel(req.Channel)
+	fees := s.cfg.Settings.Fees.For(ch)
+	if req.FeesCents != nil {
+		fees = *req.FeesCents
+	}
+	now := s.now()
+	f, err := s.cfg.Store.UpdateFine(c.UserContext(), c.Params("id"), func(f *notices.Fine) error {
+		return f.Notify(on, ch, fees, now)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.fineView(&f))
+}
+
+type cancellationRequest struct {
+	Reason string `json:"reason"`
+}
+
+// cancel annuls a fine; only supervisors reach this handler.
+func (s *Server) cancel(c *fiber.Ctx) error {
+	var req cancellationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, now := principalOf(c).Username, s.now()
+	f, err := s.cfg.Store.UpdateFine(c.UserContext(), c.Params("id"), func(f *notices.Fine) error {
+		return f.Cancel(req.Reason, by, now)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.fineView(&f))
+}

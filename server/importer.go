@@ -1,0 +1,169 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multa/multa/notices"
+)
+
+// importRow is the outcome of one CSV row: a fine, or why not.
+type importRow struct {
+	Row          int                  `json:"row"`
+	ID           string               `json:"id,omitempty"`
+	ReportNumber string               `json:"reportNumber,omitempty"`
+	Errors       []notices.FieldError `json:"errors,omitempty"`
+}
+
+// importColumns are the camera export's required columns; lat and lon
+// are optional. Order in the file is free, found from the header.
+var importColumns = []string{"plate", "violationCode", "occurredAt", "place"}
+
+// importFines issues deferred fines from a CSV of camera detections. Each
+// row succeeds or fails alone: a bad row never stops the good ones.
+func (s *Server) importFines(c *fiber.Ctx) error {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	if ct != "text/csv" {
+		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the detections as text/csv.")
+	}
+	r := csv.NewReader(bytes.NewReader(c.Body()))
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "header", Message: "the CSV needs a header row"}}}
+	}
+	col, err := columnIndex(header)
+	if err != nil {
+		return err
+	}
+	officer, now := principalOf(c).Username, s.now()
+	var (
+		rows    []importRow
+		pending []*notices.Fine
+		at      []int // index in rows of each pending fine
+	)
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			rows = append(rows, importRow{Row: line, Errors: []notices.FieldError{{Field: "row", Message: "not valid CSV"}}})
+			if _, ok := err.(*csv.ParseError); !ok {
+				break
+			}
+			continue
+		}
+		f, ferrs := s.importFine(rec, col, officer, now)
+		if ferrs != nil {
+			rows = append(rows, importRow{Row: line, Errors: ferrs})
+			continue
+		}
+		rows = append(rows, importRow{Row: line})
+		pending, at = append(pending, f), append(at, len(rows)-1)
+	}
+	if err := s.saveImported(c, pending, at, rows); err != nil {
+		return err
+	}
+	imported := 0
+	for _, row := range rows {
+		if row.ID != "" {
+			imported++
+		}
+	}
+	return c.JSON(fiber.Map{"imported": imported, "failed": len(rows) - imported, "rows": rows})
+}
+
+// saveImported stores the valid fines, giving fresh NAVs to the rare ones
+// that collide, and fills each row's outcome.
+func (s *Server) saveImported(c *fiber.Ctx, pending []*notices.Fine, at []int, rows []importRow) error {
+	for attempt := 0; len(pending) > 0; attempt++ {
+		errs, err := s.cfg.Store.ImportFines(c.UserContext(), pending)
+		if err != nil {
+			return err
+		}
+		var retry []*notices.Fine
+		var retryAt []int
+		for i, f := range pending {
+			row := &rows[at[i]]
+			switch {
+			case errs[i] == nil:
+				row.ID, row.ReportNumber = f.ID, f.ReportNumber
+				if s.cfg.Hooks.FineIssued != nil {
+					s.cfg.Hooks.FineIssued(*f)
+				}
+			case notices.ErrorCode(errs[i]) == notices.ENAVTaken && attempt < 5:
+				if err := f.AssignNAVs(s.cfg.Settings.Segregation, s.cfg.Rand); err != nil {
+					return err
+				}
+				retry, retryAt = append(retry, f), append(retryAt, at[i])
+			default:
+				row.Errors = []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(errs[i])}}
+			}
+		}
+		pending, at = retry, retryAt
+	}
+	return nil
+}
+
+func columnIndex(header []string) (map[string]int, error) {
+	col := make(map[string]int)
+	for i, h := range header {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, want := range importColumns {
+		if _, ok := col[want]; !ok {
+			return nil, &notices.ValidationError{Fields: []notices.FieldError{{Field: "header", Message: "missing column " + want}}}
+		}
+	}
+	return col, nil
+}
+
+func (s *Server) importFine(rec []string, col map[string]int, officer string, now time.Time) (*notices.Fine, []notices.FieldError) {
+	get := func(name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	req := notices.FineRequest{Plate: get("plate"), ViolationCode: get("violationCode"), Place: get("place"),
+		Contestation: notices.ContestDeferred, Officer: officer}
+	var errs []notices.FieldError
+	at, err := parseInstant("occurredAt", get("occurredAt"))
+	if err != nil {
+		errs = append(errs, notices.FieldError{Field: "occurredAt", Message: "must be an RFC 3339 instant with offset"})
+	}
+	req.OccurredAt = at
+	for _, c := range []struct {
+		name string
+		dst  **float64
+	}{{"lat", &req.Lat}, {"lon", &req.Lon}} {
+		if v := get(c.name); v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, notices.FieldError{Field: c.name, Message: "must be a number"})
+				continue
+			}
+			*c.dst = &x
+		}
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	f, err := notices.NewFine(req, s.cfg.Catalogue, s.cfg.Settings, now, s.cfg.Rand)
+	if err != nil {
+		var ve *notices.ValidationError
+		if errors.As(err, &ve) {
+			return nil, ve.Fields
+		}
+		return nil, []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(err)}}
+	}
+	return f, nil
+}

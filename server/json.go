@@ -1,0 +1,73 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multa/multa/notices"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// maxJSONBody bounds every JSON request: no legitimate one comes near it.
+const maxJSONBody = 64 << 10
+
+// decodeJSON reads the body strictly into v: JSON media type, size bound,
+// unknown fields and trailing data refused, so that a typo in a field
+// name fails loudly instead of being silently ignored.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	if ct != fiber.MIMEApplicationJSON {
+		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the body as application/json.")
+	}
+	body := c.Body()
+	if len(body) > maxJSONBody {
+		return errStatus(fiber.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errStatus(fiber.StatusBadRequest, codeBadJSON, "The body must hold exactly one JSON object.")
+	}
+	return nil
+}
+
+// jsonError turns a decoding failure into a precise client error.
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: te.Field, Message: fmt.Sprintf("must be a %s", jsonKind(te.Type.Kind().String()))}}}
+	}
+	var ne *notices.Error
+	if errors.As(err, &ne) {
+		return err
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: field, Message: "unknown field"}}}
+	}
+	return errStatus(fiber.StatusBadRequest, codeBadJSON, "The body is not valid JSON.")
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "number"
+	case k == "bool":
+		return "boolean"
+	case k == "slice", k == "array":
+		return "array"
+	case k == "struct", k == "map":
+		return "object"
+	}
+	return k
+}

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// op describes one operation for the OpenAPI document. Kept next to the
+// route table's vocabulary so that adding a route without documenting it
+// fails TestOpenAPICoversEveryRoute.
+type op struct {
+	method, path, summary, tag string
+	auth                       string // "", "bearer"
+	params                     []param
+	body                       string // request media type, "" for none
+	responses                  map[string]string
+}
+
+type param struct{ name, in, desc string }
+
+var pathNAV = param{"nav", "path", "Notice number (18 digits; spaces and dashes allowed)"}
+
+var operations = []op{
+	{method: "GET", path: "/healthz", summary: "Liveness", tag: "ops", responses: map[string]string{"200": "Serving"}},
+	{method: "GET", path: "/metrics", summary: "Prometheus metrics", tag: "ops", responses: map[string]string{"200": "Text exposition format"}},
+	{method: "GET", path: "/api/v1/openapi.json", summary: "This document", tag: "ops", responses: map[string]string{"200": "OpenAPI 3"}},
+	{method: "GET", path: "/api/v1/violations", summary: "The violation catalogue", tag: "public", responses: map[string]string{"200": "Violations"}},
+	{method: "GET", path: "/api/v1/notices/{nav}", summary: "Verify a notice and the amount due on a day", tag: "public",
+		params:    []param{pathNAV, {"on", "query", "Payment date YYYY-MM-DD (default today, Europe/Rome)"}, {"fiscalCode", "query", "Creditor fiscal code; must match"}},
+		responses: map[string]string{"200": "Notice", "400": "invalid_notice_number, invalid_date", "404": "notice_not_found"}},
+	{method: "GET", path: "/api/v1/notices/{nav}/qr.svg", summary: "QR code of a notice (SVG)", tag: "public",
+		params: []param{pathNAV, {"kind", "query", "pagopa (default) or link"}, {"scale", "query", "Pixels per module, 2-20"}}, responses: map[string]string{"200": "SVG", "304": "Not modified"}},
+	{method: "GET", path: "/api/v1/notices/{nav}/qr.png", summary: "QR code of a notice (PNG)", tag: "public",
+		params: []param{pathNAV, {"kind", "query", "pagopa (default) or link"}, {"scale", "query", "Pixels per module, 2-20"}}, responses: map[string]string{"200": "PNG", "304": "Not modified"}},
+	{method: "POST", path: "/api/v1/notices/{nav}/payments", summary: "Pay a notice exactly once", tag: "public",
+		params: []param{pathNAV, {"Idempotency-Key", "header", "8-128 printable characters, one per payment attempt"}}, body: "application/json",
+		responses: map[string]string{"201": "Receipt", "402": "card_declined", "409": "amount_changed, already_paid", "410": "fine_cancelled", "422": "idempotency_conflict, validation_failed"}},
+	{method: "GET", path: "/api/v1/receipts/{id}", summary: "A receipt", tag: "public", params: []param{{"id", "path", "Receipt id"}}, responses: map[string]string{"200": "Receipt", "404": "receipt_not_found"}},
+	{method: "GET", path: "/api/v1/receipts/{id}.pdf", summary: "A receipt as PDF", tag: "public", params: []param{{"id", "path", "Receipt id"}}, responses: map[string]string{"200": "PDF", "404": "receipt_not_found"}},
+	{method: "GET", path: "/api/v1/receipts/{id}/proof", summary: "Inclusion proof of a receipt in the signed ledger", tag: "public", params: []param{{"id", "path", "Receipt id"}}, responses: map[string]string{"200": "Proof", "404": "receipt_not_found"}},
+	{method: "POST", path: "/api/v1/scan", summary: "Read a QR code from a photo", tag: "public", body: "image/jpeg",
+		responses: map[string]string{"200": "The code found", "413": "payload_too_large", "422": "no_code_found, invalid_image"}},
+	{method: "POST", path: "/api/v1/auth/login", summary: "Log in", tag: "auth", body: "application/json", responses: map[string]string{"200": "Session; refresh cookie set", "401": "unauthorized", "429": "rate_limited"}},
+	{method: "POST", path: "/api/v1/auth/refresh", summary: "New access token from the refresh cookie (rotates it)", tag: "auth", responses: map[string]string{"200": "Session", "401": "unauthorized"}},
+	{method: "POST", path: "/api/v1/auth/logout", summary: "Revoke the refresh token", tag: "auth", responses: map[string]string{"204": "Logged out"}},
+	{method: "POST", path: "/api/v1/fines", summary: "Issue a fine", tag: "office", auth: "bearer", body: "application/json",
+		params: []param{{"Idempotency-Key", "header", "Optional; a retry returns the first fine"}}, responses: map[string]string{"201": "Fine", "422": "validation_failed"}},
+	{method: "POST", path: "/api/v1/fines/import", summary: "Issue fines from a CSV of camera detections", tag: "office", auth: "bearer", body: "text/csv", responses: map[string]string{"200": "Per-row results"}},
+	{method: "GET", path: "/api/v1/fines", summary: "List fines, newest first", tag: "office", auth: "bearer",
+		params:    []param{{"plate", "query", "Plate"}, {"status", "query", "issued, notified, paid, cancelled"}, {"from", "query", "Violation day from"}, {"to", "query", "Violation day to"}, {"limit", "query", "1-500"}, {"cursor", "query", "From nextCursor"}},
+		responses: map[string]string{"200": "Page of fines"}},
+	{method: "GET", path: "/api/v1/fines/{id}", summary: "A fine", tag: "office", auth: "bearer", params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "404": "fine_not_found"}},
+	{method: "GET", path: "/api/v1/fines/{id}/notice.pdf", summary: "Printable notice", tag: "office", auth: "bearer",
+		params: []param{{"id", "path", "Fine id"}, {"format", "query", "a4 or thermal"}}, responses: map[string]string{"200": "PDF"}},
+	{method: "POST", path: "/api/v1/fines/{id}/notification", summary: "Record the notification", tag: "office", auth: "bearer", body: "application/json", params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "409": "invalid_transition, already_paid"}},
+	{method: "POST", path: "/api/v1/fines/{id}/cancellation", summary: "Cancel a fine (supervisors)", tag: "office", auth: "bearer", body: "application/json", params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "403": "forbidden"}},
+	{method: "POST", path: "/api/v1/users", summary: "Create a user (admin)", tag: "admin", auth: "bearer", body: "application/json", responses: map[string]string{"201": "User", "409": "conflict"}},
+	{method: "GET", path: "/api/v1/users", summary: "List users (admin)", tag: "admin", auth: "bearer", responses: map[string]string{"200": "Users"}},
+	{method: "GET", path: "/api/v1/admin/backup", summary: "Consistent copy of the database (admin)", tag: "admin", auth: "bearer", responses: map[string]string{"200": "bbolt file"}},
+	{method: "GET", path: "/api/v1/ledger", summary: "Signed head of the payment ledger", tag: "finance", auth: "bearer", responses: map[string]string{"200": "Tree head"}},
+	{method: "GET", path: "/api/v1/stats", summary: "Payments and outstanding amounts", tag: "finance", auth: "bearer",
+		params: []param{{"from", "query", "Day from"}, {"to", "query", "Day to"}}, responses: map[string]string{"200": "Statistics"}},
+	{method: "GET", path: "/api/v1/reconciliation", summary: "Receipts matched to settlement lines for a day (JSON or CSV)", tag: "finance", auth: "bearer",
+		params: []param{{"date", "query", "Settlement day"}}, responses: map[string]string{"200": "Reconciliation"}},
+	{method: "POST", path: "/api/v1/reconciliation/flows", summary: "Upload a settlement flow", tag: "finance", auth: "bearer", body: "application/json", responses: map[string]string{"201": "Stored flow"}},
+	{method: "POST", path: "/psp/v1/tokens", summary: "Sandbox PSP: tokenize a card", tag: "psp", body: "application/json", responses: map[string]string{"201": "Token", "422": "invalid_card, card_expired, invalid_cvc"}},
+}
+
+var (
+	openAPIOnce sync.Once
+	openAPIDoc  []byte
+)
+
+// openAPI serves the OpenAPI 3 document built from the operations table.
+func (s *Server) openAPI(c *fiber.Ctx) error {
+	openAPIOnce.Do(func() { openAPIDoc, _ = jsonMarshal(buildOpenAPI()) })
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Send(openAPIDoc)
+}
+
+func buildOpenAPI() map[string]any {
+	paths := map[string]map[string]any{}
+	for _, o := range operations {
+		item := paths[o.path]
+		if item == nil {
+			item = map[string]any{}
+			paths[o.path] = item
+		}
+		operation := map[string]any{"summary": o.summary, "tags": []string{o.tag}}
+		var params []map[string]any
+		for _, p := range o.params {
+			params = append(params, map[string]any{"name": p.name, "in": p.in, "description": p.desc,
+				"required": p.in == "path", "schema": map[string]string{"type": "string"}})
+		}
+		if params != nil {
+			operation["parameters"] = params
+		}
+		if o.body != "" {
+			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{o.body: map[string]any{}}}
+		}
+		responses := map[string]any{}
+		for status, desc := range o.responses {
+			responses[status] = map[string]any{"description": desc}
+		}
+		responses["default"] = map[string]any{"description": "Problem (RFC 9457) with a stable code",
+			"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]string{"$ref": "#/components/schemas/Problem"}}}}
+		operation["responses"] = responses
+		if o.auth == "bearer" {
+			operation["security"] = []map[string][]string{{"bearer": {}}}
+		}
+		item[strings.ToLower(o.method)] = operation
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]string{"title": "Multa API", "version": "1", "description": "Traffic fines as pagoPA payment notices."},
+		"paths":   paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status", "code"},
+				"properties": map[string]any{"type": map[string]string{"type": "string"}, "title": map[string]string{"type": "string"},
+					"status": map[string]string{"type": "integer"}, "detail": map[string]string{"type": "string"}, "code": map[string]string{"type": "string"}}}},
+		},
+	}
+}
+
+// Route is a method and an OpenAPI-style path of the served API.
+type Route struct{ Method, Path string }
+
+// APIRoutes lists the API's routes (not the web app's), with Fiber's
+// ":param" written as OpenAPI's "{param}", so a test can hold them
+// against the published document.
+func (s *Server) APIRoutes() []Route {
+	var out []Route
+	seen := map[Route]bool{}
+	for _, r := range s.app.GetRoutes(true) {
+		if r.Method == fiber.MethodHead || r.Path == "/*" || r.Path == "/" {
+			continue
+		}
+		rt := Route{r.Method, openAPIPath(r.Path)}
+		if !seen[rt] {
+			seen[rt] = true
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// openAPIPath turns "/notices/:nav/qr.svg" into "/notices/{nav}/qr.svg".
+func openAPIPath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != ':' {
+			b.WriteByte(p[i])
+			continue
+		}
+		j := i + 1
+		for j < len(p) && p[j] != '/' && p[j] != '.' {
+			j++
+		}
+		b.WriteString("{" + p[i+1:j] + "}")
+		i = j - 1
+	}
+	return b.String()
+}

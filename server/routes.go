@@ -1,0 +1,79 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multa/multa/notices"
+)
+
+// route is one entry of the API's route table; the OpenAPI document is
+// checked against this table so that no route goes undocumented.
+type route struct {
+	method, path string
+}
+
+var (
+	officers   = []notices.Role{notices.RoleOfficer, notices.RoleSupervisor, notices.RoleAdmin}
+	supervisor = []notices.Role{notices.RoleSupervisor, notices.RoleAdmin}
+	finance    = []notices.Role{notices.RoleFinance, notices.RoleAdmin}
+	admins     = []notices.Role{notices.RoleAdmin}
+	readers    = []notices.Role{notices.RoleOfficer, notices.RoleSupervisor, notices.RoleFinance, notices.RoleAdmin}
+)
+
+func (s *Server) routes() {
+	s.middleware()
+	app := s.app
+	app.Get("/healthz", s.health)
+
+	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.openAPI)
+
+	public := s.rateLimit(s.cfg.RateLimit, time.Minute)
+	api.Get("/violations", public, s.listViolations)
+	api.Get("/notices/:nav/qr.svg", public, s.noticeQR("svg"))
+	api.Get("/notices/:nav/qr.png", public, s.noticeQR("png"))
+	api.Get("/notices/:nav", public, s.getNotice)
+	api.Post("/notices/:nav/payments", public, s.pay)
+	api.Get("/receipts/:id.pdf", public, s.receiptPDF)
+	api.Get("/receipts/:id/proof", public, s.receiptProof)
+	api.Get("/receipts/:id", public, s.getReceipt)
+	api.Post("/scan", s.rateLimit(scaled(s.cfg.RateLimit, 2), time.Minute), s.scan)
+
+	login := s.rateLimit(scaled(s.cfg.RateLimit, 1), time.Minute)
+	api.Post("/auth/login", login, s.login)
+	api.Post("/auth/refresh", login, s.refresh)
+	api.Post("/auth/logout", login, s.logout)
+
+	api.Post("/fines/import", s.requireRole(officers...), s.importFines)
+	api.Post("/fines", s.requireRole(officers...), s.issueFine)
+	api.Get("/fines", s.requireRole(readers...), s.listFines)
+	api.Get("/fines/:id/notice.pdf", s.requireRole(officers...), s.noticePDF)
+	api.Get("/fines/:id", s.requireRole(readers...), s.getFine)
+	api.Post("/fines/:id/notification", s.requireRole(officers...), s.notify)
+	api.Post("/fines/:id/cancellation", s.requireRole(supervisor...), s.cancel)
+
+	api.Post("/users", s.requireRole(admins...), s.createUser)
+	api.Get("/users", s.requireRole(admins...), s.listUsers)
+
+	s.financeRoutes(api)
+
+	pspg := app.Group("/psp/v1", s.rateLimit(s.cfg.RateLimit, time.Minute))
+	pspg.Post("/tokens", s.tokenize)
+
+	s.appRoutes()
+}
+
+// scaled divides a per-minute limit for costlier routes, keeping 0 as off.
+func scaled(perMinute, div int) int {
+	if perMinute <= 0 {
+		return 0
+	}
+	return max(perMinute/div, 5)
+}
+
+func (s *Server) health(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version, "time": s.now()})
+}

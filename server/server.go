@@ -1,0 +1,181 @@
+// Package server is the HTTP adapter of Multa: the Fiber app that serves
+// the JSON API, the sandbox payment provider's routes and the web app.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/psp"
+	"github.com/multa/multa/qr"
+	"github.com/multa/multa/server/auth"
+)
+
+// Config wires the server to its collaborators. Store, Auth and Provider
+// are required; the rest have working defaults.
+type Config struct {
+	Store     notices.Store
+	Catalogue *notices.Catalogue
+	Settings  notices.Settings
+	Auth      *auth.Service
+	Provider  psp.Provider
+	// Sandbox, when set, is mounted on /psp/v1 as if it were a remote PSP.
+	Sandbox *psp.Sandbox
+	// PublicURL is the origin written into link QR codes, e.g.
+	// https://multe.comune.milano.it; no trailing slash.
+	PublicURL string
+	// RateLimit is requests per minute per client on public routes; 0 is off.
+	RateLimit int
+	// TrustedProxies are the addresses (or CIDRs) whose X-Forwarded-For is
+	// believed; empty means the peer address is the client.
+	TrustedProxies []string
+	// CORSOrigins are the origins allowed to call the API from a browser;
+	// empty means no CORS headers at all.
+	CORSOrigins []string
+	// SecureCookies marks the refresh cookie Secure; on unless the public
+	// URL is plain http on localhost.
+	SecureCookies bool
+	Now           func() time.Time
+	Rand          io.Reader
+	Logger        *slog.Logger
+	// Hooks lets adapters outside the server (metrics, ledger signing)
+	// observe events; nil fields are skipped.
+	Hooks Hooks
+	// Version is reported by /healthz.
+	Version string
+	// LedgerSigner signs the ledger's tree heads; LedgerVerifierKey is
+	// its public half in note format, published for auditors.
+	LedgerSigner      note.Signer
+	LedgerVerifierKey string
+}
+
+// Hooks are callbacks for events that operations care about.
+type Hooks struct {
+	FineIssued func(notices.Fine)
+	Paid       func(notices.Receipt)
+}
+
+// Server is the running HTTP service.
+type Server struct {
+	cfg   Config
+	app   *fiber.App
+	log   *slog.Logger
+	qr    *qr.Cache
+	locks fineLocks
+}
+
+// New builds the Fiber app with all routes and middleware.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Catalogue == nil {
+		cfg.Catalogue = notices.DefaultCatalogue()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096)}
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "multa",
+		BodyLimit:               maxUploadBody,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             90 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		ErrorHandler:            s.handleError,
+		JSONEncoder:             jsonMarshal,
+		ReadBufferSize:          16 << 10,
+		UnescapePath:            true,
+	})
+	s.routes()
+	return s
+}
+
+// maxUploadBody is the largest body any route takes (a CSV import); each
+// route narrows it further.
+const maxUploadBody = 32 << 20
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// App exposes the Fiber app, for tests (app.Test) and for mounting.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Serve serves on an existing listener, as tests and the bench harness do.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for requests in flight,
+// so that a payment being recorded is never cut in half.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.app.ShutdownWithContext(ctx)
+}
+
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	return writeProblem(c, problemFor(err, s.log, c.Path()))
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now().In(notices.Rome) }
+
+func (s *Server) today() notices.Date { return notices.DateOf(s.cfg.Now()) }
+
+// fineLocks serialise payment attempts on one fine inside this process, so
+// that concurrent payers do not all authorise their cards only for all but
+// one to be voided. The store's transaction remains the ground truth.
+type fineLocks struct {
+	mu    sync.Mutex
+	locks map[string]*fineLock
+}
+
+type fineLock struct {
+	sync.Mutex
+	users int
+}
+
+func (l *fineLocks) lock(id string) func() {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = make(map[string]*fineLock)
+	}
+	fl := l.locks[id]
+	if fl == nil {
+		fl = &fineLock{}
+		l.locks[id] = fl
+	}
+	fl.users++
+	l.mu.Unlock()
+	fl.Lock()
+	return func() {
+		fl.Unlock()
+		l.mu.Lock()
+		fl.users--
+		if fl.users == 0 {
+			delete(l.locks, id)
+		}
+		l.mu.Unlock()
+	}
+}
