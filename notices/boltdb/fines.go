@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -58,11 +57,11 @@ func checkOptions(op string, f *notices.Fine) error {
 //
 // With idem, a call whose scope and key are already stored returns that
 // record (replay) and writes nothing; a stored record with another
-// RequestHash gives EIdempotencyConflict. When idem.Body is empty the
-// stored answer's body is the JSON of the saved fine (report number
-// included) and its status 201, since the caller cannot know the report
-// number before the transaction. Other errors: ENAVTaken (assign new NAVs
-// and retry), EConflict (the id exists), EValidation.
+// RequestHash gives EIdempotencyConflict. The stored record's ResourceID
+// defaults to the fine's id and its Status to 201, so that a replay can
+// render the fine as it is now (report number included, which the caller
+// cannot know before the transaction). Other errors: ENAVTaken (assign new
+// NAVs and retry), EConflict (the id exists), EValidation.
 //
 // Concurrent callers share transactions through db.Batch, so a burst of
 // officers costs one fsync instead of one each; the function below may
@@ -101,15 +100,11 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 		}
 		if idem != nil {
 			rec := *idem
-			if len(rec.Body) == 0 {
-				b, err := json.Marshal(&g)
-				if err != nil {
-					return err
-				}
-				rec.Body = b
-				if rec.Status == 0 {
-					rec.Status = http.StatusCreated
-				}
+			if rec.ResourceID == "" {
+				rec.ResourceID = g.ID
+			}
+			if rec.Status == 0 {
+				rec.Status = http.StatusCreated
 			}
 			if err := s.putIdem(tx, &rec); err != nil {
 				return err

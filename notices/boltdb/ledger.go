@@ -256,6 +256,12 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 		size := int64(records.Sequence())
 		hr := hashReader{hb}
 
+		// A truncated log would otherwise first show as index entries
+		// pointing nowhere; say what happened.
+		if size > 0 && records.Get(u64(uint64(size-1))) == nil {
+			return fail(&LedgerError{Entry: size - 1, Kind: "ledger", Problem: fmt.Sprintf("entry %d is missing (the log was truncated)", size-1)})
+		}
+
 		// Pass 1: the log itself, and the values its latest entries name.
 		c := records.Cursor()
 		n := int64(0)
@@ -359,7 +365,7 @@ func (s *Store) checkLatest(tx *bolt.Tx, index, records *bolt.Bucket, n int64, e
 		return le("ledger index points to entry %d, before ledger entry %d", m, n)
 	case m > n:
 		if !recordIsAbout(records, m, ev.Type, ev.ID) {
-			return le("ledger index points to entry %d, which is about something else", m)
+			return le("ledger index points to entry %d, which is missing or about something else", m)
 		}
 		return nil
 	}
@@ -396,7 +402,7 @@ func (s *Store) checkIndexed(index, records *bolt.Bucket, typ, id string) *Ledge
 	}
 	m := int64(binary.BigEndian.Uint64(mb))
 	if !recordIsAbout(records, m, typ, id) {
-		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("ledger index points to entry %d, which is about something else", m)}
+		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("ledger index points to entry %d, which is missing or about something else", m)}
 	}
 	return nil
 }

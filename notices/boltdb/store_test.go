@@ -2,7 +2,6 @@ package boltdb_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -283,12 +282,8 @@ func TestCreateFineIdempotency(t *testing.T) {
 	if replay.Status != 201 {
 		t.Errorf("replay status = %d, want 201", replay.Status)
 	}
-	var body notices.Fine
-	if err := json.Unmarshal(replay.Body, &body); err != nil {
-		t.Fatal(err)
-	}
-	if body.ID != f.ID || body.ReportNumber != "2026/000001" {
-		t.Errorf("replay body is fine %s/%s, want %s/2026/000001", body.ID, body.ReportNumber, f.ID)
+	if replay.ResourceID != f.ID || replay.RequestHash != "h1" || !replay.CreatedAt.Equal(e.clock.Now()) {
+		t.Errorf("replay = %+v, want resource %s", replay, f.ID)
 	}
 	if retry.ReportNumber != "" {
 		t.Errorf("a replay assigned report number %q to the retry", retry.ReportNumber)
@@ -310,12 +305,12 @@ func TestCreateFineIdempotency(t *testing.T) {
 	}
 	// A caller-provided body is stored as given.
 	g := e.fineAt("AB123CD", "7-15", rome(2026, 3, 9, 12, 0), notices.ContestDeferred)
-	mine := &notices.Idempotent{Scope: "fine:agente1", Key: "create-0002", RequestHash: "h", Status: 200, Body: []byte(`{"mine":true}`)}
+	mine := &notices.Idempotent{Scope: "fine:agente1", Key: "create-0002", RequestHash: "h", Status: 200, Body: []byte(`{"mine":true}`), ResourceID: "given"}
 	if _, err := e.st.CreateFine(ctx, g, mine); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := e.st.Idempotency(ctx, "fine:agente1", "create-0002")
-	if err != nil || rec == nil || string(rec.Body) != `{"mine":true}` || rec.Status != 200 || !rec.CreatedAt.Equal(e.clock.Now()) {
+	if err != nil || rec == nil || string(rec.Body) != `{"mine":true}` || rec.Status != 200 || rec.ResourceID != "given" || !rec.CreatedAt.Equal(e.clock.Now()) {
 		t.Errorf("stored record = %+v, %v", rec, err)
 	}
 }
