@@ -1,0 +1,344 @@
+// Checkout: verify the notice, show what is due today, and pay — with a
+// remembered card in one tap, or through the inline card form. Card data
+// goes only to the PSP (/psp/v1/tokens); the fines API gets a token.
+// Every attempt carries an Idempotency-Key kept until a definite answer,
+// so "Check again" after a lost connection replays the same request.
+import { t, lang, money, day, dateTime } from '{{/assets/i18n.js}}';
+import { h, note, formatNAV, checkNAV, uuid, luhn, announce, brandName } from '{{/assets/util.js}}';
+import { call, NetworkError } from '{{/assets/api.js}}';
+import { card, attempts } from '{{/assets/store.js}}';
+import { here } from '{{/assets/router.js}}';
+import { showReceipt } from '{{/assets/receipt.js}}';
+
+/** The checkout view for /p/{nav}. */
+export async function checkoutView(main, rawNav) {
+  const alive = here();
+  const c = checkNAV(rawNav);
+  if (!c.nav) {
+    main.append(h('h1', { text: t('co.title') }), note('error', t('co.invalid')), enterLink());
+    return;
+  }
+  const nav = c.nav;
+  main.append(h('h1', { text: t('co.title') }), h('p', { class: 'muted', role: 'status', text: t('loading') }));
+  const fiscalCode = history.state && history.state.fiscalCode;
+  const q = fiscalCode ? `?fiscalCode=${encodeURIComponent(fiscalCode)}` : '';
+  let res;
+  try { res = await call('GET', `/api/v1/notices/${nav}${q}`); } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+    if (!alive()) return;
+    main.replaceChildren(h('h1', { text: t('co.title') }), note('error', t('offline')),
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'retry-btn', text: t('retry'), on: { click: () => { main.replaceChildren(); checkoutView(main, nav); } } }));
+    return;
+  }
+  if (!alive()) return;
+  if (!res.ok) {
+    const msg = res.status === 404 ? 'co.notfound' : res.status === 429 ? 'rate'
+      : (res.status === 400 || res.status === 422) ? 'co.invalid' : 'error';
+    main.replaceChildren(h('h1', { text: t('co.title') }), h('div', { id: 'notice-error' }, note('error', t(msg))), enterLink());
+    return;
+  }
+  const n = res.data;
+  if (n.status === 'paid' && n.payment && n.payment.receiptId) {
+    attempts.clear(nav);
+    return openReceipt(main, n.payment.receiptId, null, alive);
+  }
+  if (n.status === 'cancelled') {
+    attempts.clear(nav);
+    main.replaceChildren(h('h1', { text: t('co.title') }), note('warn', t('co.cancelled')), homeLink());
+    return;
+  }
+  new Checkout(main, nav, n, alive).render();
+}
+
+function enterLink() { return h('a', { class: 'btn btn-secondary', href: '/enter', 'data-link': '', text: t('home.type') }); }
+function homeLink() { return h('a', { class: 'btn btn-ghost', href: '/', 'data-link': '', text: t('rc.home') }); }
+
+async function openReceipt(main, id, lead, alive) {
+  let res;
+  try { res = await call('GET', `/api/v1/receipts/${encodeURIComponent(id)}`); } catch { res = null; }
+  if (!alive()) return;
+  if (res && res.ok && res.data) { showReceipt(main, res.data, lead); return; }
+  main.replaceChildren(h('h1', { text: t('co.title') }), note('ok', lead || t('pay.already')),
+    h('p', {}, h('a', { href: `/receipts/${encodeURIComponent(id)}`, 'data-link': '', text: t('rc.id') + ': ' + id })));
+}
+
+/** Describes the notice: who, what, where, when. */
+function details(n) {
+  const v = n.violation || {};
+  const desc = (lang === 'it' && v.descriptionIt) || v.description || '';
+  const rows = [
+    ['co.creditor', n.creditor && n.creditor.name, 'notice-creditor'],
+    ['co.violation', [v.article, desc].filter(Boolean).join(' — '), 'notice-violation'],
+    ['co.place', n.place, 'notice-place'],
+    ['co.when', n.occurredAt && dateTime(n.occurredAt), 'notice-time'],
+    ['co.plate', n.plateMasked, 'notice-plate'],
+    ['co.notice', formatNAV(n.noticeNumber), 'notice-number'],
+  ].filter((r) => r[1]);
+  return h('dl', { class: 'facts' }, rows.map(([k, v2, id]) => [h('dt', { text: t(k) }), h('dd', { id, text: v2 })]));
+}
+
+/** "€29.40 until Tue 2 Dec, then €42.00" from the schedule. */
+function until(n) {
+  const due = n.amountDue;
+  const s = n.schedule || [];
+  let i = s.findIndex((x) => x.stage === due.stage);
+  if (i < 0 && due.payBy) i = s.findIndex((x) => x.until === due.payBy);
+  const end = due.payBy || (i >= 0 && s[i].until);
+  if (!end) return '';
+  const next = i >= 0 ? s[i + 1] : null;
+  return next ? t('co.until', { amount: money(due.cents), date: day(end), next: money(next.cents) })
+    : t('co.untilLast', { amount: money(due.cents), date: day(end) });
+}
+
+class Checkout {
+  constructor(main, nav, notice, alive) {
+    this.main = main; this.nav = nav; this.n = notice; this.alive = alive;
+    this.token = null; // a fresh PSP token from the form, kept for "one more tap"
+    this.remember = false;
+    this.busy = false;
+  }
+
+  render() {
+    const n = this.n, due = n.amountDue || {};
+    const stage = due.stage ? t('co.stage.' + due.stage) : '';
+    this.amountEl = h('p', { class: 'amount', id: 'amount-due', text: money(due.cents) });
+    this.untilEl = h('p', { class: 'until', id: 'amount-until', text: until(n) });
+    this.breakEl = h('dl', { class: 'breakdown' },
+      h('dt', { text: t('co.sanction') }), h('dd', { text: money(due.sanctionCents) }),
+      h('dt', { text: t('co.fees') }), h('dd', { text: money(due.feesCents) }));
+    this.msg = h('div', { id: 'pay-status', 'aria-live': 'polite' });
+    this.payArea = h('div', { id: 'pay-area', class: 'stack' });
+    this.main.replaceChildren(h('section', { id: 'checkout', class: 'stack', 'data-nav': this.nav },
+      h('h1', { text: t('co.title') }),
+      h('div', { class: 'card due' },
+        h('p', { class: 'label' }, t('co.due'), stage ? h('span', { class: 'chip', text: stage }) : null),
+        this.amountEl, this.untilEl, this.breakEl),
+      h('div', { class: 'card' }, details(n)),
+      this.msg,
+      this.payArea));
+    const pending = attempts.get(this.nav);
+    if (pending) this.unconfirmed(pending);
+    else this.renderPay();
+  }
+
+  setAmount(due) {
+    this.n.amountDue = due;
+    this.amountEl.textContent = money(due.cents);
+    this.untilEl.textContent = until(this.n);
+    this.breakEl.replaceChildren(
+      h('dt', { text: t('co.sanction') }), h('dd', { text: money(due.sanctionCents) }),
+      h('dt', { text: t('co.fees') }), h('dd', { text: money(due.feesCents) }));
+  }
+
+  say(kind, text, extra) {
+    this.msg.replaceChildren(text ? note(kind, text, extra || null) : '');
+    if (text && kind !== 'error') announce(text);
+  }
+
+  /** The pay button: one tap with a remembered card or a fresh token, else it opens the form. */
+  renderPay(openForm) {
+    const cents = this.n.amountDue.cents;
+    const saved = card.get();
+    this.payArea.replaceChildren();
+    if (this.token) {
+      this.payArea.append(this.payButton(t('pay.btn', { amount: money(cents) }), () => this.pay(this.token.token, this.remember ? this.token : null)));
+    } else if (saved && !openForm) {
+      this.payArea.append(
+        this.payButton(t('pay.with', { amount: money(cents), brand: brandName(saved.brand), last4: saved.last4 }), () => this.pay(saved.token, null)),
+        h('button', { type: 'button', class: 'btn btn-ghost', id: 'use-other-card', text: t('pay.other'), on: { click: () => this.renderPay(true) } }));
+    } else if (openForm) {
+      this.payArea.append(this.cardForm());
+    } else {
+      const b = this.payButton(t('pay.btn', { amount: money(cents) }), () => {
+        this.renderPay(true);
+        const f = document.getElementById('card-number');
+        if (f) f.focus();
+      });
+      this.payArea.append(b);
+    }
+    this.payArea.append(h('p', { class: 'small muted', text: t('pay.secure') }));
+  }
+
+  payButton(label, onClick) {
+    return h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'pay-btn', text: label, on: { click: onClick } });
+  }
+
+  cardForm() {
+    const cents = this.n.amountDue.cents;
+    const field = (id, label, attrs) => {
+      const err = h('p', { class: 'field-error', id: id + '-error', hidden: true });
+      const input = h('input', { id, name: id, class: 'input', 'aria-describedby': id + '-error', ...attrs });
+      return { input, err, el: h('div', { class: 'field' }, h('label', { for: id, text: label }), input, err) };
+    };
+    const num = field('card-number', t('card.number'), { inputmode: 'numeric', autocomplete: 'cc-number', placeholder: '1234 5678 9012 3456', maxlength: '23', spellcheck: 'false' });
+    const exp = field('card-exp', t('card.exp'), { inputmode: 'numeric', autocomplete: 'cc-exp', placeholder: 'MM/AA'.replace('AA', lang === 'it' ? 'AA' : 'YY'), maxlength: '7' });
+    const cvc = field('card-cvc', t('card.cvc'), { inputmode: 'numeric', autocomplete: 'cc-csc', placeholder: '123', maxlength: '4' });
+    const name = field('card-name', t('card.name'), { autocomplete: 'cc-name', autocapitalize: 'characters' });
+    num.input.addEventListener('input', () => {
+      const d = num.input.value.replace(/\D/g, '').slice(0, 19);
+      const f = d.replace(/(\d{4})(?=\d)/g, '$1 ');
+      if (f !== num.input.value) num.input.value = f;
+    });
+    exp.input.addEventListener('input', (e) => {
+      let d = exp.input.value.replace(/\D/g, '').slice(0, 4);
+      if (d.length === 1 && d > '1') d = '0' + d;
+      const f = d.length > 2 || (d.length === 2 && e.inputType !== 'deleteContentBackward') ? d.slice(0, 2) + '/' + d.slice(2) : d;
+      if (f !== exp.input.value) exp.input.value = f;
+    });
+    const remember = h('input', { type: 'checkbox', id: 'card-remember', name: 'remember' });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'card-submit', text: t('pay.btn', { amount: money(cents) }) });
+    const form = h('form', { id: 'card-form', class: 'card stack', novalidate: true },
+      h('fieldset', {},
+        h('legend', { text: t('card.legend') }),
+        num.el,
+        h('div', { class: 'row2' }, exp.el, cvc.el),
+        name.el,
+        h('div', { class: 'check' }, remember, h('label', { for: 'card-remember', text: t('card.remember') }))),
+      submit);
+    const bad = (f, key) => {
+      f.input.setAttribute('aria-invalid', 'true');
+      f.err.textContent = t(key);
+      f.err.hidden = false;
+    };
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (this.busy) return;
+      for (const f of [num, exp, cvc]) { f.input.removeAttribute('aria-invalid'); f.err.hidden = true; }
+      const number = num.input.value.replace(/[\s-]/g, '');
+      const m = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(exp.input.value.trim());
+      const month = m ? +m[1] : 0;
+      const year = m ? (m[2].length === 2 ? 2000 + +m[2] : +m[2]) : 0;
+      const now = new Date();
+      const expOK = month >= 1 && month <= 12 && (year > now.getFullYear() || (year === now.getFullYear() && month >= now.getMonth() + 1));
+      const cvcOK = /^\d{3,4}$/.test(cvc.input.value.trim());
+      const errs = [];
+      if (!luhn(number)) { bad(num, 'card.bad.number'); errs.push(num); }
+      if (!expOK) { bad(exp, 'card.bad.exp'); errs.push(exp); }
+      if (!cvcOK) { bad(cvc, 'card.bad.cvc'); errs.push(cvc); }
+      if (errs.length) { errs[0].input.focus(); return; }
+      this.setBusy(true, submit);
+      this.say('info', t('pay.paying'));
+      let res;
+      try {
+        res = await call('POST', '/psp/v1/tokens', {
+          json: { number, expMonth: month, expYear: year, cvc: cvc.input.value.trim(), holder: name.input.value.trim() || undefined },
+          timeout: 20000,
+        });
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err;
+        this.setBusy(false, submit);
+        this.say('error', t('card.pspdown'));
+        return;
+      }
+      if (!this.alive()) return;
+      if (!res.ok || !res.data || !res.data.token) {
+        this.setBusy(false, submit);
+        if (res.status === 402 || res.code === 'card_declined') { this.say('error', t('pay.declined')); return; }
+        this.say('error', res.status === 429 ? t('rate') : t('card.psp'));
+        if (res.status === 422 || res.status === 400) bad(num, 'card.bad.number');
+        return;
+      }
+      const tok = res.data;
+      this.token = { token: tok.token, brand: tok.brand, last4: tok.last4, expMonth: tok.expMonth || month, expYear: tok.expYear || year };
+      this.remember = remember.checked;
+      this.setBusy(false, submit);
+      this.pay(this.token.token, this.remember ? this.token : null);
+    });
+    return form;
+  }
+
+  setBusy(on, btn) {
+    this.busy = on;
+    for (const b of this.main.querySelectorAll('button, input')) b.disabled = on;
+    const el = btn || document.getElementById('pay-btn');
+    if (el) el.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  /** Starts a new attempt (new key) for the amount on screen. */
+  pay(token, remember) {
+    if (this.busy) return;
+    const a = { key: uuid(), amountCents: this.n.amountDue.cents, token, remember, at: Date.now() };
+    attempts.set(this.nav, a);
+    this.send(a);
+  }
+
+  /** Sends attempt a; the same a (key and body) on every retry. */
+  async send(a) {
+    this.setBusy(true);
+    this.say('info', t('pay.paying'));
+    let res;
+    try {
+      res = await call('POST', `/api/v1/notices/${this.nav}/payments`, {
+        headers: { 'Idempotency-Key': a.key },
+        json: { amountCents: a.amountCents, token: a.token },
+        timeout: 30000,
+      });
+    } catch (e) {
+      if (!(e instanceof NetworkError)) throw e;
+      if (this.alive()) this.unconfirmed(a);
+      return;
+    }
+    if (!this.alive()) return;
+    this.setBusy(false);
+    const d = res.data || {};
+    if (res.status === 201 || res.status === 200) {
+      attempts.clear(this.nav);
+      if (a.remember) card.set(a.remember);
+      const r = d.receipt || d;
+      showReceipt(this.main, r);
+      return;
+    }
+    if (res.status >= 500 || res.status === 408) { this.unconfirmed(a); return; }
+    if (res.status === 429) { this.rateLimited(a, res.retryAfter); return; }
+    attempts.clear(this.nav);
+    if (res.status === 402 || res.code === 'card_declined') {
+      const saved = card.get();
+      if (saved && saved.token === a.token) card.forget();
+      this.token = null;
+      this.say('error', t('pay.declined'));
+      this.renderPay(true);
+      return;
+    }
+    if (res.code === 'amount_changed' && d.amountDue) {
+      this.setAmount(d.amountDue);
+      this.say('warn', t('pay.changed', { amount: money(d.amountDue.cents) }));
+      this.renderPay(false);
+      const b = document.getElementById('pay-btn');
+      if (b) b.focus();
+      return;
+    }
+    if (res.code === 'already_paid' && d.receiptId) {
+      openReceipt(this.main, d.receiptId, t('pay.already'), this.alive);
+      return;
+    }
+    if (res.status === 410 || res.code === 'fine_cancelled') {
+      this.main.replaceChildren(h('h1', { text: t('co.title') }), note('warn', t('pay.cancelled')), homeLink());
+      return;
+    }
+    this.token = null;
+    this.say('error', (d.detail && `${t('pay.failed')} (${d.detail})`) || t('pay.failed'));
+    this.renderPay(!card.get());
+  }
+
+  /** No answer: say so, and offer to replay the very same request. */
+  unconfirmed(a) {
+    this.setBusy(false);
+    this.say('warn', t('pay.unconfirmed'), h('span', { class: 'block', text: t('pay.unconfirmed.sub') }));
+    this.payArea.replaceChildren(h('button', {
+      type: 'button', class: 'btn btn-primary btn-big', id: 'check-btn', text: t('pay.check'),
+      on: { click: () => this.send(a) },
+    }));
+    document.getElementById('check-btn').focus();
+  }
+
+  rateLimited(a, seconds) {
+    let s = Math.min(Math.max(seconds || 10, 1), 120);
+    const btn = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'check-btn', disabled: true, text: t('retry'), on: { click: () => this.send(a) } });
+    this.payArea.replaceChildren(btn);
+    this.say('warn', t('pay.wait', { s }));
+    const timer = setInterval(() => {
+      s--;
+      if (s <= 0 || !this.alive()) { clearInterval(timer); btn.disabled = false; this.say('info', ''); return; }
+    }, 1000);
+  }
+}
