@@ -62,6 +62,12 @@ func rome(s string) time.Time {
 
 func newEnv(t *testing.T, now time.Time) *env {
 	t.Helper()
+	return newEnvWith(t, now, nil)
+}
+
+// newEnvWith lets a test change the server's configuration before start.
+func newEnvWith(t *testing.T, now time.Time, configure func(*server.Config)) *env {
+	t.Helper()
 	clk := &clock{t: now}
 	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: clk.Now})
 	if err != nil {
@@ -77,10 +83,14 @@ func newEnv(t *testing.T, now time.Time) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{
+	cfg := server.Config{
 		Store: st, Settings: milan, Auth: acc, Provider: sb, Sandbox: sb,
 		PublicURL: "https://multe.example.it", Now: clk.Now, SecureCookies: true,
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := server.New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

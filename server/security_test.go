@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/multa/multa/server"
 )
 
 // forge signs claims the way an attacker might, to prove each is refused.
@@ -204,3 +207,32 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 
 func jwtDecode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 func jwtEncode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }
+
+func TestPublicRateLimitAndTrustedProxies(t *testing.T) {
+	e := newEnvWith(t, rome("2026-11-03 09:00:00"), func(c *server.Config) { c.RateLimit = 5 })
+	statuses := []int{}
+	for i := 0; i < 7; i++ {
+		// A forged X-Forwarded-For must not buy a fresh quota: no proxy
+		// is trusted, so the peer address is the client.
+		r := e.do("GET", "/api/v1/violations", nil, "X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i))
+		statuses = append(statuses, r.status)
+		if r.status == 429 && r.code(t) != "rate_limited" {
+			t.Errorf("429 without rate_limited code: %s", r.body)
+		}
+	}
+	if statuses[4] != 200 || statuses[5] != 429 || statuses[6] != 429 {
+		t.Errorf("statuses = %v, want five 200s then 429s", statuses)
+	}
+}
+
+func TestCORSOnlyWhenConfigured(t *testing.T) {
+	e := newEnvWith(t, rome("2026-11-03 09:00:00"), func(c *server.Config) { c.CORSOrigins = []string{"https://app.example.it"} })
+	r := e.do("GET", "/api/v1/violations", nil, "Origin", "https://app.example.it")
+	if r.header.Get("Access-Control-Allow-Origin") != "https://app.example.it" {
+		t.Errorf("allowed origin: %q", r.header.Get("Access-Control-Allow-Origin"))
+	}
+	r = e.do("GET", "/api/v1/violations", nil, "Origin", "https://evil.example")
+	if got := r.header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("foreign origin allowed: %q", got)
+	}
+}
