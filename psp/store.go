@@ -1,0 +1,194 @@
+package psp
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+)
+
+// SandboxStore keeps a sandbox's records across restarts. It is a plain
+// key-value interface, so the server can back it with whatever it has; the
+// package ships FileStore. Values are opaque JSON documents owned by the
+// sandbox; a later Put of a key replaces the earlier value.
+type SandboxStore interface {
+	// Put saves value under key. The sandbox calls it before a change
+	// becomes visible, so an error aborts the change.
+	Put(key string, value []byte) error
+	// Each calls fn with every key and its latest value, in any order,
+	// stopping at the first error.
+	Each(fn func(key string, value []byte) error) error
+}
+
+// FileStore is a SandboxStore in one append-only file of JSON lines, one
+// line per Put; the last line of a key wins. Opening the file compacts it
+// to one line per key, so it grows only with the state plus the changes of
+// one run. Each Put is flushed to disk before it returns: the sandbox stands
+// for someone else's money, and a capture the server relied on must survive
+// a crash as the payment does. A torn last line, left by a crash in the
+// middle of a write, is dropped at the next open.
+type FileStore struct {
+	path string
+
+	mu   sync.Mutex
+	f    *os.File
+	data map[string][]byte
+}
+
+// fileRecord is one line of a FileStore.
+type fileRecord struct {
+	K string `json:"k"`
+	V []byte `json:"v"`
+}
+
+// OpenFileStore opens or creates the store at path (mode 0600: tokens are
+// card handles). Close it when done.
+func OpenFileStore(path string) (*FileStore, error) {
+	s := &FileStore{path: path, data: map[string][]byte{}}
+	if err := s.read(); err != nil {
+		return nil, err
+	}
+	if err := s.compact(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("psp: open sandbox store: %w", err)
+	}
+	s.f = f
+	return s, nil
+}
+
+// read loads every line, tolerating only a torn final line.
+func (s *FileStore) read() error {
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("psp: read sandbox store: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		var r fileRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.K == "" {
+			if !bytes.HasSuffix(b, []byte("\n")) && bytes.HasSuffix(b, sc.Bytes()) {
+				break // a crash cut the last write short: it never happened
+			}
+			return fmt.Errorf("psp: sandbox store %s: line %d is corrupt", s.path, line)
+		}
+		s.data[r.K] = r.V
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("psp: read sandbox store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// compact rewrites the file with one line per key, atomically: a temporary
+// file is written, flushed and renamed over the old one.
+func (s *FileStore) compact() error {
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
+	w := bufio.NewWriter(tmp)
+	keys := make([]string, 0, len(s.data))
+	for k := range s.data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := writeRecord(w, k, s.data[k]); err != nil {
+			tmp.Close()
+			return fmt.Errorf("psp: compact sandbox store: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.path); err != nil {
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
+	return nil
+}
+
+func writeRecord(w io.Writer, k string, v []byte) error {
+	b, err := json.Marshal(fileRecord{K: k, V: v})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// Put appends a record and flushes it to disk.
+func (s *FileStore) Put(key string, value []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return errors.New("psp: sandbox store is closed")
+	}
+	if err := writeRecord(s.f, key, value); err != nil {
+		return fmt.Errorf("psp: write sandbox store: %w", err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("psp: sync sandbox store: %w", err)
+	}
+	s.data[key] = slices.Clone(value)
+	return nil
+}
+
+// Each calls fn for every record, in key order.
+func (s *FileStore) Each(fn func(key string, value []byte) error) error {
+	s.mu.Lock()
+	keys := make([]string, 0, len(s.data))
+	for k := range s.data {
+		keys = append(keys, k)
+	}
+	s.mu.Unlock()
+	slices.Sort(keys)
+	for _, k := range keys {
+		s.mu.Lock()
+		v := slices.Clone(s.data[k])
+		s.mu.Unlock()
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the file; later Puts fail.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}

@@ -1,0 +1,126 @@
+package psp_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/psp"
+)
+
+// The sandbox's state survives a restart through a FileStore: tokens stay
+// usable, statuses and idempotency keys are kept, and flows are the same.
+func TestFileStoreRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "psp.jsonl")
+	fs, err := psp.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, c := newSandbox(t, psp.SandboxOptions{Store: fs})
+	tok := tokenize(t, s, psp.CardApproved)
+	declined := tokenize(t, s, psp.CardDeclined)
+	req := psp.AuthorizeRequest{Token: tok.Token, AmountCents: 4200, Reference: nav, IdempotencyKey: "k1"}
+	a, err := s.Authorize(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Capture(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Authorize(ctx, psp.AuthorizeRequest{Token: tok.Token, AmountCents: 100, Reference: nav})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Refund(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	day := notices.DateOf(c.Now())
+	flow, err := s.Settlement(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Capture(ctx, b.ID); notices.ErrorCode(err) != notices.EInvalidTransition {
+		t.Fatalf("capture of a voided authorization: %v", err)
+	}
+	if _, err := s.Authorize(ctx, psp.AuthorizeRequest{Token: tok.Token, AmountCents: 1, Reference: nav}); notices.ErrorCode(err) != psp.EUnavailable {
+		t.Errorf("authorize with a closed store: %v, want psp_unavailable", err)
+	}
+
+	fs2, err := psp.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs2.Close()
+	s2, _ := newSandbox(t, psp.SandboxOptions{Store: fs2, Now: c.Now})
+	if again, err := s2.Authorize(ctx, req); err != nil || again != a {
+		t.Errorf("replay after restart = %+v, %v, want %+v", again, err, a)
+	}
+	if st, _ := s2.Status(b.ID); st != psp.StatusVoided {
+		t.Errorf("voided authorization after restart: %s", st)
+	}
+	if _, err := s2.Authorize(ctx, psp.AuthorizeRequest{Token: declined.Token, AmountCents: 1, Reference: nav}); notices.ErrorCode(err) != psp.ECardDeclined {
+		t.Errorf("declined card after restart: %v", err)
+	}
+	flow2, _ := s2.Settlement(ctx, day)
+	if len(flow2.Lines) != 1 || flow2.TotalCents != flow.TotalCents || flow2.Lines[0].TransactionID != flow.Lines[0].TransactionID ||
+		!flow2.Lines[0].PaidAt.Equal(flow.Lines[0].PaidAt) {
+		t.Errorf("flow after restart = %+v, want %+v", flow2, flow)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("store file mode = %o, want 600", perm)
+	}
+}
+
+// A crash in the middle of a write leaves a torn last line, which the next
+// open drops; a corrupt line elsewhere is an error, never silently skipped.
+func TestFileStoreTornAndCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	torn := filepath.Join(dir, "torn.jsonl")
+	good := `{"k":"token:a","v":"e30="}` + "\n"
+	if err := os.WriteFile(torn, []byte(good+`{"k":"token:b","v":"e3`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := psp.OpenFileStore(torn)
+	if err != nil {
+		t.Fatalf("torn last line: %v", err)
+	}
+	var keys []string
+	fs.Each(func(k string, v []byte) error { keys = append(keys, k); return nil })
+	fs.Close()
+	if len(keys) != 1 || keys[0] != "token:a" {
+		t.Errorf("keys after a torn write = %v, want [token:a]", keys)
+	}
+	if b, _ := os.ReadFile(torn); string(b) != good {
+		t.Errorf("compacted file = %q, want %q", b, good)
+	}
+
+	corrupt := filepath.Join(dir, "corrupt.jsonl")
+	if err := os.WriteFile(corrupt, []byte("garbage\n"+good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := psp.OpenFileStore(corrupt); err == nil {
+		t.Error("a corrupt line in the middle was accepted")
+	}
+	unknown := filepath.Join(dir, "unknown.jsonl")
+	if err := os.WriteFile(unknown, []byte(`{"k":"what:x","v":"e30="}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs3, err := psp.OpenFileStore(unknown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs3.Close()
+	if _, err := psp.NewSandbox(psp.SandboxOptions{Store: fs3}); err == nil {
+		t.Error("NewSandbox accepted an unknown record")
+	}
+}
