@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -106,9 +107,8 @@ func openStore(path string) (*boltdb.Store, error) {
 // flight before closing the database.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
 	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet(&c)
 	fs.SetOutput(stderr)
-	c.bindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,6 +118,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	}
 	log := newLogger(&c, stderr)
 	slog.SetDefault(log)
+	if addr := os.Getenv("MULTA_PPROF_ADDR"); addr != "" {
+		if err := servePprof(addr, log); err != nil {
+			return err
+		}
+	}
 
 	cat := notices.DefaultCatalogue()
 	if c.CatalogueFile != "" {
@@ -190,6 +195,37 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// newFlagSet declares the serve flags bound to c.
+func newFlagSet(c *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.bindFlags(fs)
+	return fs
+}
+
+// servePprof serves net/http/pprof on addr, for profiling under load (the
+// bench harness sets MULTA_PPROF_ADDR). It is off unless asked for and
+// refuses any address but loopback: profiles reveal memory contents and
+// cost CPU, so they must never face the network.
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("MULTA_PPROF_ADDR %q: must be a loopback address such as 127.0.0.1:6060", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("MULTA_PPROF_ADDR: %w", err)
+	}
+	mux := http.NewServeMux() // not DefaultServeMux: nothing else gets exposed
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Warn("pprof serving on loopback (MULTA_PPROF_ADDR)", "addr", ln.Addr().String())
+	go http.Serve(ln, mux)
+	return nil
 }
 
 // secureCookies is true unless the service is reached over plain HTTP on a
