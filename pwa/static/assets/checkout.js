@@ -40,7 +40,7 @@ export async function checkoutView(main, rawNav) {
   const n = res.data;
   if (n.status === 'paid' && n.payment && n.payment.receiptId) {
     attempts.clear(nav);
-    return openReceipt(main, n.payment.receiptId, null, alive);
+    return openReceipt(main, n.payment.receiptId, t('pay.already'), alive);
   }
   if (n.status === 'cancelled') {
     attempts.clear(nav);
@@ -297,6 +297,7 @@ class Checkout {
       this.token = null;
       this.say('error', t('pay.declined'));
       this.renderPay(true);
+      document.getElementById('card-number').focus();
       return;
     }
     if (res.code === 'amount_changed' && d.amountDue) {

@@ -162,7 +162,7 @@ const dict = {
     'co.plate': 'Plate',
     'co.notice': 'Notice number',
     'co.due': 'Due today',
-    'co.sanction': 'Fine',
+    'co.sanction': 'Sanction',
     'co.fees': 'Fees',
     'co.until': '{amount} until {date}, then {next}',
     'co.untilLast': '{amount} until {date}',

@@ -86,6 +86,7 @@ function chrome() {
   logoutBtn.textContent = t('off.logout');
   logoutBtn.hidden = !session;
   who.textContent = session ? `${session.user.username} · ${session.user.role}` : '';
+  who.hidden = !session;
 }
 
 document.getElementById('lang-btn').addEventListener('click', () => {
@@ -234,6 +235,7 @@ function violationPicker(onPick) {
   };
   const filter = async () => {
     const all = await loadCatalogue();
+    if (document.activeElement !== input) return;
     const q = input.value.trim().toLowerCase();
     items = all.filter((v) => !q || [v.code, v.article, v.description, v.descriptionIt || ''].some((s) => s.toLowerCase().includes(q)));
     list.replaceChildren(...(items.length ? items.map((v, i) => h('li', {
@@ -363,11 +365,16 @@ function issueView() {
 // ---- the notice: full screen, bright, QR first ----
 let noticeEl = null;
 let lastFocus = null;
+// While the notice shows, the rest of the page is hidden (for eyes and
+// screen readers alike), so the notice is the whole screen.
+const pageParts = () => [...document.body.children].filter((el) => el !== noticeEl && !el.classList.contains('sr-only') && el.id !== 'update' && el.tagName !== 'NOSCRIPT');
+let hiddenParts = [];
 function closeNotice() {
   if (!noticeEl) return;
   noticeEl.remove();
   noticeEl = null;
-  document.body.classList.remove('noscroll');
+  for (const el of hiddenParts) el.hidden = false;
+  hiddenParts = [];
   if (lastFocus && lastFocus.isConnected) lastFocus.focus();
 }
 
@@ -411,7 +418,7 @@ function showNotice(fine, onClose) {
     toggle.textContent = t(kind === 'link' ? 'off.qr.showPagopa' : 'off.qr.showLink');
   });
   const close = () => { closeNotice(); if (onClose) onClose(); };
-  noticeEl = h('div', { class: 'notice-view', id: 'notice-view', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'notice-title', 'data-fine-id': fine.id },
+  noticeEl = h('main', { class: 'notice-view', id: 'notice-view', 'aria-labelledby': 'notice-title', 'data-fine-id': fine.id },
     h('div', { class: 'inner stack' },
       h('h1', { id: 'notice-title', tabIndex: -1, text: t('off.notice') }),
       h('p', { class: 'muted' }, t('off.report', { n: fine.reportNumber || fine.id }), ' · ', h('strong', { class: 'mono', text: fine.plate || '' })),
@@ -426,8 +433,10 @@ function showNotice(fine, onClose) {
         h('button', { type: 'button', class: 'btn btn-primary', id: 'print-thermal', text: t('off.printThermal'), on: { click: () => openPDF(fine, 'thermal') } })),
       h('button', { type: 'button', class: 'btn btn-secondary btn-big', id: 'notice-close', text: onClose ? t('off.newFine') : t('off.close'), on: { click: close } })));
   noticeEl.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });
+  hiddenParts = pageParts().filter((el) => !el.hidden);
+  for (const el of hiddenParts) el.hidden = true;
   document.body.append(noticeEl);
-  document.body.classList.add('noscroll');
+  window.scrollTo(0, 0);
   noticeEl.querySelector('#notice-title').focus();
   announce(t('off.notice'));
 }
