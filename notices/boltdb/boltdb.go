@@ -28,7 +28,9 @@
 //	tokens.family   family 0x00 hash → empty
 //	ledger.records  n(8) → record n (compact canonical JSON)
 //	ledger.hashes   tlog stored-hash index(8) → 32-byte hash
-//	ledger.index    'f'|'r' id → n(8) of the latest record about it
+//
+// A stored fine or receipt carries, in its JSON, the number of the ledger
+// record that describes it ("ledgerEntry").
 //
 // time(8) is the instant in Unix nanoseconds with the sign bit flipped,
 // big-endian, so that byte order is time order.
@@ -81,13 +83,11 @@ var (
 	bktTokenFamily  = []byte("tokens.family")
 	bktLedgerRecord = []byte("ledger.records")
 	bktLedgerHash   = []byte("ledger.hashes")
-	bktLedgerIndex  = []byte("ledger.index")
 
 	allBuckets = [][]byte{
 		bktMeta, bktFines, bktViolations, bktFineNAV, bktFinePlate, bktFineStatus,
 		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktIdempotency,
 		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash,
-		bktLedgerIndex,
 	}
 )
 

@@ -44,11 +44,6 @@ type ledgerEvent struct {
 	SHA256      string `json:"sha256"`
 }
 
-// indexKeyOf is the ledger.index key of a fine or receipt.
-func ledgerIndexKey(typ, id string) []byte {
-	return append([]byte{typ[0]}, id...)
-}
-
 // hashReader reads stored tlog hashes from a transaction's bucket;
 // hashes written earlier in the same transaction are visible.
 type hashReader struct{ b *bolt.Bucket }
@@ -65,10 +60,16 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
+// nextEntry is the number the next ledger record will get; values are
+// encoded with it before the record that describes them is appended.
+func nextEntry(tx *bolt.Tx) int64 {
+	return int64(tx.Bucket(bktLedgerRecord).Sequence())
+}
+
 // appendLedger appends ev, about the given stored value, to the log in
-// tx. It is called in the transaction that writes the value, so the log
-// and the data cannot drift apart by a crash.
-func (s *Store) appendLedger(tx *bolt.Tx, ev ledgerEvent, value []byte) error {
+// tx as record n. It is called in the transaction that writes the value,
+// so the log and the data cannot drift apart by a crash.
+func (s *Store) appendLedger(tx *bolt.Tx, n int64, ev ledgerEvent, value []byte) error {
 	sum := sha256.Sum256(value)
 	ev.SHA256 = hex.EncodeToString(sum[:])
 	ev.At = s.now().UTC().Format(time.RFC3339)
@@ -78,7 +79,12 @@ func (s *Store) appendLedger(tx *bolt.Tx, ev ledgerEvent, value []byte) error {
 	}
 	records := tx.Bucket(bktLedgerRecord)
 	hb := tx.Bucket(bktLedgerHash)
-	n := int64(records.Sequence())
+	// Both are append-only with increasing keys: pages split at the
+	// default 50% would stay half empty forever.
+	records.FillPercent, hb.FillPercent = 1.0, 1.0
+	if got := int64(records.Sequence()); got != n {
+		return fmt.Errorf("ledger: appending entry %d, but the next is %d", n, got)
+	}
 	hashes, err := tlog.StoredHashes(n, rec, hashReader{hb})
 	if err != nil {
 		return err
@@ -92,10 +98,7 @@ func (s *Store) appendLedger(tx *bolt.Tx, ev ledgerEvent, value []byte) error {
 	if err := records.Put(u64(uint64(n)), rec); err != nil {
 		return err
 	}
-	if err := records.SetSequence(uint64(n + 1)); err != nil {
-		return err
-	}
-	return tx.Bucket(bktLedgerIndex).Put(ledgerIndexKey(ev.Type, ev.ID), u64(uint64(n)))
+	return records.SetSequence(uint64(n + 1))
 }
 
 // head computes the current size and root inside tx.
@@ -138,14 +141,14 @@ func (s *Store) ReceiptProof(ctx context.Context, receiptID string) (notices.Led
 	}
 	var p notices.LedgerProof
 	err := s.db.View(func(tx *bolt.Tx) error {
-		nb := tx.Bucket(bktLedgerIndex).Get(ledgerIndexKey(evReceipt, receiptID))
-		if nb == nil || tx.Bucket(bktReceipts).Get([]byte(receiptID)) == nil {
+		v := tx.Bucket(bktReceipts).Get([]byte(receiptID))
+		if v == nil {
 			return domainErr(op, notices.EReceiptNotFound, "no receipt %s", receiptID)
 		}
-		if len(nb) != 8 {
-			return fmt.Errorf("ledger index of receipt %s is corrupt", receiptID)
+		n, ok := valueEntry(v)
+		if !ok {
+			return fmt.Errorf("receipt %s carries no ledger entry number", receiptID)
 		}
-		n := int64(binary.BigEndian.Uint64(nb))
 		rec := tx.Bucket(bktLedgerRecord).Get(u64(uint64(n)))
 		if rec == nil {
 			return fmt.Errorf("ledger record %d of receipt %s missing", n, receiptID)
@@ -252,7 +255,6 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bktLedgerRecord)
 		hb := tx.Bucket(bktLedgerHash)
-		index := tx.Bucket(bktLedgerIndex)
 		size := int64(records.Sequence())
 		hr := hashReader{hb}
 
@@ -289,7 +291,7 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 			if err := json.Unmarshal(rec, &ev); err != nil || (ev.Type != evFine && ev.Type != evReceipt) {
 				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d is not a ledger event", n)})
 			}
-			if le := s.checkLatest(tx, index, records, n, &ev); le != nil {
+			if le := checkLatest(tx, records, n, &ev); le != nil {
 				return fail(le)
 			}
 			n++
@@ -311,13 +313,13 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 		}{{evFine, bktFines}, {evReceipt, bktReceipts}} {
 			cur := tx.Bucket(kind.b).Cursor()
 			i := 0
-			for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+			for k, v := cur.First(); k != nil; k, v = cur.Next() {
 				if i++; i&1023 == 0 {
 					if err := ctx.Err(); err != nil {
 						return err
 					}
 				}
-				if le := s.checkIndexed(index, records, kind.typ, string(k)); le != nil {
+				if le := checkLogged(records, size, kind.typ, string(k), v); le != nil {
 					return fail(le)
 				}
 			}
@@ -339,11 +341,12 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 	return nil
 }
 
-// checkLatest checks record n (decoded as ev) against the index: when n is
-// the latest record about its fine or receipt, the stored value must hash
-// to ev.SHA256; when a later record exists, that one must be about the
-// same object (it is checked when the walk reaches it).
-func (s *Store) checkLatest(tx *bolt.Tx, index, records *bolt.Bucket, n int64, ev *ledgerEvent) *LedgerError {
+// checkLatest checks record n (decoded as ev) against the value it is
+// about: when the value names n as its ledger entry, it must hash to
+// ev.SHA256; when it names a later entry, that one must be about the same
+// object (its hash is checked when the walk reaches it); an earlier entry
+// means the value was rolled back.
+func checkLatest(tx *bolt.Tx, records *bolt.Bucket, n int64, ev *ledgerEvent) *LedgerError {
 	le := func(problem string, args ...any) *LedgerError {
 		return &LedgerError{Entry: n, Kind: ev.Type, ID: ev.ID, Problem: fmt.Sprintf(problem, args...)}
 	}
@@ -352,25 +355,20 @@ func (s *Store) checkLatest(tx *bolt.Tx, index, records *bolt.Bucket, n int64, e
 		bkt = bktReceipts
 	}
 	v := tx.Bucket(bkt).Get([]byte(ev.ID))
-	mb := index.Get(ledgerIndexKey(ev.Type, ev.ID))
-	if len(mb) != 8 {
-		if v == nil {
-			return le("deleted since ledger entry %d", n)
-		}
-		return le("ledger index entry missing (ledger entry %d)", n)
-	}
-	m := int64(binary.BigEndian.Uint64(mb))
-	switch {
-	case m < n:
-		return le("ledger index points to entry %d, before ledger entry %d", m, n)
-	case m > n:
-		if !recordIsAbout(records, m, ev.Type, ev.ID) {
-			return le("ledger index points to entry %d, which is missing or about something else", m)
-		}
-		return nil
-	}
 	if v == nil {
 		return le("deleted since ledger entry %d", n)
+	}
+	m, ok := valueEntry(v)
+	switch {
+	case !ok:
+		return le("changed since ledger entry %d (it names no ledger entry)", n)
+	case m < n:
+		return le("rolled back to ledger entry %d, before ledger entry %d", m, n)
+	case m > n:
+		if !recordIsAbout(records, m, ev.Type, ev.ID) {
+			return le("names ledger entry %d, which is missing or about something else", m)
+		}
+		return nil
 	}
 	sum := sha256.Sum256(v)
 	if hex.EncodeToString(sum[:]) == ev.SHA256 {
@@ -385,7 +383,7 @@ func (s *Store) checkLatest(tx *bolt.Tx, index, records *bolt.Bucket, n int64, e
 		}
 	case evFine:
 		var f struct {
-			Status string `json:"status"`
+			Status string `json:"st"`
 		}
 		if json.Unmarshal(v, &f) == nil && f.Status != ev.Status {
 			return le("status changed since ledger entry %d (%s, was %s)", n, f.Status, ev.Status)
@@ -394,15 +392,15 @@ func (s *Store) checkLatest(tx *bolt.Tx, index, records *bolt.Bucket, n int64, e
 	return le("changed since ledger entry %d", n)
 }
 
-// checkIndexed makes sure a stored fine or receipt has a ledger record.
-func (s *Store) checkIndexed(index, records *bolt.Bucket, typ, id string) *LedgerError {
-	mb := index.Get(ledgerIndexKey(typ, id))
-	if len(mb) != 8 {
+// checkLogged makes sure a stored fine or receipt names a ledger record
+// about itself.
+func checkLogged(records *bolt.Bucket, size int64, typ, id string, v []byte) *LedgerError {
+	m, ok := valueEntry(v)
+	if !ok || m < 0 || m >= size {
 		return &LedgerError{Entry: -1, Kind: typ, ID: id, Problem: "stored without a ledger entry"}
 	}
-	m := int64(binary.BigEndian.Uint64(mb))
 	if !recordIsAbout(records, m, typ, id) {
-		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("ledger index points to entry %d, which is missing or about something else", m)}
+		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("stored without a ledger entry (entry %d is about something else)", m)}
 	}
 	return nil
 }

@@ -62,8 +62,9 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		if err := f.MarkPaid(r.ID, r.PaidAt); err != nil {
 			if notices.ErrorCode(err) == notices.EAlreadyPaid {
 				if v := tx.Bucket(bktReceipts).Get([]byte(f.ReceiptID)); v != nil {
-					if jerr := json.Unmarshal(v, &existing); jerr != nil {
-						return jerr
+					var derr error
+					if existing, derr = decodeReceipt(v); derr != nil {
+						return derr
 					}
 				}
 			}
@@ -73,14 +74,17 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		if receipts.Get([]byte(r.ID)) != nil {
 			return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)
 		}
-		rv, err := json.Marshal(&r)
+		n := nextEntry(tx)
+		rv, err := encodeReceipt(&r, n)
 		if err != nil {
 			return err
 		}
 		if err := receipts.Put([]byte(r.ID), rv); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bktReceiptPaid).Put(indexKey(nil, r.PaidAt, r.ID), nil); err != nil {
+		paid := tx.Bucket(bktReceiptPaid)
+		paid.FillPercent = timeIndexFill // payments arrive in time order
+		if err := paid.Put(indexKey(nil, r.PaidAt, r.ID), nil); err != nil {
 			return err
 		}
 		if p.Idempotency != nil {
@@ -88,14 +92,14 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 				return err
 			}
 		}
-		if err := s.appendLedger(tx, ledgerEvent{Type: evReceipt, ID: r.ID, Op: opCreate, FineID: r.FineID, AmountCents: r.AmountCents}, rv); err != nil {
+		if err := s.appendLedger(tx, n, ledgerEvent{Type: evReceipt, ID: r.ID, Op: opCreate, FineID: r.FineID, AmountCents: r.AmountCents}, rv); err != nil {
 			return err
 		}
-		fv, err := s.encodeFine(tx, &f)
+		fv, err := s.encodeFine(tx, &f, n+1)
 		if err != nil {
 			return err
 		}
-		return s.saveFine(tx, &old, &f, fv, opPay)
+		return s.saveFine(tx, &old, &f, fv, n+1, opPay)
 	})
 	if err != nil {
 		if notices.ErrorCode(err) == notices.EAlreadyPaid {
@@ -118,7 +122,9 @@ func (s *Store) Receipt(ctx context.Context, id string) (notices.Receipt, error)
 		if v == nil {
 			return domainErr(op, notices.EReceiptNotFound, "no receipt %s", id)
 		}
-		return json.Unmarshal(v, &r)
+		var err error
+		r, err = decodeReceipt(v)
+		return err
 	})
 	if err != nil {
 		return notices.Receipt{}, internal(op, err)
@@ -147,8 +153,8 @@ func (s *Store) Receipts(ctx context.Context, from, to notices.Date) ([]notices.
 			if v == nil {
 				continue
 			}
-			var r notices.Receipt
-			if err := json.Unmarshal(v, &r); err != nil {
+			r, err := decodeReceipt(v)
+			if err != nil {
 				return err
 			}
 			out = append(out, r)
