@@ -72,7 +72,7 @@ func TestReconcileEveryKindOfProblem(t *testing.T) {
 		line(a, 4200, notices.OutcomeExecuted), // A settled twice
 	)
 	f2 := flow("F2",
-		cOther,                               // right IUV, other transaction id
+		cOther,                                // right IUV, other transaction id
 		line(d, 5000, notices.OutcomeRevoked), // refunded, never settled
 	)
 	rec := notices.Reconcile(day(2026, time.March, 10), []notices.Receipt{a, b, c, d, e}, []notices.SettlementFlow{f1, f2})

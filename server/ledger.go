@@ -15,6 +15,9 @@ import (
 func (s *Server) financeRoutes(api fiber.Router) {
 	api.Get("/ledger", s.requireRole(finance...), s.ledgerHead)
 	api.Get("/admin/backup", s.requireRole(admins...), s.backup)
+	api.Get("/stats", s.requireRole(finance...), s.stats)
+	api.Get("/reconciliation", s.requireRole(finance...), s.reconciliation)
+	api.Post("/reconciliation/flows", s.requireRole(finance...), s.uploadFlow)
 }
 
 // signedHead formats and signs the current tree head in the note format of

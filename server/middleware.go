@@ -21,6 +21,7 @@ func (s *Server) middleware() {
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
+	s.app.Use(s.instrument()) // metrics: inside recover, around everything else; serves /metrics
 	s.app.Use(s.securityHeaders)
 	s.app.Use(rejectContentEncoding)
 	if len(s.cfg.CORSOrigins) > 0 {
