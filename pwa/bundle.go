@@ -185,6 +185,12 @@ func Build(fsys fs.FS) (*Bundle, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// Stable URLs are known up front: hashed files may refer to them.
+	for _, n := range names {
+		if s := srcs[n]; !s.hashed {
+			s.url = stableURL(n)
+		}
+	}
 	for _, n := range names {
 		s := srcs[n]
 		if !s.hashed {
@@ -196,11 +202,6 @@ func Build(fsys fs.FS) (*Bundle, error) {
 	}
 	// Then the stable-URL files; those that use {{version}} or {{precache}}
 	// last, as the version covers everything else.
-	for _, n := range names {
-		if s := srcs[n]; !s.hashed {
-			s.url = stableURL(n)
-		}
-	}
 	for _, n := range names {
 		if s := srcs[n]; !s.hashed && !s.global {
 			s.body = rewrite(s, srcs, "", nil)

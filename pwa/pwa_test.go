@@ -219,7 +219,7 @@ func TestBuildRehashesDependants(t *testing.T) {
 		"office/index.html": `<link href="{{/assets/c.css}}">`,
 	}
 	one := build(t, files)
-	files["assets/b.js"] = `export function b() { return 2; }`
+	files["assets/b.js"] = `export function b() { return 2; }; navigator.serviceWorker.register('{{/sw.js}}');`
 	two := build(t, files)
 	for _, prefix := range []string{"/assets/a.", "/assets/b."} {
 		if urlOf(one, prefix) == urlOf(two, prefix) {
@@ -234,6 +234,9 @@ func TestBuildRehashesDependants(t *testing.T) {
 	}
 	idx, _ := two.Lookup("/")
 	a, _ := two.Lookup(urlOf(two, "/assets/a."))
+	if b, _ := two.Lookup(urlOf(two, "/assets/b.")); !bytes.Contains(b.Body, []byte(`register('/sw.js')`)) {
+		t.Errorf("a hashed file's reference to a stable URL: %s", b.Body)
+	}
 	if !bytes.Contains(idx.Body, []byte(urlOf(two, "/assets/a."))) || !bytes.Contains(a.Body, []byte(urlOf(two, "/assets/b."))) {
 		t.Errorf("references not rewritten:\n%s\n%s", idx.Body, a.Body)
 	}

@@ -101,6 +101,7 @@ class Checkout {
   render() {
     const n = this.n, due = n.amountDue || {};
     const stage = due.stage ? t('co.stage.' + due.stage) : '';
+    this.stageEl = h('span', { class: 'chip', text: stage, hidden: !stage });
     this.amountEl = h('p', { class: 'amount', id: 'amount-due', text: money(due.cents) });
     this.untilEl = h('p', { class: 'until', id: 'amount-until', text: until(n) });
     this.breakEl = h('dl', { class: 'breakdown' },
@@ -111,7 +112,7 @@ class Checkout {
     this.main.replaceChildren(h('section', { id: 'checkout', class: 'stack', 'data-nav': this.nav },
       h('h1', { text: t('co.title') }),
       h('div', { class: 'card due' },
-        h('p', { class: 'label' }, t('co.due'), stage ? h('span', { class: 'chip', text: stage }) : null),
+        h('p', { class: 'label' }, t('co.due'), this.stageEl),
         this.amountEl, this.untilEl, this.breakEl),
       h('div', { class: 'card' }, details(n)),
       this.msg,
@@ -123,6 +124,9 @@ class Checkout {
 
   setAmount(due) {
     this.n.amountDue = due;
+    // The stage chip follows the amount (a 409 moves "reduced" to "minimum").
+    this.stageEl.textContent = due.stage ? t('co.stage.' + due.stage) : '';
+    this.stageEl.hidden = !due.stage;
     this.amountEl.textContent = money(due.cents);
     this.untilEl.textContent = until(this.n);
     this.breakEl.replaceChildren(

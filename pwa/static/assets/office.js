@@ -610,6 +610,6 @@ function dashboardView() {
   chrome();
   main.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
   const ok = await refresh();
-  if (ok) start(); else showLogin();
+  if (ok) start(); else showLogin(ok === null ? t('offline') : undefined);
 })();
 registerSW();

@@ -19,7 +19,8 @@ export function registerSW() {
     btn.onclick = () => { asked = true; worker.postMessage({ type: 'skip-waiting' }); };
     bar.hidden = false;
   };
-  navigator.serviceWorker.register('{{/sw.js}}', { scope: '/' }).then((reg) => {
+  // The worker lives at a stable address (its scope is the whole app).
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).then((reg) => {
     if (reg.waiting) offer(reg.waiting);
     reg.addEventListener('updatefound', () => {
       const w = reg.installing;
