@@ -1,7 +1,6 @@
 package server
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,33 +29,14 @@ func (s *Server) serveApp(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderETag, a.ETag)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
-	if a.Immutable {
-		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	} else {
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-	}
+	c.Set(fiber.HeaderCacheControl, a.CacheControl)
 	if c.Get(fiber.HeaderIfNoneMatch) == a.ETag {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, a.ContentType)
-	if len(a.Gzip) > 0 && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
-		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(a.Gzip)
+	body, encoding := a.Select(c.Get(fiber.HeaderAcceptEncoding))
+	if encoding != "" {
+		c.Set(fiber.HeaderContentEncoding, encoding)
 	}
-	return c.Send(a.Body)
-}
-
-func acceptsGzip(h string) bool {
-	for _, part := range strings.Split(h, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
-		}
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			q, err := strconv.ParseFloat(v, 64)
-			return err == nil && q > 0
-		}
-		return true
-	}
-	return false
+	return c.Send(body)
 }
