@@ -1,0 +1,1125 @@
+package pwa_test
+
+// The end-to-end journey of issue 5 in a real Chromium: an officer issues a
+// fine in the back office, a driver scans its QR with the phone's camera and
+// pays, pays a second fine with one tap on the remembered card, reads the
+// receipts offline, meets a declined card and an amount that changed while
+// the checkout was open. Every screen is saved to docs/screenshots.
+//
+// Everything is real and local: the server of package server on a loopback
+// listener over a bbolt file in t.TempDir(), the sandbox PSP, Argon2 logins
+// (with cheap parameters) and Debian's chromium with a fake camera that plays
+// a Y4M video made here from the fine's own QR code.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdpnet "github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/notices/boltdb"
+	"github.com/multa/multa/psp"
+	"github.com/multa/multa/server"
+	"github.com/multa/multa/server/auth"
+)
+
+// browserFirstLoadBudget is what the driver app may transfer on its first
+// load, measured in the browser (TestFirstLoadBudget checks the same figure
+// statically from the bundle).
+const browserFirstLoadBudget = 60 * 1024
+
+// screenshotDir is where the journey's screens go, relative to this package.
+const screenshotDir = "../docs/screenshots"
+
+// Test cards of the sandbox PSP (see the HTTP contract).
+const (
+	cardOK       = "4242424242424242"
+	cardDeclined = "4000000000000002"
+)
+
+// The phone: a 390×844 CSS-pixel portrait screen, the size of a current
+// mid-range phone.
+const phoneW, phoneH = 390, 844
+
+func TestBrowserJourney(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the browser journey takes ~10 s; skipped with -short")
+	}
+	chromium := findChromium()
+	if chromium == "" {
+		t.Skip("chromium is not installed (no chromium on PATH, no /usr/bin/chromium): " +
+			"the browser journey needs it — CI installs it with apt-get install chromium (.ci/run)")
+	}
+	started := time.Now()
+	e := startEnv(t)
+	shots := newShooter(t)
+
+	// ---- 1. The officer issues a fine in the back office. ----
+	officer := e.browser(chromium, t.TempDir(), "")
+	officer.do("open the back office", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
+	officer.expectItalian()
+	shots.take(officer, "01-office-login")
+	officer.do("sign in",
+		chromedp.SendKeys(chromedp.ID("login-username"), "vigile"),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Tap(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("fine-plate")))
+	if who := officer.text("#whoami"); !strings.Contains(who, "vigile") || !strings.Contains(who, "officer") {
+		t.Errorf("#whoami = %q, want the officer's name and role", who)
+	}
+	officer.do("fill the new fine",
+		chromedp.SendKeys(chromedp.ID("fine-plate"), "ab123cd"),
+		// The catalogue is searched by words of the description, as an
+		// officer on the street would, and the option is tapped.
+		chromedp.SendKeys(chromedp.ID("fine-violation"), "sosta oltre"),
+		chromedp.WaitVisible(chromedp.CSS(`#fine-violation-list [data-code="7-15"]`)),
+		chromedp.Tap(chromedp.CSS(`#fine-violation-list [data-code="7-15"]`)),
+		chromedp.SendKeys(chromedp.ID("fine-place"), "Via Torino 12, Milano"),
+		chromedp.Tap(chromedp.ID("fine-contest-immediate")))
+	if got := officer.eval(`document.getElementById('fine-plate').value`); got != "AB123CD" {
+		t.Errorf("plate field = %q, want it upper-cased as typed: AB123CD", got)
+	}
+	if got := officer.eval(`document.getElementById('fine-violation').dataset.code || ''`); got != "7-15" {
+		t.Fatalf("violation picked = %q, want 7-15", got)
+	}
+	shots.take(officer, "02-office-new-fine")
+	officer.do("issue the fine",
+		chromedp.Tap(chromedp.ID("fine-submit")),
+		chromedp.WaitVisible(chromedp.ID("notice-view")),
+		until(`(() => { const i = document.getElementById('notice-qr'); return i.complete && i.naturalWidth > 0; })()`, 10*time.Second))
+	var optionNAVs []string
+	officer.evalInto(`[...document.querySelectorAll('#notice-options [data-nav]')].map((e) => e.dataset.nav)`, &optionNAVs)
+	if len(optionNAVs) != 2 {
+		t.Fatalf("the notice shows %d payment options %v, want 2 (reduced and minimum)", len(optionNAVs), optionNAVs)
+	}
+	navA := optionNAVs[0]
+	if src := officer.eval(`document.getElementById('notice-qr').getAttribute('src')`); !strings.Contains(src, navA) || !strings.Contains(src, "kind=link") {
+		t.Errorf("notice QR src = %q, want the link QR of %s", src, navA)
+	}
+	shots.take(officer, "03-office-notice-qr")
+	officer.close()
+
+	fineA := e.notice(navA)
+	if fineA.Status != "notified" || fineA.AmountDue.Stage != "reduced" || fineA.Place != "Via Torino 12, Milano" {
+		t.Fatalf("the fine issued in the office: status %q, stage %q, place %q; want notified, reduced, the place typed",
+			fineA.Status, fineA.AmountDue.Stage, fineA.Place)
+	}
+
+	// The other fines of the journey come from the API, issued by the
+	// supervisor: B is scanned and paid with one tap, C meets a declined
+	// card, D changes amount while its checkout is open.
+	sup := e.login("capo")
+	navB := e.issue(sup, "BC234DE", "158-5")
+	navC := e.issue(sup, "CD345EF", "7-15")
+	navD := e.issue(sup, "DE456FG", "7-15")
+	fineB, fineD := e.notice(navB), e.notice(navD)
+
+	// The fake camera plays a file fixed when the browser starts, so each
+	// scan is a browser session of its own over one profile directory: the
+	// same phone, with its remembered card, receipts and service worker,
+	// opened again after the app was closed.
+	phoneDir := t.TempDir()
+	camA := writeY4M(t, e.qrPNG(navA, "link"))   // what the office screen shows
+	camB := writeY4M(t, e.qrPNG(navB, "pagopa")) // the pagoPA QR of a printed notice
+
+	// ---- 2 and 7. First load, scan, pay with the card form. ----
+	e.front.reset()
+	phone := e.browser(chromium, phoneDir, camA)
+	phone.do("open the driver app", chromedp.Navigate(e.public+"/"), chromedp.WaitVisible(chromedp.ID("scan-btn")))
+	phone.expectItalian()
+	firstLoad := phone.firstLoadBytes()
+	if firstLoad > browserFirstLoadBudget {
+		t.Errorf("first load of the driver app transferred %d bytes (icons excluded), budget %d", firstLoad, browserFirstLoadBudget)
+	}
+	phone.waitServiceWorker()
+	t.Logf("first load: %d bytes in the page (icons excluded; budget %d); %d bytes and %d requests at the server including the service worker's precache",
+		firstLoad, browserFirstLoadBudget, e.front.stats().bytes, e.front.stats().requests)
+	shots.take(phone, "04-driver-home")
+
+	// Scan uploads wait at the front door until the scanner is on screen,
+	// so that its screenshot is not a race with the decoder.
+	e.front.holdScans()
+	phone.do("open the scanner", chromedp.Tap(chromedp.ID("scan-btn")), chromedp.WaitVisible(chromedp.ID("scan-video")))
+	hasNative := phone.eval(`String('BarcodeDetector' in window)`) == "true"
+	if !hasNative {
+		// Chromium on Linux has no BarcodeDetector: the app must send
+		// camera frames to /api/v1/scan.
+		e.front.waitScans(t, 1, 20*time.Second)
+	}
+	phone.do("see the camera", until(`document.getElementById('scan-video').readyState >= 2`, 10*time.Second))
+	shots.take(phone, "05-driver-scan")
+	e.front.releaseScans()
+	phone.waitCheckout(navA)
+	if hasNative {
+		t.Logf("this Chromium has BarcodeDetector: the QR was read on the device, not through /api/v1/scan")
+	} else if n := e.front.stats().scans; n < 1 {
+		t.Errorf("%d frames reached /api/v1/scan, want at least one", n)
+	}
+	phone.expectText("#amount-due", euro(fineA.AmountDue.Cents))
+	phone.expectText("#notice-place", "Via Torino 12, Milano")
+	if plate := phone.text("#notice-plate"); !strings.HasPrefix(plate, "AB") || strings.Contains(plate, "123") {
+		t.Errorf("#notice-plate = %q, want AB123CD masked", plate)
+	}
+	shots.take(phone, "06-driver-checkout")
+	phone.do("open the card form", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("card-form")))
+	phone.fillCard(cardOK, true)
+	shots.take(phone, "07-driver-card-form")
+	phone.do("pay with the form", chromedp.Tap(chromedp.ID("card-submit")), chromedp.WaitVisible(chromedp.ID("receipt")))
+	rcA := phone.checkReceipt(e, navA, fineA.AmountDue.Cents)
+	shots.take(phone, "08-driver-receipt")
+	if n := e.notice(navA); n.Status != "paid" || n.Payment == nil || n.Payment.ReceiptID != rcA {
+		t.Errorf("after paying, the API says status %q, payment %+v; want paid with receipt %s", n.Status, n.Payment, rcA)
+	}
+	saved := phone.localStorage()
+	var card struct{ Token, Brand, Last4 string }
+	if err := json.Unmarshal([]byte(saved["multa.card"]), &card); err != nil || card.Token == "" || card.Last4 != "4242" {
+		t.Errorf("remembered card = %q (%v), want a token ending 4242", saved["multa.card"], err)
+	}
+	for k, v := range saved {
+		if strings.Contains(v, cardOK) || strings.Contains(v, "4242 4242") {
+			t.Errorf("localStorage %s holds the card number: %s", k, v)
+		}
+	}
+	phone.close()
+
+	// ---- 3. The second fine: scan, and pay with exactly one tap. ----
+	phone = e.browser(chromium, phoneDir, camB)
+	phone.do("open the app again", chromedp.Navigate(e.public+"/"), chromedp.WaitVisible(chromedp.ID("scan-btn")))
+	phone.do("scan the second fine", chromedp.Tap(chromedp.ID("scan-btn")))
+	phone.waitCheckout(navB)
+	phone.expectText("#amount-due", euro(fineB.AmountDue.Cents))
+	phone.expectText("#pay-btn", euro(fineB.AmountDue.Cents))
+	phone.expectText("#pay-btn", "Visa ••4242")
+	// The page records whether a card form ever shows up from now on.
+	phone.eval(`(() => {
+		window.__cardFormSeen = !!document.getElementById('card-form');
+		new MutationObserver(() => { if (document.getElementById('card-form')) window.__cardFormSeen = true; })
+			.observe(document.documentElement, { childList: true, subtree: true });
+		return 'ok';
+	})()`)
+	shots.take(phone, "09-driver-one-tap")
+	before := e.front.stats()
+	phone.do("pay with one tap", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("receipt")))
+	after := e.front.stats()
+	if n := after.payments - before.payments; n != 1 {
+		t.Errorf("one tap sent %d POSTs to /payments, want exactly 1", n)
+	}
+	if n := after.tokens - before.tokens; n != 0 {
+		t.Errorf("one tap sent %d card tokenizations, want none: the remembered token pays", n)
+	}
+	if seen := phone.eval(`String(window.__cardFormSeen)`); seen != "false" {
+		t.Errorf("the card form appeared during the one-tap payment (seen = %s)", seen)
+	}
+	rcB := phone.checkReceipt(e, navB, fineB.AmountDue.Cents)
+	shots.take(phone, "10-driver-receipt-one-tap")
+
+	// ---- 4. Offline: the receipts are still there. ----
+	phone.waitServiceWorker()
+	phone.setOffline(true)
+	quiet := e.front.stats().requests
+	phone.do("open My receipts offline", chromedp.Navigate(e.public+"/receipts"), chromedp.WaitVisible(chromedp.ID("receipt-list")))
+	var listed []string
+	phone.evalInto(`[...document.querySelectorAll('#receipt-list [data-receipt-id]')].map((e) => e.dataset.receiptId)`, &listed)
+	if want := []string{rcB, rcA}; strings.Join(listed, ",") != strings.Join(want, ",") {
+		t.Errorf("offline, My receipts lists %v, want %v (newest first)", listed, want)
+	}
+	if online := phone.eval(`String(navigator.onLine)`); online != "false" {
+		t.Logf("navigator.onLine = %s while the network is emulated offline", online)
+	}
+	shots.take(phone, "11-driver-offline-receipts")
+	phone.do("open a receipt offline",
+		chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#receipt-list [data-receipt-id="%s"]`, rcA))),
+		chromedp.WaitVisible(chromedp.ID("receipt")))
+	phone.expectText("#receipt-amount", euro(fineA.AmountDue.Cents))
+	phone.expectText("#rc-id", rcA)
+	shots.take(phone, "12-driver-offline-receipt")
+	if n := e.front.stats().requests - quiet; n != 0 {
+		t.Errorf("%d requests reached the server while the phone was offline, want 0: %v", n, e.front.stats().paths[quiet:])
+	}
+	phone.setOffline(false)
+
+	// ---- 5. A declined card: nothing paid, another card offered. ----
+	phone.do("type the third notice number",
+		chromedp.Navigate(e.public+"/"),
+		chromedp.Tap(chromedp.ID("type-btn")),
+		chromedp.WaitVisible(chromedp.ID("nav-input")),
+		chromedp.SendKeys(chromedp.ID("nav-input"), groups(navC)))
+	shots.take(phone, "13-driver-enter-number")
+	phone.do("continue", chromedp.Tap(chromedp.ID("nav-submit")))
+	phone.waitCheckout(navC)
+	phone.do("use another card", chromedp.Tap(chromedp.ID("use-other-card")), chromedp.WaitVisible(chromedp.ID("card-form")))
+	phone.fillCard(cardDeclined, false)
+	before = e.front.stats()
+	phone.do("pay with the declined card", chromedp.Tap(chromedp.ID("card-submit")),
+		until(`(document.getElementById('pay-status') || {}).textContent.includes('rifiutata')`, 15*time.Second),
+		chromedp.WaitVisible(chromedp.ID("card-form")))
+	phone.expectText("#pay-status", "Carta rifiutata")
+	if phone.eval(`String(!!document.getElementById('receipt'))`) != "false" {
+		t.Errorf("a receipt is shown after a declined card")
+	}
+	if n := e.front.stats().payments - before.payments; n != 1 {
+		t.Errorf("the declined card sent %d POSTs to /payments, want 1", n)
+	}
+	shots.take(phone, "14-driver-declined")
+	if n := e.notice(navC); n.Status != "notified" || n.Payment != nil {
+		t.Errorf("after a declined card the API says status %q, payment %+v; want notified and unpaid", n.Status, n.Payment)
+	}
+	if c := phone.localStorage()["multa.card"]; !strings.Contains(c, `"last4":"4242"`) {
+		t.Errorf("after a declined other card, the remembered card is %s, want the Visa ••4242 still", c)
+	}
+
+	// ---- 6. The amount changes while the checkout is open. ----
+	phone.do("open the fourth notice from its link", chromedp.Navigate(e.public+"/p/"+navD))
+	phone.waitCheckout(navD)
+	phone.expectText("#amount-due", euro(fineD.AmountDue.Cents))
+	phone.expectText("#checkout .due .chip", "scontato del 30%")
+	shots.take(phone, "15-driver-checkout-reduced")
+	// The test owns the server's clock: move it to the first day after the
+	// reduced period.
+	payBy, err := time.ParseInLocation("2006-01-02", fineD.AmountDue.PayBy, notices.Rome)
+	if err != nil {
+		t.Fatalf("payBy of the reduced stage: %v", err)
+	}
+	e.clock.set(payBy.AddDate(0, 0, 1).Add(10 * time.Hour))
+	later := e.notice(navD).AmountDue
+	if later.Stage != "minimum" || later.Cents <= fineD.AmountDue.Cents {
+		t.Fatalf("after the reduced period the API asks %d cents (%s), want more than %d at the minimum stage", later.Cents, later.Stage, fineD.AmountDue.Cents)
+	}
+	before = e.front.stats()
+	phone.do("tap pay at the old amount", chromedp.Tap(chromedp.ID("pay-btn")),
+		until(`(document.getElementById('pay-status') || {}).textContent.includes('cambiato')`, 15*time.Second))
+	phone.expectText("#pay-status", euro(later.Cents))
+	phone.expectText("#amount-due", euro(later.Cents))
+	phone.expectText("#pay-btn", euro(later.Cents))
+	// The label of the stage follows the amount: no "30% discount" on 42 €.
+	phone.expectText("#checkout .due .chip", "Importo ridotto")
+	if n := e.notice(navD); n.Status != "notified" || n.Payment != nil {
+		t.Errorf("after amount_changed the API says status %q, payment %+v; want unpaid", n.Status, n.Payment)
+	}
+	shots.take(phone, "16-driver-amount-changed")
+	phone.do("pay the new amount", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("receipt")))
+	if n := e.front.stats().payments - before.payments; n != 2 {
+		t.Errorf("the amount change took %d POSTs to /payments, want 2 (409 then 201)", n)
+	}
+	phone.checkReceipt(e, navD, later.Cents)
+	shots.take(phone, "17-driver-receipt-new-amount")
+	phone.close()
+
+	t.Logf("journey done in %s; screenshots in %s", time.Since(started).Round(100*time.Millisecond), filepath.Clean(screenshotDir))
+}
+
+// findChromium returns the path of Debian's chromium, or "".
+func findChromium() string {
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	return ""
+}
+
+// ---- the server side ----
+
+const password = "correct horse battery"
+
+// cheapArgon keeps the logins fast; production uses auth.DefaultParams.
+var cheapArgon = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// testClock is the server's clock: real time plus an offset the test sets,
+// so that the back office's "now" (the browser's real clock) and the
+// server's agree until the test moves the server into the future.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	c.offset = time.Until(t)
+	c.mu.Unlock()
+}
+
+// env is the server, the front door the browser talks to, and a client for
+// the test's own API calls (which go straight to the server, so the front
+// door counts only what the browser sends).
+type env struct {
+	t       *testing.T
+	backend string // the server, for the test's API calls
+	public  string // the front door, for the browser and in link QR codes
+	clock   *testClock
+	front   *frontDoor
+	client  *http.Client
+}
+
+func startEnv(t *testing.T) *env {
+	t.Helper()
+	clk := &testClock{}
+	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sb, err := psp.NewSandbox(psp.SandboxOptions{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := auth.NewService(st, bytes.Repeat([]byte{5}, 32), auth.Options{Now: clk.Now, Params: cheapArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct {
+		name string
+		role notices.Role
+	}{{"vigile", notices.RoleOfficer}, {"capo", notices.RoleSupervisor}} {
+		if _, err := acc.CreateUser(context.Background(), u.name, password, u.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The front door listens first: its address is the public URL that
+	// the server writes into link QR codes.
+	frontLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := "http://" + frontLn.Addr().String()
+	srv := server.New(server.Config{
+		Store: st, Auth: acc, Provider: sb, Sandbox: sb, Now: clk.Now,
+		Settings: notices.Settings{
+			Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
+			Segregation: "01",
+			Fees:        notices.DefaultFees,
+			Calendar:    notices.Calendar{PatronMonth: time.December, PatronDay: 7},
+		},
+		PublicURL: public, RateLimit: 0, SecureCookies: true,
+		// Warnings and errors only: a failing request is worth seeing.
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	go srv.Serve(backLn)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	backend := "http://" + backLn.Addr().String()
+	front := newFrontDoor(backend)
+	hs := &http.Server{Handler: front, ErrorLog: log.New(io.Discard, "", 0)}
+	go hs.Serve(frontLn)
+	t.Cleanup(func() { hs.Close() })
+	return &env{t: t, backend: backend, public: public, clock: clk, front: front, client: &http.Client{Timeout: 20 * time.Second}}
+}
+
+// frontDoor is a reverse proxy in front of the server, as a gateway would
+// be. It counts what the browser sends — the server offers no hook before
+// its routes — and can hold camera frames for a moment.
+type frontDoor struct {
+	rp *httputil.ReverseProxy
+
+	mu    sync.Mutex
+	st    doorStats
+	hold  chan struct{} // non-nil: scan uploads wait until it is closed
+	scans chan struct{} // signalled at each scan upload
+}
+
+type doorStats struct {
+	paths                             []string // "METHOD /path" of every request
+	requests, payments, tokens, scans int
+	bytes                             int64 // response bytes, as sent (compressed)
+}
+
+var paymentPath = regexp.MustCompile(`^/api/v1/notices/[^/]+/payments$`)
+
+func newFrontDoor(backend string) *frontDoor {
+	u, err := url.Parse(backend)
+	if err != nil {
+		panic(err)
+	}
+	return &frontDoor{
+		scans: make(chan struct{}, 64),
+		rp: &httputil.ReverseProxy{
+			Rewrite: func(r *httputil.ProxyRequest) {
+				r.SetURL(u)
+				r.Out.Host = r.In.Host // the server sees the public host, as behind a gateway
+			},
+			// A tab closing with a frame upload in flight is not an error.
+			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+				if r.Context().Err() == nil {
+					log.Printf("front door: %s %s: %v", r.Method, r.URL.Path, err)
+				}
+				w.WriteHeader(http.StatusBadGateway)
+			},
+		},
+	}
+}
+
+func (f *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	scan := r.Method == http.MethodPost && r.URL.Path == "/api/v1/scan"
+	f.mu.Lock()
+	f.st.requests++
+	f.st.paths = append(f.st.paths, r.Method+" "+r.URL.Path)
+	switch {
+	case r.Method == http.MethodPost && paymentPath.MatchString(r.URL.Path):
+		f.st.payments++
+	case r.Method == http.MethodPost && r.URL.Path == "/psp/v1/tokens":
+		f.st.tokens++
+	case scan:
+		f.st.scans++
+	}
+	hold := f.hold
+	f.mu.Unlock()
+	if scan {
+		select {
+		case f.scans <- struct{}{}:
+		default:
+		}
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
+	cw := &countingWriter{ResponseWriter: w}
+	f.rp.ServeHTTP(cw, r)
+	f.mu.Lock()
+	f.st.bytes += cw.n
+	f.mu.Unlock()
+}
+
+func (f *frontDoor) stats() doorStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.st
+	st.paths = append([]string(nil), f.st.paths...)
+	return st
+}
+
+func (f *frontDoor) reset() {
+	f.mu.Lock()
+	f.st = doorStats{}
+	f.mu.Unlock()
+}
+
+func (f *frontDoor) holdScans() {
+	f.mu.Lock()
+	f.hold = make(chan struct{})
+	f.mu.Unlock()
+	for len(f.scans) > 0 {
+		<-f.scans
+	}
+}
+
+func (f *frontDoor) releaseScans() {
+	f.mu.Lock()
+	if f.hold != nil {
+		close(f.hold)
+		f.hold = nil
+	}
+	f.mu.Unlock()
+}
+
+// waitScans waits until n scan uploads have arrived since holdScans.
+func (f *frontDoor) waitScans(t *testing.T, n int, d time.Duration) {
+	t.Helper()
+	timeout := time.After(d)
+	for range n {
+		select {
+		case <-f.scans:
+		case <-timeout:
+			f.releaseScans()
+			t.Fatalf("no camera frame reached /api/v1/scan within %s", d)
+		}
+	}
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets the reverse proxy reach the Flusher underneath.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// api calls the server and decodes a JSON answer into out (when not nil).
+func (e *env) api(method, path, bearer string, body, out any) int {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.backend+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: %v\n%s", method, path, err, raw)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		e.t.Logf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode
+}
+
+func (e *env) login(user string) string {
+	e.t.Helper()
+	var out struct{ AccessToken string }
+	if st := e.api("POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": password}, &out); st != 200 || out.AccessToken == "" {
+		e.t.Fatalf("login %s: status %d", user, st)
+	}
+	return out.AccessToken
+}
+
+// issue creates a fine contested on the spot and returns the notice
+// number of its first (reduced) option.
+func (e *env) issue(bearer, plate, violation string) string {
+	e.t.Helper()
+	var fine struct {
+		Options []struct{ Kind, NoticeNumber string }
+	}
+	req := map[string]any{
+		"plate": plate, "violationCode": violation, "occurredAt": e.clock.Now().Add(-time.Hour).Format(time.RFC3339),
+		"place": "Corso Buenos Aires 1, Milano", "contestation": "immediate",
+	}
+	if st := e.api("POST", "/api/v1/fines", bearer, req, &fine); st != 201 || len(fine.Options) == 0 {
+		e.t.Fatalf("issue %s %s: status %d, options %v", plate, violation, st, fine.Options)
+	}
+	if fine.Options[0].Kind != "reduced" {
+		e.t.Fatalf("first option of %s is %q, want reduced", plate, fine.Options[0].Kind)
+	}
+	return fine.Options[0].NoticeNumber
+}
+
+type noticeView struct {
+	NoticeNumber string `json:"noticeNumber"`
+	Status       string `json:"status"`
+	Place        string `json:"place"`
+	AmountDue    struct {
+		Cents int64  `json:"cents"`
+		Stage string `json:"stage"`
+		PayBy string `json:"payBy"`
+	} `json:"amountDue"`
+	Payment *struct {
+		ReceiptID   string `json:"receiptId"`
+		AmountCents int64  `json:"amountCents"`
+	} `json:"payment"`
+}
+
+func (e *env) notice(nav string) noticeView {
+	e.t.Helper()
+	var n noticeView
+	if st := e.api("GET", "/api/v1/notices/"+nav, "", nil, &n); st != 200 {
+		e.t.Fatalf("GET notice %s: status %d", nav, st)
+	}
+	return n
+}
+
+type receiptView struct {
+	ReceiptID    string `json:"receiptId"`
+	NoticeNumber string `json:"noticeNumber"`
+	AmountCents  int64  `json:"amountCents"`
+	Stage        string `json:"stage"`
+	PSP          struct {
+		TransactionID string `json:"transactionId"`
+	} `json:"psp"`
+	Method struct {
+		Last4 string `json:"last4"`
+	} `json:"method"`
+}
+
+// qrPNG fetches the QR code of a notice as the server draws it.
+func (e *env) qrPNG(nav, kind string) []byte {
+	e.t.Helper()
+	resp, err := e.client.Get(e.backend + "/api/v1/notices/" + nav + "/qr.png?kind=" + kind + "&scale=8")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		e.t.Fatalf("QR of %s (%s): status %d, %v", nav, kind, resp.StatusCode, err)
+	}
+	return raw
+}
+
+// writeY4M writes a short video for Chromium's fake camera: the QR code
+// centred on a white 640×480 frame, a few identical frames (Chromium plays
+// the file in a loop). Y4M is raw YUV 4:2:0: a luma plane, then two chroma
+// planes of a quarter of its size, neutral (128) for a grey picture.
+func writeY4M(t *testing.T, qrPNG []byte) string {
+	t.Helper()
+	const w, h, frames = 640, 480, 4
+	img, err := png.Decode(bytes.NewReader(qrPNG))
+	if err != nil {
+		t.Fatalf("QR PNG: %v", err)
+	}
+	b := img.Bounds()
+	if b.Dx() > w-40 || b.Dy() > h-40 {
+		t.Fatalf("QR of %dx%d px does not fit a %dx%d frame with a margin", b.Dx(), b.Dy(), w, h)
+	}
+	luma := bytes.Repeat([]byte{255}, w*h)
+	x0, y0 := (w-b.Dx())/2, (h-b.Dy())/2
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			luma[(y0+y-b.Min.Y)*w+x0+x-b.Min.X] = color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
+		}
+	}
+	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "YUV4MPEG2 W%d H%d F15:1 Ip A1:1 C420jpeg\n", w, h)
+	for range frames {
+		buf.WriteString("FRAME\n")
+		buf.Write(luma)
+		buf.Write(chroma)
+		buf.Write(chroma)
+	}
+	path := filepath.Join(t.TempDir(), "camera.y4m")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// ---- the browser side ----
+
+// stepTimeout bounds each step, so that a stuck step fails with its name
+// instead of eating the test's whole deadline.
+const stepTimeout = 30 * time.Second
+
+type tab struct {
+	t       *testing.T
+	ctx     context.Context
+	closeFn func()
+	once    sync.Once
+	workers []context.CancelFunc // sessions on service workers (see setOffline)
+}
+
+// browser starts Chromium on profile (a user-data-dir) with a phone-sized
+// touch screen; camera, when set, is the Y4M file the fake camera plays.
+func (e *env) browser(chromium, profile, camera string) *tab {
+	t := e.t
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(phoneW, phoneH),
+		chromedp.Flag("disable-component-update", true),
+		// An Italian phone: the app picks its language from it. Native
+		// widgets (the date picker) stay en-US: Debian's chromium without
+		// chromium-l10n has only the en-US locale.
+		chromedp.Flag("lang", "it-IT"),
+		chromedp.Flag("accept-lang", "it-IT,it"),
+	)
+	if camera != "" {
+		opts = append(opts,
+			chromedp.Flag("use-fake-ui-for-media-stream", true), // grant the camera without a prompt
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", camera))
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &tab{t: t, ctx: ctx}
+	b.closeFn = func() {
+		// A graceful close lets Chromium write the profile (localStorage,
+		// the service worker's cache) before the next session opens it.
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		defer ccancel()
+		if err := chromedp.Cancel(cctx); err != nil && !errors.Is(err, context.Canceled) {
+			t.Logf("closing the browser: %v", err)
+		}
+		cancel()
+		acancel()
+	}
+	t.Cleanup(b.close)
+	// The first action starts the browser; it has no timeout of its own,
+	// as a timeout there would bind the browser's life to it.
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(phoneW, phoneH, chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Func(func(ctx context.Context, tt *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Rome"})
+			return err
+		}),
+	); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return b
+}
+
+func (b *tab) close() { b.once.Do(b.closeFn) }
+
+// do runs steps, failing the test with what and a screenshot on error.
+func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.failShot(what)
+		b.t.Fatalf("%s: %v\npage: %s", what, err, b.pageText())
+	}
+}
+
+// failShot keeps what the screen showed when a step failed, in the test's
+// artifact directory (kept with go test -artifacts -outputdir DIR).
+func (b *tab) failShot(what string) {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		name := filepath.Join(b.t.ArtifactDir(), "failed-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what)+".png")
+		if os.WriteFile(name, png, 0o644) == nil {
+			b.t.Logf("screen at failure: %s", name)
+		}
+	}
+}
+
+// pageText is the visible text of the page, for failure messages.
+func (b *tab) pageText() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + ' — ' + document.body.innerText`))
+	if err != nil {
+		return "(unavailable: " + err.Error() + ")"
+	}
+	return s
+}
+
+// eval runs a JavaScript expression whose value is a string.
+func (b *tab) eval(js string) string {
+	b.t.Helper()
+	var s string
+	b.evalInto(js, &s)
+	return s
+}
+
+func (b *tab) evalInto(js string, out any) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		b.t.Fatalf("evaluate %s: %v (%s)", js, err, raw)
+	}
+}
+
+// text is the rendered text of the element sel (a CSS selector).
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.failShot("text " + sel)
+		b.t.Fatalf("text of %s: %v\npage: %s", sel, err, b.pageText())
+	}
+	return normSpace(s)
+}
+
+// expectText fails the test unless the element sel shows want.
+func (b *tab) expectText(sel, want string) {
+	b.t.Helper()
+	if got := b.text(sel); !strings.Contains(got, want) {
+		b.t.Errorf("%s shows %q, want it to contain %q", sel, got, want)
+	}
+}
+
+// expectItalian checks that the app speaks Italian, as the assertions on
+// messages below expect.
+func (b *tab) expectItalian() {
+	b.t.Helper()
+	if l := b.eval(`document.documentElement.lang`); l != "it" {
+		b.t.Fatalf("the app chose language %q, want it (the browser runs with --lang=it-IT)", l)
+	}
+}
+
+func (b *tab) waitCheckout(nav string) {
+	b.t.Helper()
+	b.do("checkout of "+nav, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#checkout[data-nav="%s"] #pay-btn`, nav))))
+}
+
+// waitServiceWorker waits until the service worker controls the page, so
+// that the app shell is in its cache.
+func (b *tab) waitServiceWorker() {
+	b.t.Helper()
+	b.do("service worker in control", until(`!!navigator.serviceWorker.controller`, 20*time.Second))
+}
+
+// fillCard types a card into the checkout's form.
+func (b *tab) fillCard(number string, remember bool) {
+	b.t.Helper()
+	exp := fmt.Sprintf("12/%02d", (time.Now().Year()+3)%100)
+	b.do("fill the card form",
+		chromedp.SendKeys(chromedp.ID("card-number"), number),
+		chromedp.SendKeys(chromedp.ID("card-exp"), exp),
+		chromedp.SendKeys(chromedp.ID("card-cvc"), "123"),
+		chromedp.SendKeys(chromedp.ID("card-name"), "MARIO ROSSI"))
+	if remember {
+		b.do("remember the card", chromedp.Tap(chromedp.ID("card-remember")))
+	}
+	if got := b.eval(`String(document.getElementById('card-remember').checked)`); got != fmt.Sprint(remember) {
+		b.t.Fatalf("remember this card = %s, want %v", got, remember)
+	}
+	if got := b.eval(`document.getElementById('card-number').value.replace(/\s/g, '')`); got != number {
+		b.t.Fatalf("card number field = %q, want %s", got, number)
+	}
+}
+
+// checkReceipt compares the receipt on screen with the API's and returns
+// its id.
+func (b *tab) checkReceipt(e *env, nav string, cents int64) string {
+	b.t.Helper()
+	id := b.eval(`document.getElementById('receipt').dataset.receiptId`)
+	var r receiptView
+	if st := e.api("GET", "/api/v1/receipts/"+id, "", nil, &r); st != 200 {
+		b.t.Fatalf("receipt %q on screen: the API answers %d", id, st)
+	}
+	if r.NoticeNumber != nav || r.AmountCents != cents || r.PSP.TransactionID == "" || r.Method.Last4 != "4242" {
+		b.t.Errorf("receipt %s from the API: notice %s, %d cents, transaction %q, card %s; want %s, %d cents, a transaction, 4242",
+			id, r.NoticeNumber, r.AmountCents, r.PSP.TransactionID, r.Method.Last4, nav, cents)
+	}
+	b.expectText("#receipt-amount", euro(cents))
+	if got := strings.ReplaceAll(b.text("#rc-notice"), " ", ""); got != nav {
+		b.t.Errorf("receipt shows notice %q, want %s", got, nav)
+	}
+	b.expectText("#rc-tx", r.PSP.TransactionID)
+	b.expectText("#rc-id", id)
+	return id
+}
+
+// firstLoadBytes sums what the page transferred to show itself, from the
+// Resource Timing entries (transferSize: headers plus the encoded body),
+// icons excluded. The service worker's precache runs in the worker and is
+// not part of it.
+func (b *tab) firstLoadBytes() int {
+	b.t.Helper()
+	var entries []struct {
+		Name string
+		Size int
+	}
+	b.evalInto(`[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+		.map((e) => ({ name: new URL(e.name).pathname, size: e.transferSize }))`, &entries)
+	total := 0
+	var parts []string
+	for _, e := range entries {
+		if strings.Contains(e.Name, "/icons/") {
+			continue
+		}
+		total += e.Size
+		parts = append(parts, fmt.Sprintf("%s %d", e.Name, e.Size))
+	}
+	b.t.Logf("first load, by resource: %s", strings.Join(parts, ", "))
+	if len(entries) < 3 || total == 0 {
+		b.t.Fatalf("resource timing shows %d entries totalling %d bytes: the measure is broken", len(entries), total)
+	}
+	return total
+}
+
+// setOffline cuts the phone's network or gives it back. Network emulation
+// belongs to one DevTools session, and the service worker is a target of
+// its own whose fetches the page's emulation does not cover (Chromium 156
+// let a navigation through with emulateOfflineServiceWorker alone), so
+// offline is set on the page and on each of the app's service workers, as
+// DevTools' "Offline" does. Detaching from a worker drops its emulation.
+func (b *tab) setOffline(off bool) {
+	b.t.Helper()
+	emulate := func(ctx context.Context, worker bool) error {
+		conds := []*cdpnet.Conditions{}
+		if off {
+			conds = append(conds, &cdpnet.Conditions{Offline: true, DownloadThroughput: -1, UploadThroughput: -1})
+		}
+		p := cdpnet.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: conds}
+		if !worker {
+			p.EmulateOfflineServiceWorker = new(off)
+		}
+		if _, err := chromedp.Call(ctx, cdpnet.EmulateNetworkConditionsByRule, p); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, cdpnet.OverrideNetworkState, cdpnet.OverrideNetworkStateParams{
+			Offline: off, DownloadThroughput: -1, UploadThroughput: -1,
+		})
+		return err
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := emulate(ctx, false); err != nil {
+		b.t.Fatalf("set offline %v on the page: %v", off, err)
+	}
+	if !off {
+		for _, detach := range b.workers {
+			detach()
+		}
+		b.workers = nil
+		return
+	}
+	// Wake the worker (an idle one is stopped and has no target), then
+	// find it among the browser's targets.
+	var infos []*target.Info
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		b.eval(`(navigator.serviceWorker.controller.postMessage({ type: 'ping' }), 'ok')`)
+		all, err := chromedp.Targets(ctx)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		infos = slices.DeleteFunc(all, func(i *target.Info) bool { return i.Type != "service_worker" })
+		if len(infos) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, info := range infos {
+		// WithDetachOnCancel: ending this context must not stop the worker.
+		wctx, wcancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
+		b.workers = append(b.workers, wcancel)
+		if err := emulate(wctx, true); err != nil {
+			b.t.Fatalf("set offline on the service worker %s: %v", info.URL, err)
+		}
+	}
+	if len(b.workers) == 0 {
+		b.t.Fatalf("no service worker target to take offline")
+	}
+}
+
+func (b *tab) localStorage() map[string]string {
+	b.t.Helper()
+	var m map[string]string
+	b.evalInto(`Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)]))`, &m)
+	return m
+}
+
+// ---- screenshots ----
+
+type shooter struct {
+	t   *testing.T
+	dir string
+}
+
+// newShooter empties the screenshot folder, so that it holds exactly the
+// screens of the last run.
+func newShooter(t *testing.T) *shooter {
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(screenshotDir, "*.png"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	return &shooter{t: t, dir: screenshotDir}
+}
+
+func (s *shooter) take(b *tab, name string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
+	if err != nil {
+		s.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if _, _, err := image.DecodeConfig(bytes.NewReader(buf)); err != nil {
+		s.t.Fatalf("screenshot %s is not an image: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), buf, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// ---- small helpers ----
+
+// until waits for a JavaScript expression to become truthy.
+func until(js string, d time.Duration) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[any](js, chromedp.WithPollingTimeout(d))(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// euro formats cents as the Italian app shows money, without the sign:
+// 2940 → "29,40".
+func euro(cents int64) string {
+	return fmt.Sprintf("%d,%02d", cents/100, cents%100)
+}
+
+// groups writes a notice number in groups of four, as printed.
+func groups(nav string) string {
+	var b strings.Builder
+	for i, r := range nav {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// normSpace turns the non-breaking spaces of Intl formatting into plain
+// spaces and collapses runs, so that assertions read naturally.
+func normSpace(s string) string {
+	s = strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
