@@ -1,13 +1,548 @@
-// Finance dashboard — a hook for another developer to fill.
+// Finance dashboard: payments by day, hour and weekday, the discount
+// stages, what is still outstanding, and the day's reconciliation.
 //
 // The office app calls render(el, api) when a finance or admin user opens
-// the "Dashboard" tab. el is the empty <section id="dashboard">; api is
-//   api.get(path)                 → Promise<{status, ok, data, code}>
-//   api.call(method, path, opts)  → the same, for any method (opts as in api.js)
-// both already carrying the user's bearer token and refreshing it when
-// needed. Data: GET /api/v1/stats?from=&to=, GET /api/v1/reconciliation?date=.
+// the "Dashboard" tab; el is the empty <section id="dashboard"> and api
+// calls the API as the signed-in user (see office.js).
+//
+// Charts are inline SVG drawn here, with no library: a few hundred bytes
+// of code per chart instead of a charting bundle, and nothing that needs
+// 'unsafe-inline' under the app's CSP (colours come from dashboard.css
+// classes, never from style attributes). Every chart has a <title> and a
+// <desc> that say what it shows and what stands out, and a visually hidden
+// table with every number, so a screen reader gets the same facts as a
+// glance does.
+import { t, lang, extend, money, day } from '{{/assets/i18n.js}}';
+import { h, note, formatNAV } from '{{/assets/util.js}}';
+
+extend({
+  it: {
+    'dash.period': 'Periodo',
+    'dash.days': '{n} giorni',
+    'dash.year': '1 anno',
+    'dash.payments': 'Pagamenti',
+    'dash.collected': 'Incassato',
+    'dash.outstanding': 'Da incassare',
+    'dash.outstanding.sub': '{n} multe, se pagate oggi',
+    'dash.discount': 'Con lo sconto del 30%',
+    'dash.discount.sub': 'dei pagamenti',
+    'dash.byDay': 'Incassi per giorno',
+    'dash.byWeek': 'Incassi per settimana',
+    'dash.byDay.desc': 'Totale {total} in {n} giorni. Giorno migliore: {best}, {amount}.',
+    'dash.byWeek.desc': 'Totale {total} in {n} settimane. Settimana migliore: dal {best}, {amount}.',
+    'dash.byHour': 'Pagamenti per ora del giorno',
+    'dash.byHour.note': 'Ora di Roma.',
+    'dash.byHour.desc': 'Ora di punta: dalle {hour} alle {next}, {n} pagamenti su {total}.',
+    'dash.byHour.descMany': 'Ore di punta: {hours}, con {n} pagamenti ciascuna su {total}.',
+    'dash.byWeekday': 'Pagamenti per giorno della settimana',
+    'dash.byWeekday.desc': 'Giorno più frequente: {day}, {n} pagamenti su {total}.',
+    'dash.byWeekday.descMany': 'Giorni più frequenti: {days}, con {n} pagamenti ciascuno su {total}.',
+    'dash.byStage': 'Pagamenti per fase',
+    'dash.byStage.desc': 'Scontato 30%: {r}; minimo: {m}; maggiorato: {i}.',
+    'dash.outBy': 'Multe non pagate, per importo dovuto oggi',
+    'dash.outBy.desc': '{n} multe non pagate valgono {amount} se pagate oggi. Scontate: {r}; al minimo: {m}; maggiorate: {i}.',
+    'dash.stage.reduced': 'Scontato 30%',
+    'dash.stage.minimum': 'Minimo',
+    'dash.stage.increased': 'Maggiorato (oltre 60 giorni)',
+    'dash.col.hour': 'Ora',
+    'dash.col.day': 'Giorno',
+    'dash.col.week': 'Settimana dal',
+    'dash.col.stage': 'Fase',
+    'dash.col.payments': 'Pagamenti',
+    'dash.col.fines': 'Multe',
+    'dash.col.amount': 'Importo',
+    'dash.none': 'Nessun pagamento nel periodo.',
+    'dash.count': '{n} · {amount}',
+    'dash.weekdays': 'Lun,Mar,Mer,Gio,Ven,Sab,Dom',
+    'dash.weekdays.long': 'lunedì,martedì,mercoledì,giovedì,venerdì,sabato,domenica',
+    'dash.recon': 'Riconciliazione',
+    'dash.recon.lead': 'Ricevute del giorno confrontate con i flussi di rendicontazione dei PSP.',
+    'dash.recon.date': 'Giorno',
+    'dash.recon.check': 'Verifica',
+    'dash.recon.csv': 'Scarica CSV',
+    'dash.recon.balanced': 'In pari: {n} ricevute per {amount}, tutte abbinate a un accredito.',
+    'dash.recon.unbalanced': 'Da controllare: ricevute {r}, accreditato {s}.',
+    'dash.recon.receipts': 'Ricevute',
+    'dash.recon.settled': 'Accreditato',
+    'dash.recon.matched': 'Abbinate',
+    'dash.recon.missing': 'Senza accredito',
+    'dash.recon.unexpected': 'Accrediti senza ricevuta',
+    'dash.recon.mismatched': 'Importi o transazioni diversi',
+    'dash.recon.duplicates': 'Accrediti doppi',
+    'dash.recon.revoked': 'Stornati',
+    'dash.recon.flows': 'Flussi',
+    'dash.recon.flowOk': 'in pari',
+    'dash.recon.flowKo': 'da controllare',
+    'dash.recon.upload': 'Carica un flusso (JSON)',
+    'dash.recon.uploaded': 'Flusso {id} caricato: {n} accrediti per {amount}.',
+    'dash.recon.more': 'e altre {n} righe nel CSV.',
+  },
+  en: {
+    'dash.period': 'Period',
+    'dash.days': '{n} days',
+    'dash.year': '1 year',
+    'dash.payments': 'Payments',
+    'dash.collected': 'Collected',
+    'dash.outstanding': 'Outstanding',
+    'dash.outstanding.sub': '{n} fines, if paid today',
+    'dash.discount': 'With the 30% discount',
+    'dash.discount.sub': 'of payments',
+    'dash.byDay': 'Amounts by day',
+    'dash.byWeek': 'Amounts by week',
+    'dash.byDay.desc': '{total} in total over {n} days. Best day: {best}, {amount}.',
+    'dash.byWeek.desc': '{total} in total over {n} weeks. Best week: from {best}, {amount}.',
+    'dash.byHour': 'Payments by hour of day',
+    'dash.byHour.note': 'Rome time.',
+    'dash.byHour.desc': 'Busiest hour: {hour} to {next}, {n} of {total} payments.',
+    'dash.byHour.descMany': 'Busiest hours: {hours}, {n} of {total} payments each.',
+    'dash.byWeekday': 'Payments by weekday',
+    'dash.byWeekday.desc': 'Busiest day: {day}, {n} of {total} payments.',
+    'dash.byWeekday.descMany': 'Busiest days: {days}, {n} of {total} payments each.',
+    'dash.byStage': 'Payments by stage',
+    'dash.byStage.desc': '30% discount: {r}; minimum: {m}; increased: {i}.',
+    'dash.outBy': 'Unpaid fines, by what they cost today',
+    'dash.outBy.desc': '{n} unpaid fines are worth {amount} if paid today. Discounted: {r}; minimum: {m}; increased: {i}.',
+    'dash.stage.reduced': '30% discount',
+    'dash.stage.minimum': 'Minimum',
+    'dash.stage.increased': 'Increased (after 60 days)',
+    'dash.col.hour': 'Hour',
+    'dash.col.day': 'Day',
+    'dash.col.week': 'Week from',
+    'dash.col.stage': 'Stage',
+    'dash.col.payments': 'Payments',
+    'dash.col.fines': 'Fines',
+    'dash.col.amount': 'Amount',
+    'dash.none': 'No payments in this period.',
+    'dash.count': '{n} · {amount}',
+    'dash.weekdays': 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
+    'dash.weekdays.long': 'Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday',
+    'dash.recon': 'Reconciliation',
+    'dash.recon.lead': 'The day\'s receipts against the PSPs\' settlement flows.',
+    'dash.recon.date': 'Day',
+    'dash.recon.check': 'Check',
+    'dash.recon.csv': 'Download CSV',
+    'dash.recon.balanced': 'Balanced: {n} receipts for {amount}, each matched to a settlement.',
+    'dash.recon.unbalanced': 'Needs attention: receipts {r}, settled {s}.',
+    'dash.recon.receipts': 'Receipts',
+    'dash.recon.settled': 'Settled',
+    'dash.recon.matched': 'Matched',
+    'dash.recon.missing': 'Paid, not settled',
+    'dash.recon.unexpected': 'Settled, no receipt',
+    'dash.recon.mismatched': 'Amount or transaction differs',
+    'dash.recon.duplicates': 'Settled twice',
+    'dash.recon.revoked': 'Refunded',
+    'dash.recon.flows': 'Flows',
+    'dash.recon.flowOk': 'balanced',
+    'dash.recon.flowKo': 'needs attention',
+    'dash.recon.upload': 'Upload a flow (JSON)',
+    'dash.recon.uploaded': 'Flow {id} uploaded: {n} settlements for {amount}.',
+    'dash.recon.more': 'and {n} more rows in the CSV.',
+  },
+});
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const STAGES = ['reduced', 'minimum', 'increased'];
+const PERIODS = [30, 90, 365];
+let period = 90; // enough days for the patterns to show; remembered while the page lives
+let seq = 0; // unique ids for aria references
+
+/** Builds an SVG element; kids are nodes or strings. */
+function s(tag, attrs, ...kids) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v != null) el.setAttribute(k, String(v));
+  for (const kid of kids.flat()) if (kid != null && kid !== false) el.append(kid);
+  return el;
+}
+
+/** Today's date in Rome, YYYY-MM-DD, whatever the device's time zone. */
+function romeToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+function addDays(ymd, n) {
+  const [y, m, d] = ymd.split('-').map(Number);
+  const x = new Date(Date.UTC(y, m - 1, d + n, 12));
+  return x.toISOString().slice(0, 10);
+}
+
+const pct = (part, whole) => (whole ? Math.round((100 * part) / whole) : 0);
+const count = (n, cents) => t('dash.count', { n, amount: money(cents) });
 
 /** Fills el with the dashboard. */
-export function render(el, api) { // eslint-disable-line no-unused-vars
-  el.dataset.ready = 'true';
+export function render(el, api) {
+  el.dataset.ready = 'false';
+  ensureStyles();
+  const periodGroup = h('div', { class: 'dash-period', role: 'group', 'aria-label': t('dash.period') });
+  const body = h('div', { class: 'stack', id: 'dash-body', 'aria-live': 'polite', 'aria-busy': 'true' });
+  const recon = reconPanel(api);
+  el.replaceChildren(periodGroup, body, recon.el);
+
+  const drawPeriods = () => periodGroup.replaceChildren(...PERIODS.map((n) => h('button', {
+    type: 'button', class: 'btn btn-secondary dash-period-btn', 'aria-pressed': String(n === period),
+    id: 'dash-period-' + n, text: n === 365 ? t('dash.year') : t('dash.days', { n }),
+    on: { click: () => { if (n !== period) { period = n; drawPeriods(); load(); } } },
+  })));
+
+  async function load() {
+    body.setAttribute('aria-busy', 'true');
+    body.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
+    const to = romeToday();
+    const from = addDays(to, 1 - period);
+    let res;
+    try {
+      res = await api.get(`/api/v1/stats?from=${from}&to=${to}`);
+    } catch {
+      body.replaceChildren(note('error', t('offline')));
+      body.setAttribute('aria-busy', 'false');
+      return;
+    }
+    if (!res.ok || !res.data) {
+      body.replaceChildren(note('error', (res.data && res.data.detail) || t('error')));
+      body.setAttribute('aria-busy', 'false');
+      return;
+    }
+    body.replaceChildren(...statsView(res.data));
+    body.setAttribute('aria-busy', 'false');
+    // Reconcile the latest day with payments by default: yesterday is often
+    // empty in a small office, and an empty day says nothing.
+    const days = res.data.byDay || [];
+    let last = '';
+    for (const d of days) if (d.payments > 0 && d.date < to) last = d.date;
+    recon.setDate(last || addDays(to, -1));
+    el.dataset.ready = 'true';
+  }
+  drawPeriods();
+  load();
+}
+
+/** Loads dashboard.css once (a hashed asset, cached like the others). */
+function ensureStyles() {
+  if (document.getElementById('dash-css')) return;
+  document.head.append(h('link', { id: 'dash-css', rel: 'stylesheet', href: '{{/assets/dashboard.css}}' }));
+}
+
+function statsView(st) {
+  const out = [];
+  const reduced = st.byStage.reduced;
+  out.push(h('div', { class: 'dash-kpis', id: 'dash-kpis' },
+    kpi('dash-kpi-payments', t('dash.payments'), String(st.payments), ''),
+    kpi('dash-kpi-amount', t('dash.collected'), money(st.amountCents), ''),
+    kpi('dash-kpi-outstanding', t('dash.outstanding'), money(st.outstanding.amountCents),
+      t('dash.outstanding.sub', { n: st.outstanding.fines })),
+    kpi('dash-kpi-discount', t('dash.discount'), pct(reduced.payments, st.payments) + '%', t('dash.discount.sub'))));
+  if (!st.payments) out.push(note('info', t('dash.none')));
+  out.push(dayChart(st), hourChart(st), weekdayChart(st), stageChart(st), outstandingChart(st));
+  return out;
+}
+
+function kpi(id, label, value, sub) {
+  return h('div', { class: 'dash-kpi', id },
+    h('p', { class: 'dash-kpi-label', text: label }),
+    h('p', { class: 'dash-kpi-value', text: value }),
+    sub ? h('p', { class: 'dash-kpi-sub', text: sub }) : null);
+}
+
+/**
+ * A chart card: a heading, the SVG (role img, labelled by its own title
+ * and desc) and a visually hidden table of the same numbers.
+ */
+function figure(id, title, desc, svgKids, height, table, extra) {
+  const n = ++seq;
+  const svg = s('svg', {
+    viewBox: `0 0 320 ${height}`, width: '100%', class: 'dash-svg', role: 'img',
+    'aria-labelledby': `dash-t${n} dash-d${n}`, focusable: 'false',
+  }, s('title', { id: `dash-t${n}` }, title), s('desc', { id: `dash-d${n}` }, desc), svgKids);
+  return h('figure', { class: 'card dash-chart', id },
+    h('figcaption', {}, h('h2', { text: title }), extra ? h('p', { class: 'dash-note', text: extra }) : null, h('p', { class: 'dash-desc', text: desc })),
+    svg, table);
+}
+
+/**
+ * A table only screen readers see: caption, header row, rows. The wrapper
+ * carries .sr-only because a table ignores width and overflow, and would
+ * otherwise widen the page.
+ */
+function srTable(caption, head, rows) {
+  return h('div', { class: 'sr-only' }, h('table', {},
+    h('caption', { text: caption }),
+    h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col', text: c })))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row', text: c }) : h('td', { text: c }))))))));
+}
+
+/**
+ * Vertical bars. values are numbers; labels[i] is drawn under bar i when
+ * set; valueLabels draws each non-zero value above its bar.
+ */
+function columns(values, labels, { height = 150, valueLabels = true, cls = () => 'dash-bar', max, top = valueLabels ? 16 : 8 } = {}) {
+  const bottom = 20;
+  const plot = height - top - bottom;
+  const n = values.length;
+  const slot = 320 / n;
+  const w = Math.max(1, slot * (n > 60 ? 0.9 : 0.72));
+  const hi = max || Math.max(1, ...values);
+  const kids = [s('line', { x1: 0, x2: 320, y1: top + plot + 0.5, y2: top + plot + 0.5, class: 'dash-axis' })];
+  values.forEach((v, i) => {
+    const bh = v > 0 ? Math.max(2, (v / hi) * plot) : 0;
+    const x = i * slot + (slot - w) / 2;
+    if (bh) kids.push(s('rect', { x: x.toFixed(2), y: (top + plot - bh).toFixed(2), width: w.toFixed(2), height: bh.toFixed(2), rx: n > 60 ? 0 : 2, class: cls(i) }));
+    if (valueLabels && v > 0) {
+      kids.push(s('text', { x: (x + w / 2).toFixed(2), y: (top + plot - bh - 4).toFixed(2), class: 'dash-val', 'text-anchor': 'middle' }, String(v)));
+    }
+    if (labels[i]) {
+      kids.push(s('text', { x: (i * slot + slot / 2).toFixed(2), y: height - 5, class: 'dash-lbl', 'text-anchor': 'middle' }, labels[i]));
+    }
+  });
+  return kids;
+}
+
+function dayChart(st) {
+  let buckets = st.byDay.map((d) => ({ date: d.date, payments: d.payments, amountCents: d.amountCents }));
+  const weekly = buckets.length > 92; // a year of days would be bars a pixel wide
+  if (weekly) {
+    const weeks = [];
+    buckets.forEach((d, i) => {
+      if (i % 7 === 0) weeks.push({ date: d.date, payments: 0, amountCents: 0 });
+      const w = weeks[weeks.length - 1];
+      w.payments += d.payments;
+      w.amountCents += d.amountCents;
+    });
+    buckets = weeks;
+  }
+  const values = buckets.map((b) => b.amountCents);
+  const best = buckets.reduce((a, b) => (b.amountCents > a.amountCents ? b : a), buckets[0]);
+  const labels = buckets.map(() => '');
+  const short = (ymd) => new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' })
+    .format(new Date(ymd + 'T12:00:00Z'));
+  labels[0] = short(buckets[0].date);
+  labels[Math.floor((buckets.length - 1) / 2)] = short(buckets[Math.floor((buckets.length - 1) / 2)].date);
+  labels[buckets.length - 1] = short(buckets[buckets.length - 1].date);
+  const height = 170;
+  const top = 22; // room for the scale's label above the plot
+  const kids = columns(values, labels, { height, top, valueLabels: false, cls: (i) => (buckets[i] === best && best.amountCents > 0 ? 'dash-bar dash-bar-peak' : 'dash-bar') });
+  // The highest value as a reference line, so bars have a scale.
+  const hi = Math.max(...values);
+  if (hi > 0) {
+    kids.unshift(s('line', { x1: 0, x2: 320, y1: top - 0.5, y2: top - 0.5, class: 'dash-grid' }));
+    kids.push(s('text', { x: 320, y: top - 6, class: 'dash-lbl', 'text-anchor': 'end' }, money(hi)));
+  }
+  // Labels under the first and last bars would spill out of the frame.
+  for (const k of kids) {
+    if (k.tagName === 'text' && k.getAttribute('y') === String(height - 5)) {
+      const x = +k.getAttribute('x');
+      if (x < 30) { k.setAttribute('x', '0'); k.setAttribute('text-anchor', 'start'); }
+      if (x > 290) { k.setAttribute('x', '320'); k.setAttribute('text-anchor', 'end'); }
+    }
+  }
+  const key = weekly ? 'dash.byWeek' : 'dash.byDay';
+  const desc = !st.payments ? t('dash.none') : t(key + '.desc', { total: money(st.amountCents), n: buckets.length, best: day(best.date), amount: money(best.amountCents) });
+  const table = srTable(t(key), [t(weekly ? 'dash.col.week' : 'dash.col.day'), t('dash.col.payments'), t('dash.col.amount')],
+    buckets.map((b) => [day(b.date), String(b.payments), money(b.amountCents)]));
+  return figure('dash-chart-day', t(key), desc, kids, height, table);
+}
+
+function peakIndex(values) {
+  let best = 0;
+  values.forEach((v, i) => { if (v > values[best]) best = i; });
+  return best;
+}
+
+/** The indexes of every value equal to the highest (ties are common). */
+function peaks(values) {
+  const hi = values[peakIndex(values)];
+  return hi > 0 ? values.flatMap((v, i) => (v === hi ? [i] : [])) : [];
+}
+
+function hourChart(st) {
+  const values = st.byHour.map((b) => b.payments);
+  const labels = values.map((_, i) => (i % 3 === 0 ? String(i) : ''));
+  const peak = peakIndex(values);
+  const hh = (n) => String(n % 24).padStart(2, '0') + ':00';
+  const top = peaks(values);
+  const desc = !top.length ? t('dash.none') : top.length > 1
+    ? t('dash.byHour.descMany', { hours: top.map((i) => hh(i) + '–' + hh(i + 1)).join(', '), n: values[peak], total: st.payments })
+    : t('dash.byHour.desc', { hour: hh(peak), next: hh(peak + 1), n: values[peak], total: st.payments });
+  const kids = columns(values, labels, { cls: (i) => (values[i] === values[peak] && values[i] > 0 ? 'dash-bar dash-bar-peak' : 'dash-bar') });
+  const table = srTable(t('dash.byHour'), [t('dash.col.hour'), t('dash.col.payments'), t('dash.col.amount')],
+    st.byHour.map((b, i) => [hh(i) + '–' + hh(i + 1), String(b.payments), money(b.amountCents)]));
+  return figure('dash-chart-hour', t('dash.byHour'), desc, kids, 150, table, t('dash.byHour.note'));
+}
+
+function weekdayChart(st) {
+  const names = t('dash.weekdays').split(',');
+  const long = t('dash.weekdays.long').split(',');
+  const values = st.byWeekday.map((b) => b.payments); // Monday first, as the API sends them
+  const peak = peakIndex(values);
+  const top = peaks(values);
+  const desc = !top.length ? t('dash.none') : top.length > 1
+    ? t('dash.byWeekday.descMany', { days: top.map((i) => long[i]).join(', '), n: values[peak], total: st.payments })
+    : t('dash.byWeekday.desc', { day: long[peak], n: values[peak], total: st.payments });
+  const kids = columns(values, names, { cls: (i) => (values[i] === values[peak] && values[i] > 0 ? 'dash-bar dash-bar-peak' : 'dash-bar') });
+  const table = srTable(t('dash.byWeekday'), [t('dash.col.day'), t('dash.col.payments'), t('dash.col.amount')],
+    st.byWeekday.map((b, i) => [long[i], String(b.payments), money(b.amountCents)]));
+  return figure('dash-chart-weekday', t('dash.byWeekday'), desc, kids, 150, table);
+}
+
+/**
+ * Horizontal bars, one per stage: the label and the figures on a line of
+ * text above each bar, so nothing is squeezed at 360 px.
+ */
+function stageBars(rows, by) {
+  const hi = Math.max(1, ...rows.map((r) => r[by]));
+  const kids = [];
+  rows.forEach((r, i) => {
+    const y = i * 46;
+    kids.push(s('text', { x: 0, y: y + 14, class: 'dash-stage-lbl' }, r.label));
+    kids.push(s('text', { x: 320, y: y + 14, class: 'dash-val', 'text-anchor': 'end' }, r.text));
+    kids.push(s('rect', { x: 0, y: y + 21, width: 320, height: 14, rx: 3, class: 'dash-track' }));
+    const w = r[by] > 0 ? Math.max(3, (r[by] / hi) * 320) : 0;
+    if (w) kids.push(s('rect', { x: 0, y: y + 21, width: w.toFixed(2), height: 14, rx: 3, class: 'dash-bar dash-st-' + r.stage }));
+  });
+  return kids;
+}
+
+function stageChart(st) {
+  const rows = STAGES.map((k) => ({
+    stage: k, label: t('dash.stage.' + k), value: st.byStage[k].payments,
+    text: count(st.byStage[k].payments, st.byStage[k].amountCents),
+  }));
+  const desc = t('dash.byStage.desc', { r: rows[0].text, m: rows[1].text, i: rows[2].text });
+  const table = srTable(t('dash.byStage'), [t('dash.col.stage'), t('dash.col.payments'), t('dash.col.amount')],
+    STAGES.map((k) => [t('dash.stage.' + k), String(st.byStage[k].payments), money(st.byStage[k].amountCents)]));
+  return figure('dash-chart-stage', t('dash.byStage'), desc, stageBars(rows, 'value'), 3 * 46, table);
+}
+
+function outstandingChart(st) {
+  const o = st.outstanding;
+  const by = o.byStage || {};
+  const rows = STAGES.map((k) => {
+    const v = by[k] || { fines: 0, amountCents: 0 };
+    return { stage: k, label: t('dash.stage.' + k), value: v.amountCents, text: count(v.fines, v.amountCents), v };
+  });
+  const desc = t('dash.outBy.desc', { n: o.fines, amount: money(o.amountCents), r: rows[0].text, m: rows[1].text, i: rows[2].text });
+  const table = srTable(t('dash.outBy'), [t('dash.col.stage'), t('dash.col.fines'), t('dash.col.amount')],
+    rows.map((r) => [r.label, String(r.v.fines), money(r.v.amountCents)]));
+  return figure('dash-chart-outstanding', t('dash.outBy'), desc, stageBars(rows, 'value'), 3 * 46, table);
+}
+
+// ---- reconciliation ----
+
+function reconPanel(api) {
+  const date = h('input', { id: 'recon-date', type: 'date', class: 'input', max: romeToday(), required: true });
+  const check = h('button', { type: 'submit', class: 'btn btn-primary', id: 'recon-check', text: t('dash.recon.check') });
+  const csv = h('button', { type: 'button', class: 'btn btn-secondary', id: 'recon-csv', text: t('dash.recon.csv'), disabled: true });
+  const result = h('div', { id: 'recon-result', class: 'stack', 'aria-live': 'polite' });
+  const file = h('input', { id: 'recon-file', type: 'file', accept: 'application/json,.json', class: 'input' });
+  const uploadMsg = h('div', { id: 'recon-upload-msg', 'aria-live': 'polite' });
+  const form = h('form', { class: 'dash-recon-form', id: 'recon-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'recon-date', text: t('dash.recon.date') }), date), check);
+
+  async function run() {
+    if (!date.value) return;
+    check.disabled = true;
+    result.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
+    let res;
+    try { res = await api.get('/api/v1/reconciliation?date=' + encodeURIComponent(date.value)); } catch { res = null; }
+    check.disabled = false;
+    if (!res) { result.replaceChildren(note('error', t('offline'))); return; }
+    if (!res.ok || !res.data) { result.replaceChildren(note('error', (res.data && res.data.detail) || t('error'))); return; }
+    csv.disabled = false;
+    result.replaceChildren(...reconView(res.data));
+  }
+  form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
+
+  csv.addEventListener('click', async () => {
+    csv.disabled = true;
+    try {
+      const res = await api.call('GET', '/api/v1/reconciliation?date=' + encodeURIComponent(date.value), { headers: { Accept: 'text/csv' }, blob: true });
+      if (res.ok && res.blob) {
+        const url = URL.createObjectURL(res.blob);
+        const a = h('a', { href: url, download: `riconciliazione-${date.value}.csv`, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 30000);
+      } else {
+        result.prepend(note('error', t('error')));
+      }
+    } catch {
+      result.prepend(note('error', t('offline')));
+    } finally {
+      csv.disabled = false;
+    }
+  });
+
+  file.addEventListener('change', async () => {
+    const f = file.files && file.files[0];
+    if (!f) return;
+    uploadMsg.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
+    let res;
+    try {
+      res = await api.call('POST', '/api/v1/reconciliation/flows', { body: await f.text(), type: 'application/json', timeout: 60000 });
+    } catch { res = null; }
+    file.value = '';
+    if (!res) { uploadMsg.replaceChildren(note('error', t('offline'))); return; }
+    if (!res.ok) {
+      const errs = (res.data && res.data.errors) || [];
+      uploadMsg.replaceChildren(note('error', (res.data && res.data.detail) || t('error'),
+        errs.length ? h('ul', {}, errs.slice(0, 8).map((x) => h('li', { text: `${x.field}: ${x.message}` }))) : null));
+      return;
+    }
+    const d = res.data;
+    uploadMsg.replaceChildren(note('ok', t('dash.recon.uploaded', { id: d.id, n: d.count, amount: money(d.amountCents) })));
+    if (d.settlementDate) { date.value = d.settlementDate; run(); }
+  });
+
+  const el = h('section', { class: 'card stack dash-recon', id: 'recon', 'aria-labelledby': 'recon-title' },
+    h('h2', { id: 'recon-title', text: t('dash.recon') }),
+    h('p', { class: 'muted', text: t('dash.recon.lead') }),
+    form, result, csv,
+    h('div', { class: 'field' }, h('label', { for: 'recon-file', text: t('dash.recon.upload') }), file), uploadMsg);
+  return {
+    el,
+    setDate(ymd) {
+      if (date.value) return; // the user's choice wins over a reload
+      date.value = ymd;
+      run();
+    },
+  };
+}
+
+const PROBLEMS = ['mismatched', 'missing', 'unexpected', 'duplicates', 'revoked'];
+
+function reconView(r) {
+  const out = [];
+  out.push(r.balanced
+    ? note('ok', t('dash.recon.balanced', { n: r.receipts.count, amount: money(r.receipts.amountCents) }))
+    : note('warn', t('dash.recon.unbalanced', { r: count(r.receipts.count, r.receipts.amountCents), s: count(r.settled.count, r.settled.amountCents) })));
+  const facts = [
+    ['receipts', count(r.receipts.count, r.receipts.amountCents)],
+    ['settled', count(r.settled.count, r.settled.amountCents)],
+    ['matched', String(r.matched)],
+    ...PROBLEMS.map((k) => [k, String((r[k] || []).length)]),
+  ];
+  out.push(h('dl', { class: 'dash-facts', id: 'recon-facts' }, facts.map(([k, v]) => [
+    h('dt', { text: t('dash.recon.' + k) }),
+    h('dd', { class: PROBLEMS.includes(k) && v !== '0' ? 'dash-bad' : '', 'data-key': k, text: v }),
+  ])));
+  if ((r.flows || []).length) {
+    out.push(h('h3', { class: 'dash-h3', text: t('dash.recon.flows') }),
+      h('ul', { class: 'dash-flows', id: 'recon-flows' }, r.flows.map((f) => h('li', {},
+        h('span', { class: 'mono dash-flow-id', text: f.id }),
+        h('span', { text: `${count(f.count, f.amountCents)} · ${f.balanced ? t('dash.recon.flowOk') : t('dash.recon.flowKo')}`, class: f.balanced ? '' : 'dash-bad' })))));
+  }
+  const rows = PROBLEMS.flatMap((k) => (r[k] || []).map((it) => [k, it]));
+  if (rows.length) {
+    const shown = rows.slice(0, 20);
+    out.push(h('ul', { class: 'dash-problems', id: 'recon-problems' }, shown.map(([k, it]) => h('li', {},
+      h('strong', { text: t('dash.recon.' + k) }),
+      h('span', { class: 'mono', text: it.noticeNumber ? formatNAV(it.noticeNumber) : 'IUV ' + it.iuv }),
+      h('span', { class: 'muted', text: [
+        it.receiptAmountCents ? t('dash.recon.receipts') + ' ' + money(it.receiptAmountCents) : '',
+        it.settledAmountCents ? t('dash.recon.settled') + ' ' + money(it.settledAmountCents) : '',
+        it.revokedAmountCents ? t('dash.recon.revoked') + ' ' + money(it.revokedAmountCents) : '',
+        it.flowId || '',
+      ].filter(Boolean).join(' · ') })))));
+    if (rows.length > shown.length) out.push(h('p', { class: 'muted', text: t('dash.recon.more', { n: rows.length - shown.length }) }));
+  }
+  return out;
 }
