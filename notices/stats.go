@@ -75,10 +75,12 @@ type Stats struct {
 	// ByHour is indexed by the hour of the day, 0 to 23.
 	ByHour [24]PaymentTally `json:"byHour"`
 	// ByWeekday starts on Monday (index 0) and ends on Sunday (index 6),
-	// as weeks do in Italy (ISO 8601), unlike time.Weekday.
-	ByWeekday   [7]PaymentTally `json:"byWeekday"`
-	ByStage     StageTallies    `json:"byStage"`
-	Outstanding Outstanding     `json:"outstanding"`
+	// as weeks do in Italy (ISO 8601), unlike time.Weekday; WeekStartsOn
+	// says so in the JSON, for clients that never read this comment.
+	ByWeekday    [7]PaymentTally `json:"byWeekday"`
+	WeekStartsOn string          `json:"weekStartsOn"`
+	ByStage      StageTallies    `json:"byStage"`
+	Outstanding  Outstanding     `json:"outstanding"`
 }
 
 // MaxStatsDays bounds the range of one Stats: a year, leap day included.
@@ -98,7 +100,7 @@ func NewStats(from, to Date) (*Stats, error) {
 	if n > MaxStatsDays {
 		return nil, Errorf(EInvalidDate, "a range has at most %d days, this one has %d", MaxStatsDays, n)
 	}
-	s := &Stats{From: from, To: to, TimeZone: Rome.String(), ByDay: make([]DayTally, n)}
+	s := &Stats{From: from, To: to, TimeZone: Rome.String(), WeekStartsOn: "monday", ByDay: make([]DayTally, n)}
 	for i := range s.ByDay {
 		s.ByDay[i].Date = from.AddDays(i)
 	}

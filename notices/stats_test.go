@@ -151,7 +151,7 @@ func TestStatsJSONShape(t *testing.T) {
 		`"payments":0`, `"amountCents":0`, `"byDay":[{"date":"2026-03-01","payments":0,"amountCents":0},`,
 		`"byHour":[{"payments":0,"amountCents":0},`, `"byWeekday":[`,
 		`"byStage":{"reduced":{"payments":0,"amountCents":0},"minimum":`, `"increased":`,
-		`"outstanding":{"fines":0,"amountCents":0,"byStage":{"reduced":{"fines":0,"amountCents":0}`, `"timeZone":"Europe/Rome"`,
+		`"outstanding":{"fines":0,"amountCents":0,"byStage":{"reduced":{"fines":0,"amountCents":0}`, `"timeZone":"Europe/Rome"`, `"weekStartsOn":"monday"`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, b)
