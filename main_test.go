@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 )
 
@@ -99,4 +102,71 @@ func TestDatabaseInUseFailsFast(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "in use") {
 		t.Errorf("exit %d, stderr %q; want a 'database in use' failure", code, errs)
 	}
+}
+
+// TestLedgerVerifyCatchesTampering pays a fine, then edits the database
+// behind the service's back as an insider with file access could: a
+// lowered receipt amount, then a deleted receipt. The CLI must fail and
+// name the entry.
+func TestLedgerVerifyCatchesTampering(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper func(b *bolt.Bucket, id []byte) error
+	}{
+		{"changed amount", func(b *bolt.Bucket, id []byte) error {
+			v := bytes.Replace(b.Get(id), []byte(`"amountCents":2940`), []byte(`"amountCents":294`), 1)
+			return b.Put(id, v)
+		}},
+		{"deleted receipt", func(b *bolt.Bucket, id []byte) error { return b.Delete(id) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "multa.db")
+			receiptID := payOneFine(t, db)
+			if code, out, errs := runCmd(t, "", "ledger", "verify", "--db", db); code != 0 {
+				t.Fatalf("untouched database fails verification: %s %s", out, errs)
+			}
+			raw, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = raw.Update(func(tx *bolt.Tx) error { return tc.tamper(tx.Bucket([]byte("receipts")), []byte(receiptID)) })
+			raw.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, _, errs := runCmd(t, "", "ledger", "verify", "--db", db)
+			if code == 0 || !strings.Contains(errs, receiptID[:8]) {
+				t.Errorf("tampered database: exit %d, stderr %q; want a failure naming receipt %s", code, errs, receiptID)
+			}
+		})
+	}
+}
+
+// payOneFine issues and pays a €29.40 fine directly through the store.
+func payOneFine(t *testing.T, db string) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := boltdb.Open(db, boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := notices.Settings{Creditor: notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"}, Segregation: "01"}
+	now := time.Now()
+	f, err := notices.NewFine(notices.FineRequest{Plate: "AB123CD", ViolationCode: "7-15", OccurredAt: now.Add(-time.Hour),
+		Place: "Via Torino", Contestation: notices.ContestImmediate, Officer: "anna"}, notices.DefaultCatalogue(), s, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateFine(ctx, f, nil); err != nil {
+		t.Fatal(err)
+	}
+	due := s.Calendar.Due(f, notices.DateOf(now))
+	id, _ := notices.NewID(nil)
+	_, err = st.RecordPayment(ctx, notices.PaymentRecord{FineID: f.ID, Receipt: notices.Receipt{
+		ID: id, NAV: f.Options[0].NAV, FineID: f.ID, AmountCents: due.Cents, SanctionCents: due.SanctionCents, Stage: due.Stage, PaidAt: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

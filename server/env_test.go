@@ -215,3 +215,12 @@ func (e *env) cardToken(number string) string {
 	}
 	return r.json(e.t)["token"].(string)
 }
+
+func mustNAV(t *testing.T, s string) notices.NAV {
+	t.Helper()
+	n, err := notices.ParseNAV(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
