@@ -12,6 +12,10 @@ import (
 	"github.com/multa/multa/server/auth"
 )
 
+// demoFines is enough for the dashboard's daily and weekly patterns to
+// show, few enough to seed in a second or two.
+const demoFines = 150
+
 // demoPlaces are real streets of Milan, so the demo reads like a city's day.
 var demoPlaces = []string{
 	"Via Torino 12", "Corso Buenos Aires 45", "Viale Monza 120", "Piazza Cordusio", "Via Padova 88",
@@ -63,7 +67,7 @@ func seedDemo(ctx context.Context, store notices.Store, accounts *auth.Service, 
 		return err
 	}
 	var navs []string
-	for i := 0; i < 60; i++ {
+	for i := 0; i < demoFines; i++ {
 		f, err := demoFine(rng, cat, s, now, i)
 		if err != nil {
 			return err
@@ -74,11 +78,11 @@ func seedDemo(ctx context.Context, store notices.Store, accounts *auth.Service, 
 		if err := demoLifecycle(ctx, store, sandbox, card.Token, s, f, rng, now, &clock, i); err != nil {
 			return fmt.Errorf("fine %d: %w", i, err)
 		}
-		if i%12 == 0 {
+		if i%30 == 0 {
 			navs = append(navs, string(f.Options[len(f.Options)-1].NAV))
 		}
 	}
-	fmt.Fprintln(out, "Demo fines seeded: 60. Some notices to try:")
+	fmt.Fprintf(out, "Demo fines seeded: %d. Some notices to try:\n", demoFines)
 	for _, n := range navs {
 		fmt.Fprintf(out, "  /api/v1/notices/%s\n", n)
 	}
