@@ -142,10 +142,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	}
 	defer store.Close()
 
-	jwtKeyFile := orDefault(c.JWTKeyFile, c.DB+".jwt.key")
-	jwtKey, err := auth.LoadOrCreateKey(jwtKeyFile)
+	jwtKey, err := loadJWTKey(c.JWTKeyFile, c.DB+".jwt.key", log)
 	if err != nil {
-		return fmt.Errorf("JWT key %s: %w", jwtKeyFile, err)
+		return err
 	}
 	signer, verifierKey, err := loadLedgerKey(orDefault(c.LedgerKeyFile, c.DB+".ledger.key"))
 	if err != nil {
@@ -195,6 +194,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// loadJWTKey reads an operator-supplied key file (secret mounts are often
+// world-readable, so that only warns), or creates the default one, 0600.
+func loadJWTKey(supplied, def string, log *slog.Logger) ([]byte, error) {
+	if supplied == "" {
+		key, err := auth.LoadOrCreateKey(def)
+		if err != nil {
+			return nil, fmt.Errorf("JWT key %s: %w", def, err)
+		}
+		return key, nil
+	}
+	key, err := auth.KeyFromFile(supplied)
+	if err != nil {
+		return nil, fmt.Errorf("JWT key %s: %w", supplied, err)
+	}
+	if err := auth.CheckKeyFileMode(supplied); err != nil {
+		log.Warn("JWT key file is readable by others", "file", supplied, "err", err)
+	}
+	return key, nil
 }
 
 // newFlagSet declares the serve flags bound to c.
