@@ -4,7 +4,7 @@ package pwa_test
 // fine in the back office, a driver scans its QR with the phone's camera and
 // pays, pays a second fine with one tap on the remembered card, reads the
 // receipts offline, meets a declined card and an amount that changed while
-// the checkout was open. Every screen is saved to docs/screenshots.
+// the checkout was open. Every screen is saved as a PNG (see screenshotsEnv).
 //
 // Everything is real and local: the server of package server on a loopback
 // listener over a bbolt file in t.TempDir(), the sandbox PSP, Argon2 logins
@@ -41,6 +41,7 @@ import (
 	cdpnet "github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
@@ -54,8 +55,17 @@ import (
 // statically from the bundle).
 const browserFirstLoadBudget = 60 * 1024
 
-// screenshotDir is where the journey's screens go, relative to this package.
-const screenshotDir = "../docs/screenshots"
+// screenshotsEnv names the directory the journey's screens are written to.
+// Unset, they go to the test's artifact directory (t.ArtifactDir, kept with
+// go test -artifacts -outputdir DIR, else removed after the test), so that
+// an ordinary run never rewrites the committed docs/screenshots. To refresh
+// those, from the repository root:
+//
+//	MULTA_SCREENSHOTS=$PWD/docs/screenshots go test ./pwa -run Browser
+//
+// A relative value is relative to this package's directory (pwa/), where
+// go test runs the test.
+const screenshotsEnv = "MULTA_SCREENSHOTS"
 
 // Test cards of the sandbox PSP (see the HTTP contract).
 const (
@@ -64,8 +74,12 @@ const (
 )
 
 // The phone: a 390×844 CSS-pixel portrait screen, the size of a current
-// mid-range phone.
-const phoneW, phoneH = 390, 844
+// mid-range phone. The accessibility audit (see audit) narrows it to
+// narrowW, the smallest width still common (older and small Android phones).
+const (
+	phoneW, phoneH = 390, 844
+	narrowW        = 360
+)
 
 func TestBrowserJourney(t *testing.T) {
 	if testing.Short() {
@@ -85,6 +99,7 @@ func TestBrowserJourney(t *testing.T) {
 	officer.do("open the back office", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
 	officer.expectItalian()
 	shots.take(officer, "01-office-login")
+	officer.audit("office sign-in")
 	officer.do("sign in",
 		chromedp.SendKeys(chromedp.ID("login-username"), "vigile"),
 		chromedp.SendKeys(chromedp.ID("login-password"), password),
@@ -109,6 +124,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("violation picked = %q, want 7-15", got)
 	}
 	shots.take(officer, "02-office-new-fine")
+	officer.audit("office new fine")
 	officer.do("issue the fine",
 		chromedp.Tap(chromedp.ID("fine-submit")),
 		chromedp.WaitVisible(chromedp.ID("notice-view")),
@@ -123,6 +139,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("notice QR src = %q, want the link QR of %s", src, navA)
 	}
 	shots.take(officer, "03-office-notice-qr")
+	officer.audit("office notice")
 	officer.close()
 
 	fineA := e.notice(navA)
@@ -138,7 +155,7 @@ func TestBrowserJourney(t *testing.T) {
 	navB := e.issue(sup, "BC234DE", "158-5")
 	navC := e.issue(sup, "CD345EF", "7-15")
 	navD := e.issue(sup, "DE456FG", "7-15")
-	fineB, fineD := e.notice(navB), e.notice(navD)
+	fineB, fineC, fineD := e.notice(navB), e.notice(navC), e.notice(navD)
 
 	// The fake camera plays a file fixed when the browser starts, so each
 	// scan is a browser session of its own over one profile directory: the
@@ -161,6 +178,10 @@ func TestBrowserJourney(t *testing.T) {
 	t.Logf("first load: %d bytes in the page (icons excluded; budget %d); %d bytes and %d requests at the server including the service worker's precache",
 		firstLoad, browserFirstLoadBudget, e.front.stats().bytes, e.front.stats().requests)
 	shots.take(phone, "04-driver-home")
+	phone.audit("home")
+	if off := phone.eval(`String(document.getElementById('offline').hidden)`); off != "true" {
+		t.Errorf("online, the offline banner shows (hidden = %s)", off)
+	}
 
 	// Scan uploads wait at the front door until the scanner is on screen,
 	// so that its screenshot is not a race with the decoder.
@@ -187,12 +208,15 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("#notice-plate = %q, want AB123CD masked", plate)
 	}
 	shots.take(phone, "06-driver-checkout")
+	phone.audit("checkout")
 	phone.do("open the card form", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("card-form")))
+	phone.audit("card form") // empty: the placeholders are measured too
 	phone.fillCard(cardOK, true)
 	shots.take(phone, "07-driver-card-form")
 	phone.do("pay with the form", chromedp.Tap(chromedp.ID("card-submit")), chromedp.WaitVisible(chromedp.ID("receipt")))
 	rcA := phone.checkReceipt(e, navA, fineA.AmountDue.Cents)
 	shots.take(phone, "08-driver-receipt")
+	phone.audit("receipt")
 	if n := e.notice(navA); n.Status != "paid" || n.Payment == nil || n.Payment.ReceiptID != rcA {
 		t.Errorf("after paying, the API says status %q, payment %+v; want paid with receipt %s", n.Status, n.Payment, rcA)
 	}
@@ -249,36 +273,78 @@ func TestBrowserJourney(t *testing.T) {
 	if want := []string{rcB, rcA}; strings.Join(listed, ",") != strings.Join(want, ",") {
 		t.Errorf("offline, My receipts lists %v, want %v (newest first)", listed, want)
 	}
-	if online := phone.eval(`String(navigator.onLine)`); online != "false" {
-		t.Logf("navigator.onLine = %s while the network is emulated offline", online)
-	}
+	// The app says it is offline (navigator.onLine, set by the emulation).
+	phone.do("see the offline banner", chromedp.WaitVisible(chromedp.ID("offline")))
+	phone.expectText("#offline", "offline")
 	shots.take(phone, "11-driver-offline-receipts")
+	phone.audit("receipts offline")
 	phone.do("open a receipt offline",
 		chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#receipt-list [data-receipt-id="%s"]`, rcA))),
 		chromedp.WaitVisible(chromedp.ID("receipt")))
 	phone.expectText("#receipt-amount", euro(fineA.AmountDue.Cents))
 	phone.expectText("#rc-id", rcA)
 	shots.take(phone, "12-driver-offline-receipt")
+	phone.audit("receipt offline")
+	// The PDF and sharing need the network: disabled, and the screen says why.
+	var actions struct {
+		PDFHref, ShareEnabled, Note bool
+		PDFDisabled                 string
+	}
+	phone.evalInto(`(() => {
+		const pdf = document.getElementById('receipt-pdf');
+		return { PDFHref: pdf.hasAttribute('href'), PDFDisabled: pdf.getAttribute('aria-disabled') || '',
+			ShareEnabled: !document.getElementById('receipt-share').disabled,
+			Note: !document.getElementById('receipt-offline').hidden };
+	})()`, &actions)
+	if actions.PDFHref || actions.PDFDisabled != "true" || actions.ShareEnabled || !actions.Note {
+		t.Errorf("offline receipt: PDF link href %v aria-disabled %q, share enabled %v, offline note shown %v; want no href, disabled, share disabled, the note",
+			actions.PDFHref, actions.PDFDisabled, actions.ShareEnabled, actions.Note)
+	}
 	if n := e.front.stats().requests - quiet; n != 0 {
 		t.Errorf("%d requests reached the server while the phone was offline, want 0: %v", n, e.front.stats().paths[quiet:])
 	}
 	phone.setOffline(false)
+	// Back online, without a reload: the banner goes, the actions come back.
+	phone.do("come back online", until(`document.getElementById('offline').hidden &&
+		document.getElementById('receipt-pdf').hasAttribute('href') &&
+		!document.getElementById('receipt-share').disabled &&
+		document.getElementById('receipt-offline').hidden`, 5*time.Second))
 
-	// ---- 5. A declined card: nothing paid, another card offered. ----
-	phone.do("type the third notice number",
-		chromedp.Navigate(e.public+"/"),
-		chromedp.Tap(chromedp.ID("type-btn")),
-		chromedp.WaitVisible(chromedp.ID("nav-input")),
-		chromedp.SendKeys(chromedp.ID("nav-input"), groups(navC)))
+	// ---- 5. Keyboard only, and a declined card: nothing paid, the
+	// remembered card offered again. Home → type the notice number → pay,
+	// with Tab and Enter alone. ----
+	phone.do("open the home page", chromedp.Navigate(e.public+"/"), chromedp.WaitVisible(chromedp.ID("type-btn")))
+	phone.tabTo("type-btn")
+	phone.expectFocus("#type-btn", true)
+	phone.do("Enter on 'type the notice number'", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("nav-input")))
+	if phone.eval(`String(document.activeElement.id === 'nav-input')`) != "true" {
+		// On a touch screen the app does not focus the field (no keyboard
+		// popping up unasked): the heading has focus, without a ring.
+		phone.expectFocus("main h1", false)
+		phone.tabTo("nav-input")
+	}
+	phone.do("type the third notice number", chromedp.KeyEvent(groups(navC)))
 	shots.take(phone, "13-driver-enter-number")
-	phone.do("continue", chromedp.Tap(chromedp.ID("nav-submit")))
+	phone.do("Enter to continue", chromedp.KeyEvent(kb.Enter))
 	phone.waitCheckout(navC)
-	phone.do("use another card", chromedp.Tap(chromedp.ID("use-other-card")), chromedp.WaitVisible(chromedp.ID("card-form")))
-	phone.fillCard(cardDeclined, false)
+	// Focus follows the checkout's heading once the notice has loaded.
+	phone.expectFocus("#checkout h1", false)
+	phone.expectText("#pay-btn", "Visa ••4242")
+	phone.tabTo("use-other-card")
+	phone.expectFocus("#use-other-card", true)
+	phone.do("Enter on 'use another card'", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("card-form")))
+	phone.expectFocus("#card-number", true)
+	// While the form is open, the remembered card is one tap away.
+	phone.expectText("#use-saved-card", "Visa ••4242")
+	exp := fmt.Sprintf("12/%02d", (time.Now().Year()+3)%100)
+	phone.do("type the declined card", chromedp.KeyEvent(cardDeclined+kb.Tab+exp+kb.Tab+"123"+kb.Tab+"MARIO ROSSI"))
+	if got := phone.eval(`document.getElementById('card-name').value + ' ' + document.getElementById('card-exp').value`); got != "MARIO ROSSI "+exp {
+		t.Fatalf("after typing with Tab between fields: name and expiry %q, want %q", got, "MARIO ROSSI "+exp)
+	}
 	before = e.front.stats()
-	phone.do("pay with the declined card", chromedp.Tap(chromedp.ID("card-submit")),
+	phone.do("Enter to pay with the declined card", chromedp.KeyEvent(kb.Enter),
 		until(`(document.getElementById('pay-status') || {}).textContent.includes('rifiutata')`, 15*time.Second),
-		chromedp.WaitVisible(chromedp.ID("card-form")))
+		chromedp.WaitVisible(chromedp.ID("pay-btn")))
 	phone.expectText("#pay-status", "Carta rifiutata")
 	if phone.eval(`String(!!document.getElementById('receipt'))`) != "false" {
 		t.Errorf("a receipt is shown after a declined card")
@@ -286,13 +352,32 @@ func TestBrowserJourney(t *testing.T) {
 	if n := e.front.stats().payments - before.payments; n != 1 {
 		t.Errorf("the declined card sent %d POSTs to /payments, want 1", n)
 	}
+	// The remembered card is offered again, with focus, and another card
+	// is still one tap away; the empty form is gone.
+	phone.expectText("#pay-btn", euro(fineC.AmountDue.Cents))
+	phone.expectText("#pay-btn", "Visa ••4242")
+	phone.do("see 'use another card'", chromedp.WaitVisible(chromedp.ID("use-other-card")))
+	if phone.eval(`String(!!document.getElementById('card-form'))`) != "false" {
+		t.Errorf("after another card was declined, the card form still shows instead of the remembered card")
+	}
+	phone.expectFocus("#pay-btn", true)
 	shots.take(phone, "14-driver-declined")
+	phone.audit("declined")
 	if n := e.notice(navC); n.Status != "notified" || n.Payment != nil {
 		t.Errorf("after a declined card the API says status %q, payment %+v; want notified and unpaid", n.Status, n.Payment)
 	}
 	if c := phone.localStorage()["multa.card"]; !strings.Contains(c, `"last4":"4242"`) {
 		t.Errorf("after a declined other card, the remembered card is %s, want the Visa ••4242 still", c)
 	}
+	before = e.front.stats()
+	phone.do("Enter to pay with the remembered card", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("receipt")))
+	if after := e.front.stats(); after.payments-before.payments != 1 || after.tokens != before.tokens {
+		t.Errorf("paying with the remembered card after a decline: %d POSTs to /payments and %d tokenizations, want 1 and 0",
+			after.payments-before.payments, after.tokens-before.tokens)
+	}
+	phone.checkReceipt(e, navC, fineC.AmountDue.Cents)
+	// The heading "Payment complete" has focus for screen readers, without a ring.
+	phone.expectFocus("#receipt h1", false)
 
 	// ---- 6. The amount changes while the checkout is open. ----
 	phone.do("open the fourth notice from its link", chromedp.Navigate(e.public+"/p/"+navD))
@@ -300,6 +385,7 @@ func TestBrowserJourney(t *testing.T) {
 	phone.expectText("#amount-due", euro(fineD.AmountDue.Cents))
 	phone.expectText("#checkout .due .chip", "scontato del 30%")
 	shots.take(phone, "15-driver-checkout-reduced")
+	phone.audit("checkout, reduced stage")
 	// The test owns the server's clock: move it to the first day after the
 	// reduced period.
 	payBy, err := time.ParseInLocation("2006-01-02", fineD.AmountDue.PayBy, notices.Rome)
@@ -318,11 +404,12 @@ func TestBrowserJourney(t *testing.T) {
 	phone.expectText("#amount-due", euro(later.Cents))
 	phone.expectText("#pay-btn", euro(later.Cents))
 	// The label of the stage follows the amount: no "30% discount" on 42 €.
-	phone.expectText("#checkout .due .chip", "Importo ridotto")
+	phone.expectText("#checkout .due .chip", "Importo ridotto (minimo), entro 60 giorni")
 	if n := e.notice(navD); n.Status != "notified" || n.Payment != nil {
 		t.Errorf("after amount_changed the API says status %q, payment %+v; want unpaid", n.Status, n.Payment)
 	}
 	shots.take(phone, "16-driver-amount-changed")
+	phone.audit("amount changed")
 	phone.do("pay the new amount", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("receipt")))
 	if n := e.front.stats().payments - before.payments; n != 2 {
 		t.Errorf("the amount change took %d POSTs to /payments, want 2 (409 then 201)", n)
@@ -331,7 +418,7 @@ func TestBrowserJourney(t *testing.T) {
 	shots.take(phone, "17-driver-receipt-new-amount")
 	phone.close()
 
-	t.Logf("journey done in %s; screenshots in %s", time.Since(started).Round(100*time.Millisecond), filepath.Clean(screenshotDir))
+	t.Logf("journey done in %s; screenshots in %s", time.Since(started).Round(100*time.Millisecond), shots.dir)
 }
 
 // findChromium returns the path of Debian's chromium, or "".
@@ -931,6 +1018,129 @@ func (b *tab) fillCard(number string, remember bool) {
 	}
 }
 
+// tabTo presses Tab, as a keyboard user would, until the element with the
+// given id has focus; it fails with the path focus took if that takes more
+// than a dozen presses (the screens are short: a lost focus order would
+// wander much longer).
+func (b *tab) tabTo(id string) {
+	b.t.Helper()
+	var path []string
+	for range 12 {
+		b.do("press Tab", chromedp.KeyEvent(kb.Tab))
+		got := b.eval(`(() => { const a = document.activeElement; return !a ? '' : a.id || a.tagName.toLowerCase() + (a.className ? '.' + a.className : ''); })()`)
+		path = append(path, got)
+		if got == id {
+			return
+		}
+	}
+	b.failShot("tab to " + id)
+	b.t.Fatalf("Tab never reached #%s; focus went %s", id, strings.Join(path, " → "))
+}
+
+// expectFocus checks that the focused element matches sel (a CSS selector)
+// and how focus shows: a control reached with the keyboard draws the focus
+// ring (an outline of at least 2 px), a heading that the app focused after
+// navigation (for screen readers) draws none.
+func (b *tab) expectFocus(sel string, ring bool) {
+	b.t.Helper()
+	var f struct {
+		Match   bool
+		What    string
+		Style   string
+		Width   float64
+		Visible bool
+	}
+	b.evalInto(fmt.Sprintf(`(() => {
+		const a = document.activeElement, s = getComputedStyle(a);
+		return { Match: a.matches(%q), What: a.tagName.toLowerCase() + (a.id ? '#' + a.id : '') + ' ' + (a.textContent || '').trim().slice(0, 40),
+			Style: s.outlineStyle, Width: parseFloat(s.outlineWidth) || 0, Visible: a.matches(':focus-visible') };
+	})()`, sel), &f)
+	switch {
+	case !f.Match:
+		b.t.Errorf("focus is on %s, want %s", f.What, sel)
+	case ring && (f.Style == "none" || f.Width < 2):
+		b.t.Errorf("%s has focus but no visible ring: outline %s %gpx (:focus-visible %v)", sel, f.Style, f.Width, f.Visible)
+	case !ring && f.Style != "none" && f.Width > 0:
+		b.t.Errorf("%s, focused by the app, draws a focus ring: outline %s %gpx", sel, f.Style, f.Width)
+	}
+}
+
+// audit checks the screen as shown on a narrowW-wide phone: no horizontal
+// scrolling, a <label> for every form field, text contrast of at least
+// 4.5:1, and touch targets of at least 44×44 CSS px. The viewport narrows
+// for the measure and comes back, so screenshots keep the 390 px phone.
+func (b *tab) audit(screen string) {
+	b.t.Helper()
+	var problems []string
+	b.do("narrow the phone to "+fmt.Sprint(narrowW)+" px", chromedp.EmulateViewport(narrowW, phoneH, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	b.evalInto(strings.ReplaceAll(auditJS, "NARROW", fmt.Sprint(narrowW)), &problems)
+	b.do("widen the phone again", chromedp.EmulateViewport(phoneW, phoneH, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	for _, p := range problems {
+		b.t.Errorf("%s at %d px: %s", screen, narrowW, p)
+	}
+}
+
+// auditJS returns a list of problems (see audit). Contrast is computed as
+// WCAG 2 defines it, from the computed colours, with the background found
+// by compositing the ancestors' background colours (the app draws no text
+// over images). Disabled and busy controls are exempt, as WCAG exempts
+// inactive components. A checkbox, radio or file input counts with the
+// <label> that wraps it: the label is what a finger presses.
+const auditJS = `(async () => {
+	await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+	const out = [], de = document.documentElement;
+	if (de.clientWidth !== NARROW) out.push('the viewport is ' + de.clientWidth + ' px wide, not NARROW: the measure is broken');
+	if (de.scrollWidth > NARROW) out.push('horizontal scrolling: the page is ' + de.scrollWidth + ' px wide');
+	const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+	const desc = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '') +
+		' "' + (el.textContent || el.placeholder || '').trim().replace(/\s+/g, ' ').slice(0, 40) + '"';
+	for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+		if (!el.labels || !el.labels.length) out.push('no <label> for ' + desc(el));
+	}
+	for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=button], [role=tab], [role=option]')) {
+		if (!shown(el)) continue;
+		const box = ['checkbox', 'radio', 'file'].includes(el.type) ? (el.closest('label') || el) : el;
+		const r = box.getBoundingClientRect();
+		if (r.width < 43.5 || r.height < 43.5) out.push('touch target ' + Math.round(r.width) + '×' + Math.round(r.height) + ' px: ' + desc(el));
+	}
+	const rgba = (s) => {
+		const m = /rgba?\(([^)]+)\)/.exec(s || '');
+		if (!m) return null;
+		const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
+		return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+	};
+	const over = (c, u) => ({ r: c.r * c.a + u.r * (1 - c.a), g: c.g * c.a + u.g * (1 - c.a), b: c.b * c.a + u.b * (1 - c.a), a: 1 });
+	const background = (el) => {
+		const layers = [];
+		for (let e = el; e; e = e.parentElement) {
+			const c = rgba(getComputedStyle(e).backgroundColor);
+			if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+		}
+		return layers.reverse().reduce((u, c) => over(c, u), { r: 255, g: 255, b: 255, a: 1 });
+	};
+	const lum = (c) => {
+		const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+		return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+	};
+	const hex = (c) => '#' + [c.r, c.g, c.b].map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+	const check = (el, colour, what) => {
+		const bg = background(el), fg = over(rgba(colour) || { r: 0, g: 0, b: 0, a: 1 }, bg);
+		const a = lum(fg), b = lum(bg), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+		if (ratio < 4.5) out.push('contrast ' + ratio.toFixed(2) + ':1 (' + hex(fg) + ' on ' + hex(bg) + ') of ' + what + desc(el));
+	};
+	const inactive = (el) => !!el.closest(':disabled, [aria-disabled="true"], [aria-busy="true"]');
+	for (const el of document.body.querySelectorAll('*')) {
+		if (!shown(el) || inactive(el)) continue;
+		const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+		if (own) check(el, getComputedStyle(el).color, '');
+		if (el.matches('input, textarea, select')) {
+			if (el.value) check(el, getComputedStyle(el).color, 'the value of ');
+			else if (el.placeholder) check(el, getComputedStyle(el, '::placeholder').color, 'the placeholder of ');
+		}
+	}
+	return out;
+})()`
+
 // checkReceipt compares the receipt on screen with the API's and returns
 // its id.
 func (b *tab) checkReceipt(e *env, nav string, cents int64) string {
@@ -1060,17 +1270,30 @@ type shooter struct {
 	dir string
 }
 
-// newShooter empties the screenshot folder, so that it holds exactly the
-// screens of the last run.
+// newShooter picks the screenshot folder (see screenshotsEnv). A folder
+// named by MULTA_SCREENSHOTS loses its old journey screens (NN-name.png)
+// first, so that it holds exactly the screens of the last run even when a
+// screen is renamed; other files in it are left alone.
 func newShooter(t *testing.T) *shooter {
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+	dir := os.Getenv(screenshotsEnv)
+	if dir == "" {
+		// testing.T.ArtifactDir exists since Go 1.26, which go.mod requires;
+		// an older toolchain would need t.TempDir() here.
+		return &shooter{t: t, dir: t.ArtifactDir()}
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "*.png"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "[0-9][0-9]-*.png"))
 	for _, f := range old {
 		os.Remove(f)
 	}
-	return &shooter{t: t, dir: screenshotDir}
+	t.Logf("screenshots go to %s (%s)", dir, screenshotsEnv)
+	return &shooter{t: t, dir: dir}
 }
 
 func (s *shooter) take(b *tab, name string) {

@@ -8,12 +8,14 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -428,6 +430,118 @@ func TestAppShell(t *testing.T) {
 		if !asset && !shell && !strings.HasPrefix(r, "/assets/") {
 			t.Errorf("route %s (as %s) is answered by neither Lookup nor AppShell", r, p)
 		}
+	}
+}
+
+// Text in app.css meets WCAG AA contrast (4.5:1): every rule that sets both
+// a text colour and an opaque background, the app's text colours on the page
+// and card backgrounds they inherit, and the placeholder on an input's white.
+// The browser journey measures the screens it visits in Chromium; this
+// covers every rule, also where Chromium is not installed.
+func TestContrast(t *testing.T) {
+	raw, err := os.ReadFile("static/assets/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(string(raw), "")
+	vars := map[string]string{}
+	for _, m := range regexp.MustCompile(`--([a-z-]+):\s*(#[0-9a-fA-F]{3,6})\b`).FindAllStringSubmatch(css, -1) {
+		vars[m[1]] = m[2]
+	}
+	// colour resolves "#abc", "#aabbcc", "var(--x)" or "--x"; ok is false
+	// for anything else (transparent, rgba, gradients), which is skipped.
+	colour := func(v string) (rgb [3]float64, ok bool) {
+		v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "!important"))
+		if m := regexp.MustCompile(`^var\(\s*--([a-z-]+)\s*\)$`).FindStringSubmatch(v); m != nil {
+			v = "--" + m[1]
+		}
+		if name, isVar := strings.CutPrefix(v, "--"); isVar {
+			if v, ok = vars[name]; !ok {
+				return rgb, false
+			}
+		}
+		h, isHex := strings.CutPrefix(v, "#")
+		if !isHex || (len(h) != 3 && len(h) != 6) {
+			return rgb, false
+		}
+		if len(h) == 3 {
+			h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+		}
+		for i := range 3 {
+			n, err := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+			if err != nil {
+				return rgb, false
+			}
+			rgb[i] = float64(n)
+		}
+		return rgb, true
+	}
+	lum := func(c [3]float64) float64 {
+		var l [3]float64
+		for i, v := range c {
+			v /= 255
+			if v <= 0.03928 {
+				l[i] = v / 12.92
+			} else {
+				l[i] = math.Pow((v+0.055)/1.055, 2.4)
+			}
+		}
+		return 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
+	}
+	ratio := func(a, b [3]float64) float64 {
+		la, lb := lum(a), lum(b)
+		return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+	}
+	check := func(what, fg, bg string) {
+		t.Helper()
+		f, ok1 := colour(fg)
+		b, ok2 := colour(bg)
+		if !ok1 || !ok2 {
+			t.Errorf("%s: cannot read colours %q on %q", what, fg, bg)
+			return
+		}
+		if r := ratio(f, b); r < 4.5 {
+			t.Errorf("%s: %s on %s has contrast %.2f:1, want at least 4.5:1", what, fg, bg, r)
+		}
+	}
+
+	checked := 0
+	decl := func(body, prop string) string {
+		m := regexp.MustCompile(`(?:^|;|\s)` + prop + `\s*:\s*([^;]+)`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	for _, m := range regexp.MustCompile(`([^{}]+)\{([^{}]*)\}`).FindAllStringSubmatch(css, -1) {
+		sel, body := strings.TrimSpace(m[1]), m[2]
+		fg := decl(body, "color")
+		bg := decl(body, "background-color")
+		if bg == "" {
+			bg = decl(body, "background")
+		}
+		if fg == "" || bg == "" {
+			continue
+		}
+		if _, ok := colour(bg); !ok {
+			continue // transparent or translucent: it shows the background underneath
+		}
+		check(sel, fg, bg)
+		checked++
+	}
+	if checked < 10 {
+		t.Errorf("only %d rules with a colour and a background found in app.css: the parsing is broken", checked)
+	}
+	for _, fg := range []string{"--text", "--muted", "--accent", "--accent-dark", "--danger", "--ok"} {
+		for _, bg := range []string{"--bg", "--card"} {
+			check("inherited text", fg, bg)
+		}
+	}
+	ph := regexp.MustCompile(`::placeholder\s*\{[^}]*color:\s*([^;}]+)`).FindStringSubmatch(css)
+	if ph == nil {
+		t.Errorf("app.css sets no ::placeholder colour: Chromium's default grey is too light on some versions")
+	} else {
+		check("::placeholder on an input", ph[1], "#fff")
 	}
 }
 

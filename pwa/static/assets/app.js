@@ -1,7 +1,7 @@
 // Driver app entry: header, language switch, routes, home and "type the
 // number" views, service worker.
 import { t, lang, setLang, translate } from '{{/assets/i18n.js}}';
-import { h, checkNAV } from '{{/assets/util.js}}';
+import { h, checkNAV, watchNetwork } from '{{/assets/util.js}}';
 import { start, go, render } from '{{/assets/router.js}}';
 import { checkoutView } from '{{/assets/checkout.js}}';
 import { scanView } from '{{/assets/scan.js}}';
@@ -88,6 +88,7 @@ document.getElementById('lang-btn').addEventListener('click', () => {
 });
 
 chrome();
+watchNetwork(t);
 start(document.getElementById('main'), [
   [/^\/$/, home],
   [/^\/scan\/?$/, scanView],

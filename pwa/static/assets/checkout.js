@@ -4,10 +4,10 @@
 // Every attempt carries an Idempotency-Key kept until a definite answer,
 // so "Check again" after a lost connection replays the same request.
 import { t, lang, money, day, dateTime } from '{{/assets/i18n.js}}';
-import { h, note, formatNAV, checkNAV, uuid, luhn, announce, brandName } from '{{/assets/util.js}}';
+import { h, note, formatNAV, checkNAV, uuid, luhn, announce, brandName, isOnline } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { card, attempts } from '{{/assets/store.js}}';
-import { here } from '{{/assets/router.js}}';
+import { here, swap, focusHeading } from '{{/assets/router.js}}';
 import { showReceipt } from '{{/assets/receipt.js}}';
 
 /** The checkout view for /p/{nav}. */
@@ -26,15 +26,15 @@ export async function checkoutView(main, rawNav) {
   try { res = await call('GET', `/api/v1/notices/${nav}${q}`); } catch (e) {
     if (!(e instanceof NetworkError)) throw e;
     if (!alive()) return;
-    main.replaceChildren(h('h1', { text: t('co.title') }), note('error', t('offline')),
-      h('button', { type: 'button', class: 'btn btn-primary', id: 'retry-btn', text: t('retry'), on: { click: () => { main.replaceChildren(); checkoutView(main, nav); } } }));
+    swap(main, h('h1', { text: t('co.title') }), note('error', t('offline')),
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'retry-btn', text: t('retry'), on: { click: () => { main.replaceChildren(); checkoutView(main, nav); focusHeading(main); } } }));
     return;
   }
   if (!alive()) return;
   if (!res.ok) {
     const msg = res.status === 404 ? 'co.notfound' : res.status === 429 ? 'rate'
       : (res.status === 400 || res.status === 422) ? 'co.invalid' : 'error';
-    main.replaceChildren(h('h1', { text: t('co.title') }), h('div', { id: 'notice-error' }, note('error', t(msg))), enterLink());
+    swap(main, h('h1', { text: t('co.title') }), h('div', { id: 'notice-error' }, note('error', t(msg))), enterLink());
     return;
   }
   const n = res.data;
@@ -44,10 +44,15 @@ export async function checkoutView(main, rawNav) {
   }
   if (n.status === 'cancelled') {
     attempts.clear(nav);
-    main.replaceChildren(h('h1', { text: t('co.title') }), note('warn', t('co.cancelled')), homeLink());
+    swap(main, h('h1', { text: t('co.title') }), note('warn', t('co.cancelled')), homeLink());
     return;
   }
   new Checkout(main, nav, n, alive).render();
+}
+
+function focusId(id) {
+  const el = document.getElementById(id);
+  if (el) el.focus();
 }
 
 function enterLink() { return h('a', { class: 'btn btn-secondary', href: '/enter', 'data-link': '', text: t('home.type') }); }
@@ -58,7 +63,7 @@ async function openReceipt(main, id, lead, alive) {
   try { res = await call('GET', `/api/v1/receipts/${encodeURIComponent(id)}`); } catch { res = null; }
   if (!alive()) return;
   if (res && res.ok && res.data) { showReceipt(main, res.data, lead); return; }
-  main.replaceChildren(h('h1', { text: t('co.title') }), note('ok', lead || t('pay.already')),
+  swap(main, h('h1', { text: t('co.title') }), note('ok', lead || t('pay.already')),
     h('p', {}, h('a', { href: `/receipts/${encodeURIComponent(id)}`, 'data-link': '', text: t('rc.id') + ': ' + id })));
 }
 
@@ -101,7 +106,7 @@ class Checkout {
   render() {
     const n = this.n, due = n.amountDue || {};
     const stage = due.stage ? t('co.stage.' + due.stage) : '';
-    this.stageEl = h('span', { class: 'chip', text: stage, hidden: !stage });
+    this.stageEl = h('span', { class: 'chip stage', text: stage, hidden: !stage });
     this.amountEl = h('p', { class: 'amount', id: 'amount-due', text: money(due.cents) });
     this.untilEl = h('p', { class: 'until', id: 'amount-until', text: until(n) });
     this.breakEl = h('dl', { class: 'breakdown' },
@@ -109,7 +114,7 @@ class Checkout {
       h('dt', { text: t('co.fees') }), h('dd', { text: money(due.feesCents) }));
     this.msg = h('div', { id: 'pay-status', 'aria-live': 'polite' });
     this.payArea = h('div', { id: 'pay-area', class: 'stack' });
-    this.main.replaceChildren(h('section', { id: 'checkout', class: 'stack', 'data-nav': this.nav },
+    swap(this.main, h('section', { id: 'checkout', class: 'stack', 'data-nav': this.nav },
       h('h1', { text: t('co.title') }),
       h('div', { class: 'card due' },
         h('p', { class: 'label' }, t('co.due'), this.stageEl),
@@ -139,7 +144,14 @@ class Checkout {
     if (text && kind !== 'error') announce(text);
   }
 
-  /** The pay button: one tap with a remembered card or a fresh token, else it opens the form. */
+  /**
+   * The pay button: one tap with a remembered card or a fresh token, else it
+   * opens the form. With openForm the card form shows; if a card is
+   * remembered, "Pay with Visa ••4242" stays next to it, so choosing "use
+   * another card" (or having another card declined) never hides the
+   * remembered one until a reload. Buttons that replace themselves move
+   * focus to what replaced them, so keyboard users are not sent to the top.
+   */
   renderPay(openForm) {
     const cents = this.n.amountDue.cents;
     const saved = card.get();
@@ -149,14 +161,19 @@ class Checkout {
     } else if (saved && !openForm) {
       this.payArea.append(
         this.payButton(t('pay.with', { amount: money(cents), brand: brandName(saved.brand), last4: saved.last4 }), () => this.pay(saved.token, null)),
-        h('button', { type: 'button', class: 'btn btn-ghost', id: 'use-other-card', text: t('pay.other'), on: { click: () => this.renderPay(true) } }));
+        h('button', { type: 'button', class: 'btn btn-ghost', id: 'use-other-card', text: t('pay.other'), on: { click: () => { this.renderPay(true); focusId('card-number'); } } }));
     } else if (openForm) {
       this.payArea.append(this.cardForm());
+      if (saved) {
+        this.payArea.append(h('button', {
+          type: 'button', class: 'btn btn-ghost', id: 'use-saved-card', text: t('pay.saved', { brand: brandName(saved.brand), last4: saved.last4 }),
+          on: { click: () => { this.renderPay(false); focusId('pay-btn'); } },
+        }));
+      }
     } else {
       const b = this.payButton(t('pay.btn', { amount: money(cents) }), () => {
         this.renderPay(true);
-        const f = document.getElementById('card-number');
-        if (f) f.focus();
+        focusId('card-number');
       });
       this.payArea.append(b);
     }
@@ -197,7 +214,8 @@ class Checkout {
         num.el,
         h('div', { class: 'row2' }, exp.el, cvc.el),
         name.el,
-        h('div', { class: 'check' }, remember, h('label', { for: 'card-remember', text: t('card.remember') }))),
+        // The label wraps the box: the whole 44 px row is the touch target.
+        h('label', { class: 'check' }, remember, h('span', { text: t('card.remember') }))),
       submit);
     const bad = (f, key) => {
       f.input.setAttribute('aria-invalid', 'true');
@@ -237,7 +255,7 @@ class Checkout {
       if (!this.alive()) return;
       if (!res.ok || !res.data || !res.data.token) {
         this.setBusy(false, submit);
-        if (res.status === 402 || res.code === 'card_declined') { this.say('error', t('pay.declined')); return; }
+        if (res.status === 402 || res.code === 'card_declined') { this.declined(); return; }
         this.say('error', res.status === 429 ? t('rate') : t('card.psp'));
         if (res.status === 422 || res.status === 400) bad(num, 'card.bad.number');
         return;
@@ -251,6 +269,18 @@ class Checkout {
     return form;
   }
 
+  /**
+   * A card was declined and nothing was charged. If another card is
+   * remembered it is offered again ("Pay €X with Visa ••4242", plus "Use
+   * another card") with focus on it; otherwise an empty card form.
+   */
+  declined() {
+    this.say('error', t('pay.declined'));
+    const saved = card.get();
+    this.renderPay(!saved);
+    focusId(saved ? 'pay-btn' : 'card-number');
+  }
+
   setBusy(on, btn) {
     this.busy = on;
     for (const b of this.main.querySelectorAll('button, input')) b.disabled = on;
@@ -261,6 +291,9 @@ class Checkout {
   /** Starts a new attempt (new key) for the amount on screen. */
   pay(token, remember) {
     if (this.busy) return;
+    // Surely offline: say so plainly instead of sending a request that
+    // cannot leave the phone and then calling the payment "unconfirmed".
+    if (!isOnline()) { this.say('warn', t('pay.offline')); return; }
     const a = { key: uuid(), amountCents: this.n.amountDue.cents, token, remember, at: Date.now() };
     attempts.set(this.nav, a);
     this.send(a);
@@ -296,12 +329,11 @@ class Checkout {
     if (res.status === 429) { this.rateLimited(a, res.retryAfter); return; }
     attempts.clear(this.nav);
     if (res.status === 402 || res.code === 'card_declined') {
+      // The remembered card is forgotten only if it is the one declined.
       const saved = card.get();
       if (saved && saved.token === a.token) card.forget();
       this.token = null;
-      this.say('error', t('pay.declined'));
-      this.renderPay(true);
-      document.getElementById('card-number').focus();
+      this.declined();
       return;
     }
     if (res.code === 'amount_changed' && d.amountDue) {
@@ -317,7 +349,7 @@ class Checkout {
       return;
     }
     if (res.status === 410 || res.code === 'fine_cancelled') {
-      this.main.replaceChildren(h('h1', { text: t('co.title') }), note('warn', t('pay.cancelled')), homeLink());
+      swap(this.main, h('h1', { text: t('co.title') }), note('warn', t('pay.cancelled')), homeLink());
       return;
     }
     this.token = null;

@@ -3,7 +3,7 @@
 // list and search fines, record notifications, cancel (supervisors).
 import { t, lang, setLang, translate, extend, money, day, dateTime } from '{{/assets/i18n.js}}';
 import strings from '{{/assets/office-i18n.js}}';
-import { h, note, formatNAV, uuid, announce } from '{{/assets/util.js}}';
+import { h, note, formatNAV, uuid, announce, watchNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { registerSW } from '{{/assets/sw-client.js}}';
 
@@ -303,9 +303,10 @@ function issueView() {
   });
   place.el.append(locate, locMsg);
   const when = field('fine-time', t('off.time'), h('input', { id: 'fine-time', name: 'occurredAt', type: 'datetime-local', class: 'input', value: localNow(), max: localNow() }));
-  const radio = (val, label, checked) => h('div', { class: 'radio' },
+  // Each radio sits inside its label: the whole 44 px row is the touch target.
+  const radio = (val, label, checked) => h('label', { class: 'radio' },
     h('input', { type: 'radio', name: 'contestation', id: 'fine-contest-' + val, value: val, checked }),
-    h('label', { for: 'fine-contest-' + val, text: label }));
+    h('span', { text: label }));
   const contest = h('fieldset', { class: 'field' }, h('legend', { class: 'lbl', text: t('off.contest') }),
     h('div', { class: 'radios' }, radio('immediate', t('off.immediate'), true), radio('deferred', t('off.deferred'), false)));
   const submit = h('button', { type: 'submit', id: 'fine-submit', class: 'btn btn-primary btn-big', text: t('off.submit') });
@@ -367,7 +368,8 @@ let noticeEl = null;
 let lastFocus = null;
 // While the notice shows, the rest of the page is hidden (for eyes and
 // screen readers alike), so the notice is the whole screen.
-const pageParts = () => [...document.body.children].filter((el) => el !== noticeEl && !el.classList.contains('sr-only') && el.id !== 'update' && el.tagName !== 'NOSCRIPT');
+// The update and offline banners stay: printing the notice needs the network.
+const pageParts = () => [...document.body.children].filter((el) => el !== noticeEl && !el.classList.contains('sr-only') && el.id !== 'update' && el.id !== 'offline' && el.tagName !== 'NOSCRIPT');
 let hiddenParts = [];
 function closeNotice() {
   if (!noticeEl) return;
@@ -608,6 +610,7 @@ function dashboardView() {
 // ---- boot: a reload keeps the session through the refresh cookie ----
 (async () => {
   chrome();
+  watchNetwork(t);
   main.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
   const ok = await refresh();
   if (ok) start(); else showLogin(ok === null ? t('offline') : undefined);

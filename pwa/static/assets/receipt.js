@@ -1,10 +1,10 @@
 // Receipt screen and the "My receipts" list (saved on the phone, so the
 // list works offline).
 import { t, money, dateTime } from '{{/assets/i18n.js}}';
-import { h, note, formatNAV, announce, brandName } from '{{/assets/util.js}}';
+import { h, note, formatNAV, announce, brandName, isOnline, onNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { receipts } from '{{/assets/store.js}}';
-import { here } from '{{/assets/router.js}}';
+import { here, onLeave } from '{{/assets/router.js}}';
 
 /** Renders receipt r into main; lead is an optional message above it. */
 export function showReceipt(main, r, lead) {
@@ -29,9 +29,27 @@ export function showReceipt(main, r, lead) {
       announce(t('rc.copied'));
       shareBtn.textContent = t('rc.copied');
     } catch {
-      shareBtn.replaceWith(h('input', { class: 'input', readOnly: true, value: shareURL, 'aria-label': t('rc.share'), on: { focus: (e) => e.target.select() } }));
+      // No clipboard: show the link to copy by hand, with a real label.
+      shareBtn.replaceWith(h('label', { class: 'field' }, h('span', { class: 'lbl', text: t('rc.link') }),
+        h('input', { class: 'input', readOnly: true, value: shareURL, on: { focus: (e) => e.target.select() } })));
     }
   });
+  // The PDF and sharing need the network (the PDF is made by the server;
+  // a shared link opens the receipt from the server). Offline they are
+  // disabled and a note right above them says why; everything else on
+  // the screen comes from the phone and stays.
+  const pdfURL = `/api/v1/receipts/${encodeURIComponent(r.receiptId)}.pdf`;
+  const pdf = h('a', { class: 'btn btn-primary', id: 'receipt-pdf', href: pdfURL, download: `ricevuta-${r.receiptId}.pdf`, text: t('rc.pdf') });
+  const offNote = h('p', { class: 'note note-warn', id: 'receipt-offline', text: t('rc.offline'), hidden: true });
+  const sync = (online) => {
+    // A link cannot be disabled: without href it is no link at all (not
+    // focusable, not followed), and aria-disabled tells assistive tech.
+    if (online) { pdf.href = pdfURL; pdf.removeAttribute('aria-disabled'); } else { pdf.removeAttribute('href'); pdf.setAttribute('aria-disabled', 'true'); }
+    shareBtn.disabled = !online;
+    offNote.hidden = online;
+  };
+  sync(isOnline());
+  onLeave(onNetwork(sync));
   main.replaceChildren(h('section', { id: 'receipt', class: 'stack', 'data-receipt-id': r.receiptId },
     lead ? note('info', lead) : null,
     h('div', { class: 'receipt-head' },
@@ -41,8 +59,9 @@ export function showReceipt(main, r, lead) {
       h('p', { class: 'label', text: t('rc.amount') }),
       h('p', { class: 'amount', id: 'receipt-amount', text: money(r.amountCents) }),
       h('dl', { class: 'facts' }, rows.map(([k, v, id]) => [h('dt', { text: t(k) }), h('dd', { id, text: v })]))),
+    offNote,
     h('div', { class: 'actions' },
-      h('a', { class: 'btn btn-primary', id: 'receipt-pdf', href: `/api/v1/receipts/${encodeURIComponent(r.receiptId)}.pdf`, download: `ricevuta-${r.receiptId}.pdf`, text: t('rc.pdf') }),
+      pdf,
       shareBtn,
       h('a', { class: 'btn btn-ghost', href: '/', 'data-link': '', text: t('rc.home') }))));
   announce(t('rc.title'));

@@ -43,10 +43,32 @@ export function render() {
   if (typeof out === 'function') cleanups.push(out);
   if (!first) {
     window.scrollTo(0, 0);
-    const h1 = main.querySelector('h1');
-    if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
+    focusHeading(main);
   }
   first = false;
+}
+
+/**
+ * Moves focus to the view's heading after navigation, so that screen
+ * readers start reading there and Tab continues from there. The heading
+ * gets tabindex="-1": focusable by script, not a Tab stop; app.css draws no
+ * focus ring on it (it is not a control), while real controls keep theirs.
+ */
+export function focusHeading(el) {
+  const h1 = el.querySelector('h1');
+  if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
+}
+
+/**
+ * Replaces the content of a view that finished loading. If focus was in
+ * the old content (the heading that navigation focused), the new heading
+ * takes it: otherwise it would fall back to <body> and a keyboard or
+ * screen-reader user would start again from the top of the page.
+ */
+export function swap(el, ...nodes) {
+  const had = el.contains(document.activeElement);
+  el.replaceChildren(...nodes);
+  if (had) focusHeading(el);
 }
 
 /** Runs fn when the user leaves the current view. */

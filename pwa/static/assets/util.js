@@ -31,6 +31,39 @@ export function announce(msg) {
   setTimeout(() => { el.textContent = msg; }, 50);
 }
 
+/**
+ * Whether the browser believes it is online. navigator.onLine false means
+ * surely offline (no network interface, airplane mode, DevTools offline);
+ * true only means "maybe", so calls still handle NetworkError.
+ */
+export const isOnline = () => navigator.onLine !== false;
+
+/** Calls fn(online) on every online/offline event; returns a function that stops it. */
+export function onNetwork(fn) {
+  const f = () => fn(isOnline());
+  addEventListener('online', f);
+  addEventListener('offline', f);
+  return () => { removeEventListener('online', f); removeEventListener('offline', f); };
+}
+
+/**
+ * Wires the page's offline banner (#offline, filled by translate() from
+ * data-i18n): shown while offline, so nobody wonders why a payment or a
+ * PDF does not come. Changes are also spoken through #status, as a banner
+ * that merely appears is not announced by every screen reader. t is the
+ * i18n lookup (util.js has no strings of its own).
+ */
+export function watchNetwork(t) {
+  const bar = document.getElementById('offline');
+  if (!bar) return;
+  const sync = (online, changed) => {
+    bar.hidden = online;
+    if (changed) announce(t(online ? 'net.online' : 'net.offline'));
+  };
+  sync(isOnline(), false);
+  onNetwork((online) => sync(online, true));
+}
+
 /** A message box; kind is 'info', 'ok', 'warn' or 'error'. Errors use role=alert. */
 export function note(kind, ...kids) {
   return h('div', { class: 'note note-' + kind, role: kind === 'error' ? 'alert' : 'status' }, ...kids);
