@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/notices/boltdb"
 )
 
 // fineGen builds realistic fines quickly and reproducibly: ChaCha8 stands
@@ -79,10 +81,18 @@ func BenchmarkImportFines(b *testing.B) {
 
 func benchImport(b *testing.B, ordered bool) {
 	e := newEnv(b)
+	if c, err := strconv.Atoi(os.Getenv("MULTA_IMPORT_CHUNK")); err == nil {
+		e.st.Close()
+		st, err := boltdb.Open(e.path, boltdb.Options{Now: e.clock.Now, ImportChunk: c})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.st = st
+	}
 	g := newFineGen(e, 1)
 	g.ordered = ordered
 	ctx := context.Background()
-	const chunk = 10_000
+	const chunk = 50_000 // fines per ImportFines call; Options.ImportChunk splits it
 	b.ResetTimer()
 	start := time.Now()
 	var paused time.Duration

@@ -319,7 +319,7 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 						return err
 					}
 				}
-				if le := checkLogged(records, size, kind.typ, string(k), v); le != nil {
+				if le := checkLogged(tx, records, size, kind.typ, string(k), v); le != nil {
 					return fail(le)
 				}
 			}
@@ -393,14 +393,22 @@ func checkLatest(tx *bolt.Tx, records *bolt.Bucket, n int64, ev *ledgerEvent) *L
 }
 
 // checkLogged makes sure a stored fine or receipt names a ledger record
-// about itself.
-func checkLogged(records *bolt.Bucket, size int64, typ, id string, v []byte) *LedgerError {
-	m, ok := valueEntry(v)
-	if !ok || m < 0 || m >= size {
+// about itself, and that a fine's catalogue entry exists (its content is
+// checked against its address separately).
+func checkLogged(tx *bolt.Tx, records *bolt.Bucket, size int64, typ, id string, v []byte) *LedgerError {
+	var refs struct {
+		LedgerEntry *int64 `json:"le"`
+		Violation   string `json:"vi"`
+	}
+	if json.Unmarshal(v, &refs) != nil || refs.LedgerEntry == nil || *refs.LedgerEntry < 0 || *refs.LedgerEntry >= size {
 		return &LedgerError{Entry: -1, Kind: typ, ID: id, Problem: "stored without a ledger entry"}
 	}
+	m := *refs.LedgerEntry
 	if !recordIsAbout(records, m, typ, id) {
 		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("stored without a ledger entry (entry %d is about something else)", m)}
+	}
+	if typ == evFine && tx.Bucket(bktViolations).Get([]byte(refs.Violation)) == nil {
+		return &LedgerError{Entry: m, Kind: typ, ID: id, Problem: fmt.Sprintf("its catalogue entry %s is missing", refs.Violation)}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package boltdb_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -261,6 +262,21 @@ func TestVerifyLedgerCatchesTampering(t *testing.T) {
 			},
 		},
 		{
+			name: "catalogue entry deleted",
+			edit: func(x *ledgerFixture, tx *bolt.Tx) error {
+				b := tx.Bucket([]byte("violations"))
+				var keys [][]byte
+				b.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
+				for _, k := range keys {
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			want: func(x *ledgerFixture) string { return "catalogue entry" },
+		},
+		{
 			name: "catalogue entry edited",
 			edit: func(x *ledgerFixture, tx *bolt.Tx) error {
 				b := tx.Bucket([]byte("violations"))
@@ -284,6 +300,26 @@ func TestVerifyLedgerCatchesTampering(t *testing.T) {
 				t.Errorf("no *LedgerError in %v", err)
 			}
 		})
+	}
+}
+
+// TestVerifyLedgerCatchesRollback puts back an earlier, genuine version of
+// a fine (its bytes once matched the ledger): the later entries expose it.
+func TestVerifyLedgerCatchesRollback(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	f := e.create("AB123CD", "7-15", rome(2026, 3, 9, 9, 0), notices.ContestImmediate)
+	var before []byte
+	e.tamper(func(tx *bolt.Tx) error {
+		before = bytes.Clone(tx.Bucket([]byte("fines")).Get([]byte(f.ID)))
+		return nil
+	})
+	e.pay(f, receiptID(1), 2940)
+	e.tamper(func(tx *bolt.Tx) error { return tx.Bucket([]byte("fines")).Put([]byte(f.ID), before) })
+	err := e.st.VerifyLedger(ctx)
+	wantCode(t, err, boltdb.ELedgerMismatch)
+	if want := fmt.Sprintf("fine %s: rolled back to ledger entry 0, before ledger entry 2", f.ID); !strings.Contains(err.Error(), want) {
+		t.Errorf("VerifyLedger = %v\nwant %q", err, want)
 	}
 }
 
