@@ -97,7 +97,7 @@ func TestReceiptProofVerifiesWithTlogAlone(t *testing.T) {
 	}
 	var ev struct {
 		Type, ID, FineID, SHA256 string
-		AmountCents         int64
+		AmountCents              int64
 	}
 	if err := json.Unmarshal(p.Record, &ev); err != nil {
 		t.Fatal(err)
