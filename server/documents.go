@@ -24,7 +24,8 @@ func (s *Server) noticeQR(format string) fiber.Handler {
 			return err
 		}
 		var content string
-		switch kind := c.Query("kind", "pagopa"); kind {
+		kind := c.Query("kind", "pagopa")
+		switch kind {
 		case "pagopa":
 			amount := int64(0)
 			for _, o := range s.cfg.Settings.Calendar.Options(&f) {
@@ -52,9 +53,14 @@ func (s *Server) noticeQR(format string) fiber.Handler {
 			return err
 		}
 		c.Set(fiber.HeaderETag, etag)
-		// The amount hint in a pagoPA code follows the fine's notification,
-		// so it is revalidated; the ETag makes that cheap.
-		c.Set(fiber.HeaderCacheControl, "public, max-age=86400, must-revalidate")
+		// A link code never changes, nor does a pagoPA code once the fine is
+		// notified. Before that, notification fees may still join the amount
+		// hint, so the code is revalidated (cheaply, by ETag).
+		if kind == "link" || f.Status != notices.StatusIssued {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		} else {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=300, must-revalidate")
+		}
 		if c.Get(fiber.HeaderIfNoneMatch) == etag {
 			return c.SendStatus(fiber.StatusNotModified)
 		}
