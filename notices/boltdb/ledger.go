@@ -48,6 +48,8 @@ type ledgerEvent struct {
 // hashes written earlier in the same transaction are visible.
 type hashReader struct{ b *bolt.Bucket }
 
+// ReadHashes implements tlog.HashReader; a missing hash is an error,
+// never a zero hash, so a damaged log cannot verify by accident.
 func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
@@ -219,6 +221,8 @@ type LedgerError struct {
 	Problem string // what is wrong, e.g. "amount changed since ledger entry 17"
 }
 
+// Error says what is wrong and where, e.g.
+// "receipt 3fa…: amount changed since ledger entry 17 (100, was 11690 cents)".
 func (e *LedgerError) Error() string {
 	if e.ID == "" {
 		return e.Kind + ": " + e.Problem
