@@ -128,7 +128,7 @@ func TestBrowserJourney(t *testing.T) {
 	officer.do("issue the fine",
 		chromedp.Tap(chromedp.ID("fine-submit")),
 		chromedp.WaitVisible(chromedp.ID("notice-view")),
-		until(`(() => { const i = document.getElementById('notice-qr'); return i.complete && i.naturalWidth > 0; })()`, 10*time.Second))
+		until(`(() => { const i = document.getElementById('notice-qr'); return i.complete && i.naturalWidth > 0; })()`, 30*time.Second))
 	var optionNAVs []string
 	officer.evalInto(`[...document.querySelectorAll('#notice-options [data-nav]')].map((e) => e.dataset.nav)`, &optionNAVs)
 	if len(optionNAVs) != 2 {
@@ -191,9 +191,9 @@ func TestBrowserJourney(t *testing.T) {
 	if !hasNative {
 		// Chromium on Linux has no BarcodeDetector: the app must send
 		// camera frames to /api/v1/scan.
-		e.front.waitScans(t, 1, 20*time.Second)
+		e.front.waitScans(t, 1, 60*time.Second)
 	}
-	phone.do("see the camera", until(`document.getElementById('scan-video').readyState >= 2`, 10*time.Second))
+	phone.do("see the camera", until(`document.getElementById('scan-video').readyState >= 2`, 30*time.Second))
 	shots.take(phone, "05-driver-scan")
 	e.front.releaseScans()
 	phone.waitCheckout(navA)
@@ -308,7 +308,7 @@ func TestBrowserJourney(t *testing.T) {
 	phone.do("come back online", until(`document.getElementById('offline').hidden &&
 		document.getElementById('receipt-pdf').hasAttribute('href') &&
 		!document.getElementById('receipt-share').disabled &&
-		document.getElementById('receipt-offline').hidden`, 5*time.Second))
+		document.getElementById('receipt-offline').hidden`, 45*time.Second))
 
 	// ---- 5. Keyboard only, and a declined card: nothing paid, the
 	// remembered card offered again. Home → type the notice number → pay,
@@ -343,7 +343,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	before = e.front.stats()
 	phone.do("Enter to pay with the declined card", chromedp.KeyEvent(kb.Enter),
-		until(`(document.getElementById('pay-status') || {}).textContent.includes('rifiutata')`, 15*time.Second),
+		until(`(document.getElementById('pay-status') || {}).textContent.includes('rifiutata')`, 45*time.Second),
 		chromedp.WaitVisible(chromedp.ID("pay-btn")))
 	phone.expectText("#pay-status", "Carta rifiutata")
 	if phone.eval(`String(!!document.getElementById('receipt'))`) != "false" {
@@ -399,7 +399,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	before = e.front.stats()
 	phone.do("tap pay at the old amount", chromedp.Tap(chromedp.ID("pay-btn")),
-		until(`(document.getElementById('pay-status') || {}).textContent.includes('cambiato')`, 15*time.Second))
+		until(`(document.getElementById('pay-status') || {}).textContent.includes('cambiato')`, 45*time.Second))
 	phone.expectText("#pay-status", euro(later.Cents))
 	phone.expectText("#amount-due", euro(later.Cents))
 	phone.expectText("#pay-btn", euro(later.Cents))
@@ -521,7 +521,7 @@ func startEnv(t *testing.T) *env {
 	})
 	go srv.Serve(backLn)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
@@ -835,7 +835,7 @@ func writeY4M(t *testing.T, qrPNG []byte) string {
 
 // stepTimeout bounds each step, so that a stuck step fails with its name
 // instead of eating the test's whole deadline.
-const stepTimeout = 30 * time.Second
+const stepTimeout = 60 * time.Second
 
 type tab struct {
 	t       *testing.T
@@ -875,7 +875,7 @@ func (e *env) browser(chromium, profile, camera string) *tab {
 	b.closeFn = func() {
 		// A graceful close lets Chromium write the profile (localStorage,
 		// the service worker's cache) before the next session opens it.
-		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 		defer ccancel()
 		if err := chromedp.Cancel(cctx); err != nil && !errors.Is(err, context.Canceled) {
 			t.Logf("closing the browser: %v", err)
@@ -914,7 +914,7 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 // failShot keeps what the screen showed when a step failed, in the test's
 // artifact directory (kept with go test -artifacts -outputdir DIR).
 func (b *tab) failShot(what string) {
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
 	defer cancel()
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		name := filepath.Join(b.t.ArtifactDir(), "failed-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what)+".png")
@@ -926,7 +926,7 @@ func (b *tab) failShot(what string) {
 
 // pageText is the visible text of the page, for failure messages.
 func (b *tab) pageText() string {
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + ' — ' + document.body.innerText`))
 	if err != nil {
@@ -995,7 +995,7 @@ func (b *tab) waitCheckout(nav string) {
 // that the app shell is in its cache.
 func (b *tab) waitServiceWorker() {
 	b.t.Helper()
-	b.do("service worker in control", until(`!!navigator.serviceWorker.controller`, 20*time.Second))
+	b.do("service worker in control", until(`!!navigator.serviceWorker.controller`, 60*time.Second))
 }
 
 // fillCard types a card into the checkout's form.
@@ -1231,7 +1231,7 @@ func (b *tab) setOffline(off bool) {
 	// Wake the worker (an idle one is stopped and has no target), then
 	// find it among the browser's targets.
 	var infos []*target.Info
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		b.eval(`(navigator.serviceWorker.controller.postMessage({ type: 'ping' }), 'ok')`)
 		all, err := chromedp.Targets(ctx)
 		if err != nil {
