@@ -3,9 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -262,7 +259,7 @@ func (s *Server) uploadFlow(c *fiber.Ctx) error {
 		return errStatus(fiber.StatusNotImplemented, "not_implemented", "This installation's store cannot keep settlement flows.")
 	}
 	var up flowUpload
-	if err := decodeFlowJSON(c, &up); err != nil {
+	if err := decodeJSONWithin(c, &up, maxFlowBody); err != nil {
 		return err
 	}
 	f, err := up.flow()
@@ -328,30 +325,4 @@ func (up *flowUpload) flow() (notices.SettlementFlow, error) {
 		f.TotalCents = f.ExecutedCents()
 	}
 	return f, f.Validate()
-}
-
-// decodeFlowJSON is decodeJSON with a bound fit for a day's flow, and an
-// exact message for amounts that are not whole numbers of cents.
-func decodeFlowJSON(c *fiber.Ctx, v any) error {
-	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
-	if ct != fiber.MIMEApplicationJSON {
-		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the flow as application/json.")
-	}
-	body := c.Body()
-	if len(body) > maxFlowBody {
-		return errStatus(fiber.StatusRequestEntityTooLarge, codeTooLarge, "A flow file is at most 16 MB.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && (strings.HasSuffix(te.Field, "Cents") || strings.HasSuffix(te.Field, "outcome")) {
-			return &notices.ValidationError{Fields: []notices.FieldError{{Field: te.Field, Message: "must be a whole number"}}}
-		}
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errStatus(fiber.StatusBadRequest, codeBadJSON, "The body must hold exactly one JSON object.")
-	}
-	return nil
 }

@@ -29,8 +29,7 @@ var importColumns = []string{"plate", "violationCode", "occurredAt", "place"}
 // importFines issues deferred fines from a CSV of camera detections. Each
 // row succeeds or fails alone: a bad row never stops the good ones.
 func (s *Server) importFines(c *fiber.Ctx) error {
-	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
-	if ct != "text/csv" {
+	if mediaType(c) != "text/csv" {
 		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the detections as text/csv.")
 	}
 	r := csv.NewReader(bytes.NewReader(c.Body()))

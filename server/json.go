@@ -18,16 +18,25 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 // maxJSONBody bounds every JSON request: no legitimate one comes near it.
 const maxJSONBody = 64 << 10
 
+// mediaType is the request's Content-Type without parameters, lower case.
+func mediaType(c *fiber.Ctx) string {
+	ct, _, _ := strings.Cut(c.Get(fiber.HeaderContentType), ";")
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
 // decodeJSON reads the body strictly into v: JSON media type, size bound,
 // unknown fields and trailing data refused, so that a typo in a field
 // name fails loudly instead of being silently ignored.
-func decodeJSON(c *fiber.Ctx, v any) error {
-	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
-	if ct != fiber.MIMEApplicationJSON {
+func decodeJSON(c *fiber.Ctx, v any) error { return decodeJSONWithin(c, v, maxJSONBody) }
+
+// decodeJSONWithin is decodeJSON with another size bound, for the few
+// routes whose documents are legitimately large.
+func decodeJSONWithin(c *fiber.Ctx, v any, limit int) error {
+	if mediaType(c) != fiber.MIMEApplicationJSON {
 		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the body as application/json.")
 	}
 	body := c.Body()
-	if len(body) > maxJSONBody {
+	if len(body) > limit {
 		return errStatus(fiber.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -45,7 +54,11 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &notices.ValidationError{Fields: []notices.FieldError{{Field: te.Field, Message: fmt.Sprintf("must be a %s", jsonKind(te.Type.Kind().String()))}}}
+		kind := jsonKind(te.Type.Kind().String())
+		if kind == "number" && te.Value == "number" {
+			kind = "whole number" // a fraction where cents or a count belong
+		}
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: te.Field, Message: fmt.Sprintf("must be a %s", kind)}}}
 	}
 	var ne *notices.Error
 	if errors.As(err, &ne) {
