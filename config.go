@@ -60,7 +60,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.CORSOrigins, "cors-origins", "MULTA_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; empty for none")
 	str(&c.JWTKeyFile, "jwt-key-file", "MULTA_JWT_KEY_FILE", "", "file with the JWT signing key (default: <db>.jwt.key, created on first start)")
 	str(&c.LedgerKeyFile, "ledger-key-file", "MULTA_LEDGER_KEY_FILE", "", "file with the ledger signing key (default: <db>.ledger.key, created on first start)")
-	str(&c.PSPStateFile, "psp-state-file", "MULTA_PSP_STATE_FILE", "", "sandbox PSP state file (default: <db>.psp)")
+	str(&c.PSPStateFile, "psp-state-file", "MULTA_PSP_STATE_FILE", "", "sandbox PSP state file (default: <db>.psp); \"memory\" keeps it in memory, for load tests")
 	str(&c.LogFormat, "log-format", "MULTA_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.LogLevel, "log-level", "MULTA_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 }

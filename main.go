@@ -150,11 +150,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	if err != nil {
 		return err
 	}
-	pspState, err := psp.OpenFileStore(orDefault(c.PSPStateFile, c.DB+".psp"))
+	pspState, closePSP, err := openPSPState(c.PSPStateFile, c.DB+".psp")
 	if err != nil {
-		return fmt.Errorf("sandbox PSP state: %w", err)
+		return err
 	}
-	defer pspState.Close()
+	defer closePSP()
 	accounts, err := auth.NewService(store, jwtKey, auth.Options{})
 	if err != nil {
 		return err
@@ -194,6 +194,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// openPSPState opens where the sandbox provider keeps its tokens and
+// authorizations: a file by default, or memory ("memory") for load tests,
+// where the provider stands for a remote service whose disk is not ours.
+func openPSPState(setting, def string) (psp.SandboxStore, func() error, error) {
+	if setting == "memory" {
+		return &psp.MemoryStore{}, func() error { return nil }, nil
+	}
+	fs, err := psp.OpenFileStore(orDefault(setting, def))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sandbox PSP state: %w", err)
+	}
+	return fs, fs.Close, nil
 }
 
 // loadJWTKey reads an operator-supplied key file (secret mounts are often

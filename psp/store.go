@@ -163,17 +163,23 @@ func (s *FileStore) Put(key string, value []byte) error {
 
 // Each calls fn for every record, in key order.
 func (s *FileStore) Each(fn func(key string, value []byte) error) error {
-	s.mu.Lock()
-	keys := make([]string, 0, len(s.data))
-	for k := range s.data {
+	return eachInOrder(&s.mu, s.data, fn)
+}
+
+// eachInOrder calls fn with a copy of every record of data in key order,
+// holding mu only while reading, so fn may call back into the store.
+func eachInOrder(mu *sync.Mutex, data map[string][]byte, fn func(key string, value []byte) error) error {
+	mu.Lock()
+	keys := make([]string, 0, len(data))
+	for k := range data {
 		keys = append(keys, k)
 	}
-	s.mu.Unlock()
+	mu.Unlock()
 	slices.Sort(keys)
 	for _, k := range keys {
-		s.mu.Lock()
-		v := slices.Clone(s.data[k])
-		s.mu.Unlock()
+		mu.Lock()
+		v := slices.Clone(data[k])
+		mu.Unlock()
 		if err := fn(k, v); err != nil {
 			return err
 		}
@@ -191,4 +197,32 @@ func (s *FileStore) Close() error {
 	err := s.f.Close()
 	s.f = nil
 	return err
+}
+
+// MemoryStore is a SandboxStore that keeps records in memory only, for a
+// sandbox that need not outlive the process: load tests, where a real
+// provider would be a remote service whose durability is not ours to
+// measure, and demos. The zero value is ready to use.
+type MemoryStore struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+// Put saves a copy of value under key.
+func (m *MemoryStore) Put(key string, value []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data == nil {
+		m.data = map[string][]byte{}
+	}
+	m.data[key] = slices.Clone(value)
+	return nil
+}
+
+// Each calls fn for every record, in key order.
+func (m *MemoryStore) Each(fn func(key string, value []byte) error) error {
+	m.mu.Lock()
+	data := m.data
+	m.mu.Unlock()
+	return eachInOrder(&m.mu, data, fn)
 }

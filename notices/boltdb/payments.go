@@ -17,6 +17,13 @@ import (
 // writer at a time, so of any number of concurrent payments of one fine
 // exactly one commits; the others see it paid.
 //
+// It goes through db.Batch: on a deadline-day peak, concurrent payments of
+// different fines share one commit and one fsync, which triples the
+// durable rate (BenchmarkStoreRecordPayment). Batch may run the function
+// more than once (a failing call is taken out and re-run alone), which is
+// safe because the function derives everything from the transaction and
+// keeps no state outside it. Nothing returns before its commit is on disk.
+//
 // Errors: EAlreadyPaid, returned together with the receipt that settled
 // the fine; EFineCancelled; EFineNotFound; EConflict when the receipt id
 // exists; EIdempotencyConflict when p.Idempotency's scope and key are
@@ -48,7 +55,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		r.PaidAt = s.now()
 	}
 	var existing notices.Receipt
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
 		if p.Idempotency != nil {
 			if _, err := lookupIdem(tx, op, p.Idempotency); err != nil {
 				return err
