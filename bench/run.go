@@ -1,0 +1,405 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// harness is one run's shared state: the service under test, its client
+// and the data seeded into it.
+type harness struct {
+	ctx   context.Context
+	o     options
+	rep   *report
+	logf  func(format string, args ...any)
+	tmp   string
+	bin   string // the multa binary
+	ceil  string // the ceiling binary
+	db    string
+	srv   *proc
+	c     *api // back-office client (officer)
+	meter cpuMeter
+	prof  profiler
+	load  *http.Client // the closed-loop generator's client
+
+	fines []fineItem
+	navs  []string
+	rest  []fineItem // fines no measurement has paid, for the soak
+}
+
+// run performs every selected measurement in order and returns the
+// report, partial if a step failed. Progress goes to logw.
+func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
+	h := &harness{ctx: ctx, o: o, rep: &report{Opts: o, Machine: describeMachine(), Started: time.Now()}}
+	h.rep.init()
+	h.logf = func(format string, args ...any) {
+		fmt.Fprintf(logw, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+	// What the rest of the machine is doing: a shared machine's numbers
+	// mean little, and the table should say so.
+	h.rep.Background = backgroundLoad(ctx, 2*time.Second)
+	if h.rep.Background > 0.25 {
+		h.logf("warning: other processes keep %s of the CPUs busy; expect noisy numbers", pct(h.rep.Background))
+	}
+	tmp, err := os.MkdirTemp("", "multa-bench-")
+	if err != nil {
+		return nil, err
+	}
+	h.tmp = tmp
+	if o.Keep {
+		h.logf("keeping %s", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	if err := h.start(); err != nil {
+		return h.rep, err
+	}
+	defer h.srv.Kill()
+
+	steps := []struct {
+		section string
+		fn      func() error
+	}{
+		{"", h.importFines},
+		{"", h.collect},
+		{"verify", h.verify},
+		{"qr", h.qr},
+		{"pay", h.pay},
+	}
+	needFines := o.Soak > 0 || o.runs("verify") || o.runs("qr") || o.runs("pay")
+	for i, s := range steps {
+		if s.section != "" && !o.runs(s.section) || i == 1 && !needFines {
+			continue
+		}
+		if err := s.fn(); err != nil {
+			return h.rep, err
+		}
+	}
+	if o.Soak > 0 {
+		if err := h.soak(); err != nil {
+			return h.rep, err
+		}
+	}
+	return h.rep, h.finish()
+}
+
+// start builds both binaries, creates the officer offline and starts the
+// service on a fresh database.
+func (h *harness) start() error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if h.o.PprofDir != "" {
+		if err := os.MkdirAll(h.o.PprofDir, 0o755); err != nil {
+			return err
+		}
+	}
+	h.logf("building multa and the ceiling server")
+	h.bin, h.ceil = filepath.Join(h.tmp, "multa"), filepath.Join(h.tmp, "ceiling")
+	var berr [2]error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); berr[0] = buildBinary(h.ctx, root, ".", h.bin) }()
+	go func() { defer wg.Done(); berr[1] = buildBinary(h.ctx, root, "./bench/ceiling", h.ceil) }()
+	wg.Wait()
+	if err := errors.Join(berr[:]...); err != nil {
+		return err
+	}
+
+	h.db = filepath.Join(h.tmp, "multa.db")
+	if err := addUser(h.ctx, h.bin, h.db, officerName, "officer", officerPassword); err != nil {
+		return err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	var env []string
+	if h.o.PprofDir != "" {
+		paddr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		env = append(env, "MULTA_PPROF_ADDR="+paddr)
+		h.prof = profiler{dir: h.o.PprofDir, base: "http://" + paddr}
+	}
+	args := []string{"serve", "--rate-limit", "0", "--addr", addr, "--db", h.db, "--log-level", "warn"}
+	if h.o.PSPState == "memory" {
+		args = append(args, "--psp-state-file", "memory")
+	}
+	h.logf("starting multa on %s (sandbox PSP state: %s)", addr, h.o.PSPState)
+	h.srv, err = startProc(h.ctx, "multa", h.bin, addr, "/healthz", filepath.Join(h.tmp, "multa.log"), env, args...)
+	if err != nil {
+		return err
+	}
+	h.rep.RSSStart, h.rep.AnonStart, _ = h.srv.RSS()
+	h.meter = serverMeter(h.srv.Pid())
+	h.load = newHTTPClient(h.o.Concurrency)
+	h.c = &api{base: h.srv.Base, hc: newHTTPClient(h.o.Concurrency * 4)}
+	return h.c.login(officerName, officerPassword)
+}
+
+// importFines is the bulk-issuing measurement: speed, and file size.
+func (h *harness) importFines() error {
+	o := h.o
+	h.logf("importing %d fines in chunks of %d rows, %d requests in flight", o.Fines, o.Chunk, o.ImportConc)
+	before := fileSize(h.db)
+	stop := h.prof.start("import", 0)
+	var err error
+	h.rep.Import, err = importFines(h.ctx, h.c, o, h.meter)
+	stop()
+	if err != nil {
+		return err
+	}
+	h.rep.DBBytesDelta, h.rep.DBBytes = fileSize(h.db)-before, fileSize(h.db)
+	h.logf("imported %d fines in %v (%.0f/s), database %.1f MB", h.rep.Import.Fines, h.rep.Import.Elapsed.Round(time.Millisecond),
+		h.rep.Import.Rate(), float64(h.rep.DBBytes)/1e6)
+	return nil
+}
+
+// collect lists fines and their NAVs for the read and payment
+// measurements, and the size of a real verify answer, which the ceiling
+// will send as many bytes of.
+func (h *harness) collect() error {
+	h.logf("collecting up to %d fines' NAVs", h.o.MaxFines)
+	var err error
+	h.fines, err = collectFines(h.c, min(h.o.MaxFines, h.rep.Import.Fines))
+	if err != nil {
+		return err
+	}
+	for _, f := range h.fines {
+		for _, opt := range f.Options {
+			h.navs = append(h.navs, opt.NoticeNumber)
+		}
+	}
+	if len(h.navs) == 0 {
+		return errors.New("no NAVs to measure with")
+	}
+	h.rep.DistinctNAVs = len(h.navs)
+	h.rest = h.payable()
+	var sample []byte
+	if _, err := h.c.do("GET", "/api/v1/notices/"+h.navs[0], "", nil, nil, &sample, 200); err != nil {
+		return fmt.Errorf("verify %s: %w", h.navs[0], err)
+	}
+	h.rep.VerifyBytes = len(sample)
+	return nil
+}
+
+// payable returns the collected fines that can still be paid.
+func (h *harness) payable() []fineItem {
+	out := make([]fineItem, 0, len(h.fines))
+	for _, f := range h.fines {
+		if f.Status == "issued" || f.Status == "notified" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// get returns an op that GETs base+path(seq) and expects 200.
+func (h *harness) get(base string, path func(seq int64) string) op {
+	return func(_ int, seq int64) error {
+		resp, err := h.load.Get(base + path(seq))
+		if err != nil {
+			return err
+		}
+		drain(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s", path(seq), resp.Status)
+		}
+		return nil
+	}
+}
+
+func (h *harness) verifyPath(seq int64) string {
+	return "/api/v1/notices/" + h.navs[seq%int64(len(h.navs))]
+}
+
+// slice is the length of one alternated slice of a paired measurement.
+func (h *harness) slice() time.Duration { return h.o.Duration / time.Duration(h.o.Rounds) }
+
+// warm is the warm-up of round i: only the first round warms up, as the
+// connections and caches stay warm between slices.
+func (h *harness) warm(i int) time.Duration {
+	if i == 0 {
+		return h.o.Warmup
+	}
+	return 0
+}
+
+// verify measures verify against the bare Fiber ceiling, alternating,
+// then the latency at half the peak rate.
+func (h *harness) verify() error {
+	o, rep := h.o, h.rep
+	h.logf("ceiling: bare Fiber answering %d constant bytes", rep.VerifyBytes)
+	caddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	ceil, err := startProc(h.ctx, "ceiling", h.ceil, caddr, "/healthz", filepath.Join(h.tmp, "ceiling.log"), nil,
+		"--addr", caddr, "--body-bytes", fmt.Sprint(rep.VerifyBytes))
+	if err != nil {
+		return err
+	}
+	h.logf("verify vs ceiling: closed loop, %d workers, %d distinct NAVs, %d alternated slices", o.Concurrency, len(h.navs), o.Rounds)
+	stop := h.prof.start("verify", 0)
+	rs := rounds(o.Rounds,
+		func(i int) result {
+			return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), h.meter, h.get(h.srv.Base, h.verifyPath))
+		},
+		func(i int) result {
+			return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), serverMeter(ceil.Pid()), h.get(ceil.Base, h.verifyPath))
+		})
+	stop()
+	ceil.Stop(5 * time.Second)
+	rep.VerifyRounds, rep.CeilingRounds = rs[0], rs[1]
+	rep.Verify, rep.Ceiling = pool(rs[0]), pool(rs[1])
+	if err := failed("verify", rep.Verify); err != nil {
+		return err
+	}
+	if err := failed("ceiling", rep.Ceiling); err != nil {
+		return err
+	}
+
+	rep.HalfRate = rep.Verify.Rate() / 2
+	h.logf("verify: open loop at %.0f req/s (half of the peak)", rep.HalfRate)
+	workers := o.Concurrency * 4
+	open := newHTTPClient(workers)
+	rep.VerifyHalf = openLoop(h.ctx, rep.HalfRate, workers, o.Duration, h.meter, func(_ int, seq int64) error {
+		resp, err := open.Get(h.srv.Base + h.verifyPath(seq))
+		if err != nil {
+			return err
+		}
+		drain(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("verify: %s", resp.Status)
+		}
+		return nil
+	})
+	return failed("verify at half peak", rep.VerifyHalf)
+}
+
+// qr measures QR codes: cold is a (NAV, scale) never asked before, so
+// the cache misses and the symbol is drawn; cached repeats one NAV.
+func (h *harness) qr() error {
+	o, rep := h.o, h.rep
+	for _, format := range []string{"png", "svg"} {
+		var cold atomic.Int64
+		h.logf("QR %s: cold", format)
+		stop := h.prof.start("qr-"+format+"-cold", o.Warmup+o.Duration)
+		r := closedLoop(h.ctx, o.Concurrency, o.Warmup, o.Duration, h.meter, h.get(h.srv.Base, func(int64) string {
+			return coldQRPath(h.navs, cold.Add(1)-1, format)
+		}))
+		stop()
+		if err := failed("QR "+format+" cold", r); err != nil {
+			return err
+		}
+		rep.QRCold[format] = r
+		rep.QRColdWrapped = rep.QRColdWrapped || cold.Load() > int64(len(h.navs))
+		h.logf("QR %s: cached", format)
+		r = closedLoop(h.ctx, o.Concurrency, o.Warmup, o.Duration, h.meter, h.get(h.srv.Base, func(int64) string {
+			return "/api/v1/notices/" + h.navs[0] + "/qr." + format
+		}))
+		if err := failed("QR "+format+" cached", r); err != nil {
+			return err
+		}
+		rep.QRCached[format] = r
+	}
+	return nil
+}
+
+// pay measures durable payments, each on its own fine, against raw bbolt
+// commits of the same concurrency in a file beside the service's.
+func (h *harness) pay() error {
+	o, rep := h.o, h.rep
+	// Enough fines for every slice even at twice the raw-bbolt rate of
+	// this disk (a store that shares commits can beat one commit per
+	// payment); a probe tells what that is. A quarter of the fines stays
+	// for the soak in any case.
+	h.logf("raw bbolt: probing the commit rate of this disk")
+	probe, err := boltCeiling(h.ctx, h.tmp, o.Concurrency, 0, min(o.Duration/2, 2*time.Second), false)
+	if err != nil {
+		return fmt.Errorf("bbolt ceiling: %w", err)
+	}
+	need := int(probe.Rate()*2*(o.Warmup+o.Duration).Seconds()) + 4*o.Concurrency
+	if o.Soak > 0 {
+		need = min(need, len(h.rest)*3/4)
+	}
+	if need > len(h.rest) {
+		h.logf("warning: only %d unpaid fines for payments; raise -max-fines if the payers run dry", len(h.rest))
+	}
+	var payPool []fineItem
+	payPool, h.rest = splitFines(h.rest, need)
+	h.logf("payments: verifying the amount due of %d fines first", len(payPool))
+	amounts, err := verifyAmounts(h.ctx, h.c, payPool, o.Concurrency)
+	if err != nil {
+		return err
+	}
+	payers, err := newPayers(h.c, payPool, amounts, o.Concurrency, "bench")
+	if err != nil {
+		return err
+	}
+	h.logf("payments vs raw bbolt Update and Batch: %d concurrent writers, %d alternated slices", o.Concurrency, o.Rounds)
+	var boltErr error
+	bolt := func(batch bool) func(int) result {
+		return func(i int) result {
+			r, err := boltCeiling(h.ctx, h.tmp, o.Concurrency, h.warm(i), h.slice(), batch)
+			if err != nil && boltErr == nil {
+				boltErr = err
+			}
+			return r
+		}
+	}
+	stop := h.prof.start("pay", 0)
+	rs := rounds(o.Rounds, bolt(false), bolt(true), func(i int) result {
+		return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), h.meter, payers.pay)
+	})
+	stop()
+	if boltErr != nil {
+		return fmt.Errorf("bbolt ceiling: %w", boltErr)
+	}
+	rep.BoltUpdateRounds, rep.PayRounds = rs[0], rs[2]
+	rep.BoltUpdate, rep.BoltBatch, rep.Pay = pool(rs[0]), pool(rs[1]), pool(rs[2])
+	return failed("payments", rep.Pay)
+}
+
+// soak runs the mixed load and samples memory.
+func (h *harness) soak() error {
+	h.logf("soak: %v of mixed load, sampling RSS every %v", h.o.Soak, soakInterval(h.o.Soak))
+	stop := h.prof.start("soak", min(h.o.Soak, 60*time.Second))
+	var err error
+	h.rep.Soak, err = soak(h.ctx, h.srv, h.navs, h.rest, h.c, h.o)
+	stop()
+	return err
+}
+
+// finish stops the service gracefully and checks its ledger offline.
+func (h *harness) finish() error {
+	h.rep.RSSEnd, h.rep.AnonEnd, _ = h.srv.RSS()
+	if err := h.prof.heap("heap"); err != nil {
+		h.logf("heap profile: %v", err)
+	}
+	h.logf("stopping multa and checking its ledger")
+	if err := h.srv.Stop(30 * time.Second); err != nil {
+		return err
+	}
+	out, err := runCommand(h.ctx, h.bin, "", "ledger", "verify", "--db", h.db)
+	if err != nil {
+		return fmt.Errorf("ledger verify after the run: %v: %s", err, out)
+	}
+	h.rep.Ledger = strings.TrimSpace(out)
+	h.rep.Finished = time.Now()
+	return nil
+}
