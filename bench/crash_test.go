@@ -22,7 +22,7 @@ type attempt struct {
 	body   []byte
 	status int    // 0: no answer (the server died with the request in flight)
 	answer []byte // the body of a 201
-	rcpt   string // receipt id of a 201
+	rcpt   string // receipt id of a 201, or the one a 409 already_paid named
 }
 
 // TestCrashDuringPayments kills the service with SIGKILL while payers
@@ -134,13 +134,24 @@ func TestCrashDuringPayments(t *testing.T) {
 					continue // no answer: the outcome is unknown to the client
 				}
 				a.status = status
-				if status == http.StatusCreated {
+				switch status {
+				case http.StatusCreated:
 					var r receipt
 					if err := json.Unmarshal(body, &r); err != nil || r.ReceiptID == "" {
 						t.Errorf("201 without a receipt id: %s", body)
 					}
 					a.answer, a.rcpt = body, r.ReceiptID
 					created.Add(1)
+				case http.StatusConflict:
+					// already_paid names the receipt the store had
+					// committed: it too must survive the crash.
+					var p struct {
+						Code      string `json:"code"`
+						ReceiptID string `json:"receiptId"`
+					}
+					if json.Unmarshal(body, &p) == nil && p.Code == "already_paid" {
+						a.rcpt = p.ReceiptID
+					}
 				}
 			}
 		}()
@@ -202,6 +213,12 @@ func TestCrashDuringPayments(t *testing.T) {
 			if v.Payment == nil || v.Payment.ReceiptID == "" {
 				t.Errorf("fine %s is paid but its verify shows no receipt", fines[i].ID)
 				continue
+			}
+		}
+		for _, a := range as {
+			if a.status == http.StatusConflict && a.rcpt != "" && (v.Payment == nil || v.Payment.ReceiptID != a.rcpt) {
+				t.Errorf("fine %s: before the crash a payment was refused as already paid by receipt %s; after it the fine shows %+v",
+					fines[i].ID, a.rcpt, v.Payment)
 			}
 		}
 		for _, w := range winners {
