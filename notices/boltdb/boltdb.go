@@ -6,7 +6,8 @@
 // Every logical write is one bbolt transaction that also appends its ledger
 // entry, so a crash leaves all of a change or none of it. bbolt allows one
 // writer at a time and fsyncs every commit; writes are therefore grouped
-// where that is safe (db.Batch for CreateFine, large chunks for
+// where that is safe (a group commit for CreateFine and RecordPayment,
+// see groupcommit.go; large chunks for
 // ImportFines) rather than weakened with NoSync, which is never acceptable
 // for money.
 //
@@ -103,12 +104,6 @@ type Options struct {
 	// ReadOnly opens the file with a shared lock and no writes, for
 	// offline checks (ledger verify, backup) next to other readers.
 	ReadOnly bool
-	// BatchDelay is how long CreateFine waits for other writers to share
-	// its transaction (bbolt's MaxBatchDelay). Default 1 ms, about one
-	// fsync here: with bbolt's own 10 ms default, 16 concurrent officers
-	// got 1,200 fines/s; with 1 ms, about 4,000 (BenchmarkCreateFineParallel),
-	// since a batch should not wait much longer than the fsync it saves.
-	BatchDelay time.Duration
 	// ImportChunk is the number of fines ImportFines writes per
 	// transaction. Default 10,000, measured: smaller chunks pay more
 	// fsyncs and rewrite the same index pages more often; larger ones are
@@ -125,6 +120,7 @@ type Store struct {
 	path        string
 	now         func() time.Time
 	importChunk int
+	commits     groupCommit // shared write transactions, see groupcommit.go
 
 	// violations caches decoded catalogue entries by content address;
 	// entries are immutable, so the cache never goes stale.
@@ -150,9 +146,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.ImportChunk <= 0 {
 		opts.ImportChunk = 10_000
 	}
-	if opts.BatchDelay <= 0 {
-		opts.BatchDelay = time.Millisecond
-	}
 	// NoFreelistSync: bbolt otherwise rewrites its whole free-page list on
 	// every commit, a cost that grows with the file and halved the durable
 	// payment rate in the bench harness. The list is rebuilt by a scan at
@@ -172,9 +165,9 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, &notices.Error{Code: notices.EInternal, Op: op, Err: err,
 			Message: fmt.Sprintf("cannot open database %s: %v", path, err)}
 	}
-	db.MaxBatchDelay = opts.BatchDelay
 	s := &Store{
 		db: db, path: path, now: opts.Now, importChunk: opts.ImportChunk,
+		commits:    groupCommit{db: db},
 		violations: make(map[string]notices.Violation),
 		vrefs:      make(map[notices.Violation]string),
 	}

@@ -63,8 +63,9 @@ func checkOptions(op string, f *notices.Fine) error {
 // cannot know before the transaction). Other errors: ENAVTaken (assign new
 // NAVs and retry), EConflict (the id exists), EValidation.
 //
-// Concurrent callers share transactions through db.Batch, so a burst of
-// officers costs one fsync instead of one each; the function below may
+// Concurrent callers share transactions through the store's group commit
+// (groupcommit.go), so a burst of officers costs one fsync instead of one
+// each, and a lone officer waits for no timer; the function below may
 // therefore run more than once and keeps all its results in variables it
 // resets on every run.
 func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.Idempotent) (*notices.Idempotent, error) {
@@ -82,7 +83,7 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 		replay *notices.Idempotent
 		report string
 	)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commits.update(func(tx *bolt.Tx) error {
 		replay, report = nil, ""
 		if idem != nil {
 			old, err := lookupIdem(tx, op, idem)
