@@ -107,10 +107,19 @@ type Sandbox struct {
 	latency time.Duration
 	store   SandboxStore
 
-	mu     sync.Mutex // guards the maps, rand and writes to store
-	tokens map[string]tokenRecord
-	auths  map[string]authRecord
-	byKey  map[string]string // idempotency key → authorization id
+	// mu guards the maps and rand. It is NOT held while a record is
+	// written to the store (which fsyncs, for a FileStore): holding it made
+	// every payment queue behind every other payment's fsyncs. Instead a
+	// change is prepared under mu, its keys are reserved in inflight, the
+	// record is written without mu, and mu is taken again to publish it
+	// (persist before visible). Whoever needs a reserved key waits for its
+	// channel to close, so one authorization's records, and the claim of
+	// one idempotency key, still reach the store one at a time and in order.
+	mu       sync.Mutex
+	tokens   map[string]tokenRecord
+	auths    map[string]authRecord
+	byKey    map[string]string        // idempotency key → authorization id
+	inflight map[string]chan struct{} // reserved key → closed when its write ends
 }
 
 var _ Provider = (*Sandbox)(nil)
@@ -157,6 +166,7 @@ func (a authRecord) authorization() Authorization {
 const (
 	tokenPrefix = "token:"
 	authPrefix  = "auth:"
+	idemPrefix  = "idem:" // reserved in inflight only, never stored
 )
 
 // NewSandbox returns a sandbox provider, loading its earlier state from
@@ -167,6 +177,8 @@ func NewSandbox(opts SandboxOptions) (*Sandbox, error) {
 		tokens: map[string]tokenRecord{},
 		auths:  map[string]authRecord{},
 		byKey:  map[string]string{},
+
+		inflight: map[string]chan struct{}{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -250,10 +262,9 @@ func (s *Sandbox) Tokenize(req CardRequest) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	if err := s.put(tokenPrefix+id, rec); err != nil {
+	if err := s.persist(rec, func() { s.tokens[id] = rec }, tokenPrefix+id); err != nil {
 		return Token{}, err
 	}
-	s.tokens[id] = rec
 	return Token{Token: id, Brand: rec.Brand, Last4: rec.Last4, ExpMonth: rec.ExpMonth, ExpYear: rec.ExpYear}, nil
 }
 
@@ -294,6 +305,14 @@ func (s *Sandbox) authorize(req AuthorizeRequest) (Authorization, error) {
 	const op = "psp.Authorize"
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A concurrent Authorize with the same key may be writing its record:
+	// wait for it, then find its authorization (or, if its write failed,
+	// claim the key ourselves). The key stays reserved until we publish.
+	idemKey := ""
+	if req.IdempotencyKey != "" {
+		idemKey = idemPrefix + req.IdempotencyKey
+		s.await(idemKey)
+	}
 	if id, ok := s.byKey[req.IdempotencyKey]; ok && req.IdempotencyKey != "" {
 		a := s.auths[id]
 		if a.Token != req.Token || a.AmountCents != req.AmountCents || a.Reference != req.Reference {
@@ -330,12 +349,18 @@ func (s *Sandbox) authorize(req AuthorizeRequest) (Authorization, error) {
 		Reference: req.Reference, IdempotencyKey: req.IdempotencyKey,
 		Brand: t.Brand, Last4: t.Last4, Status: StatusAuthorized, AuthorizedAt: now,
 	}
-	if err := s.put(authPrefix+id, a); err != nil {
-		return Authorization{}, err
+	keys := []string{authPrefix + id}
+	if idemKey != "" {
+		keys = append(keys, idemKey)
 	}
-	s.auths[id] = a
-	if req.IdempotencyKey != "" {
-		s.byKey[req.IdempotencyKey] = id
+	err = s.persist(a, func() {
+		s.auths[id] = a
+		if req.IdempotencyKey != "" {
+			s.byKey[req.IdempotencyKey] = id
+		}
+	}, keys...)
+	if err != nil {
+		return Authorization{}, err
 	}
 	return a.authorization(), nil
 }
@@ -384,10 +409,13 @@ func (s *Sandbox) Refund(ctx context.Context, authID string) error {
 }
 
 // transition applies change to a copy of an authorization and, when it
-// reports a change, persists the copy before making it visible.
+// reports a change, persists the copy before making it visible. It first
+// waits for a write of the same authorization in flight, so that it
+// changes the latest state and its record lands after that one.
 func (s *Sandbox) transition(authID, op string, change func(*authRecord, time.Time) (bool, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.await(authPrefix + authID)
 	a, ok := s.auths[authID]
 	if !ok {
 		return &notices.Error{Code: notices.ENotFound, Op: op, Message: "no such authorization"}
@@ -402,11 +430,7 @@ func (s *Sandbox) transition(authID, op string, change func(*authRecord, time.Ti
 	if !changed {
 		return nil
 	}
-	if err := s.put(authPrefix+a.ID, a); err != nil {
-		return err
-	}
-	s.auths[a.ID] = a
-	return nil
+	return s.persist(a, func() { s.auths[a.ID] = a }, authPrefix+a.ID)
 }
 
 // Status returns the state of an authorization, so tests can check that the
@@ -508,18 +532,49 @@ func (s *Sandbox) newID(prefix string) (string, error) {
 	return prefix + hex.EncodeToString(b[:]), nil
 }
 
-// put persists a record when the sandbox has a store. Call with s.mu held,
-// so that writes reach the store in the order they happen.
-func (s *Sandbox) put(key string, v any) error {
+// await returns once no write of key is in flight. Called with s.mu held,
+// which it releases while waiting; it returns with s.mu held and the key
+// free, so the caller may reserve it before releasing s.mu again.
+func (s *Sandbox) await(key string) {
+	for {
+		ch, ok := s.inflight[key]
+		if !ok {
+			return
+		}
+		s.mu.Unlock()
+		<-ch
+		s.mu.Lock()
+	}
+}
+
+// persist writes v to the store under keys[0] and, once it is durable,
+// runs publish to make the change visible. Called with s.mu held and
+// every key free (see await); it reserves the keys, releases s.mu during
+// the write so that other payments proceed (and share the store's fsync),
+// and returns with s.mu held. Without a store, publish runs at once.
+func (s *Sandbox) persist(v any, publish func(), keys ...string) error {
 	if s.store == nil {
+		publish()
 		return nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return &notices.Error{Code: notices.EInternal, Op: "psp.put", Err: err}
 	}
-	if err := s.store.Put(key, b); err != nil {
+	done := make(chan struct{})
+	for _, k := range keys {
+		s.inflight[k] = done
+	}
+	s.mu.Unlock()
+	err = s.store.Put(keys[0], b)
+	s.mu.Lock()
+	for _, k := range keys {
+		delete(s.inflight, k)
+	}
+	close(done)
+	if err != nil {
 		return &notices.Error{Code: EUnavailable, Op: "psp.put", Message: "The payment provider is not available; please try again.", Err: err}
 	}
+	publish()
 	return nil
 }

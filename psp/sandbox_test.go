@@ -204,6 +204,14 @@ func TestAuthorizeIdempotent(t *testing.T) {
 // distinct ones. Run with -race.
 func TestAuthorizeConcurrent(t *testing.T) {
 	s, _ := newSandbox(t, psp.SandboxOptions{Rand: nil})
+	authorizeConcurrently(t, s)
+}
+
+// authorizeConcurrently has 40 goroutines authorize and capture, half of
+// them with one shared idempotency key, and checks that the shared key
+// gave one authorization. It returns the distinct authorization ids.
+func authorizeConcurrently(t *testing.T, s *psp.Sandbox) map[string]bool {
+	t.Helper()
 	ctx := context.Background()
 	tok := tokenize(t, s, psp.CardApproved)
 	const n = 40
@@ -244,6 +252,7 @@ func TestAuthorizeConcurrent(t *testing.T) {
 	if len(f.Lines) != n/2+1 || f.TotalCents != int64(n/2+1)*4200 {
 		t.Errorf("flow has %d lines, total %d; want %d lines, total %d", len(f.Lines), f.TotalCents, n/2+1, (n/2+1)*4200)
 	}
+	return seen
 }
 
 func TestCaptureRefundTransitions(t *testing.T) {

@@ -33,12 +33,28 @@ type SandboxStore interface {
 // for someone else's money, and a capture the server relied on must survive
 // a crash as the payment does. A torn last line, left by a crash in the
 // middle of a write, is dropped at the next open.
+//
+// Concurrent Puts share fsyncs (group fsync): each appends its line under
+// the mutex, then waits until a sync that started after its append has
+// finished. The first waiter to find no sync running leads one, outside
+// the mutex, covering every line appended so far; those appending during
+// it wait for the next one. One fsync thus serves every Put that arrived
+// during the previous one, with the same durability as one fsync each.
 type FileStore struct {
 	path string
 
 	mu   sync.Mutex
+	cond *sync.Cond // on mu: a sync finished
 	f    *os.File
-	data map[string][]byte
+	data map[string][]byte // durable records only
+
+	// Generations count appended lines: appended is the last written,
+	// synced the last known durable. pending holds the records of lines
+	// synced+1..appended, applied to data in order once synced.
+	appended, synced uint64
+	pending          []fileRecord
+	syncing          bool  // a leader is in f.Sync, outside mu
+	err              error // a failed write or sync: the store refuses more
 }
 
 // fileRecord is one line of a FileStore.
@@ -51,6 +67,7 @@ type fileRecord struct {
 // card handles). Close it when done.
 func OpenFileStore(path string) (*FileStore, error) {
 	s := &FileStore{path: path, data: map[string][]byte{}}
+	s.cond = sync.NewCond(&s.mu)
 	if err := s.read(); err != nil {
 		return nil, err
 	}
@@ -144,21 +161,78 @@ func writeRecord(w io.Writer, k string, v []byte) error {
 	return err
 }
 
-// Put appends a record and flushes it to disk.
+// Put appends a record and returns once it is on disk, sharing the fsync
+// with concurrent Puts (see FileStore). After a failed write or fsync the
+// store fails every later Put: a short write would leave a torn line in
+// the middle of the file, and after a failed fsync the kernel may have
+// dropped the dirty pages, so what the file holds is unknown until it is
+// reopened (which re-reads it).
 func (s *FileStore) Put(key string, value []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.f == nil {
-		return errors.New("psp: sandbox store is closed")
-	}
-	if err := writeRecord(s.f, key, value); err != nil {
+	line, err := json.Marshal(fileRecord{K: key, V: value})
+	if err != nil {
 		return fmt.Errorf("psp: write sandbox store: %w", err)
 	}
-	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("psp: sync sandbox store: %w", err)
+	line = append(line, '\n')
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.err != nil:
+		return s.err
+	case s.f == nil:
+		return errors.New("psp: sandbox store is closed")
 	}
-	s.data[key] = slices.Clone(value)
+	// One write call per line, under mu: lines never interleave.
+	if _, err := s.f.Write(line); err != nil {
+		s.fail(fmt.Errorf("psp: write sandbox store: %w", err))
+		return s.err
+	}
+	s.appended++
+	mine := s.appended
+	s.pending = append(s.pending, fileRecord{K: key, V: slices.Clone(value)})
+	for s.synced < mine {
+		if s.err != nil {
+			return s.err
+		}
+		if s.syncing {
+			s.cond.Wait()
+			continue
+		}
+		s.syncLocked()
+	}
 	return nil
+}
+
+// syncLocked leads one fsync covering every line appended so far. Called
+// with mu held and no sync running; mu is released during the fsync and
+// held again on return. Waiters are woken whatever the outcome.
+func (s *FileStore) syncLocked() {
+	s.syncing = true
+	target, f := s.appended, s.f
+	s.mu.Unlock()
+	err := f.Sync()
+	s.mu.Lock()
+	s.syncing = false
+	if err != nil {
+		s.fail(fmt.Errorf("psp: sync sandbox store: %w", err))
+	} else {
+		n := target - s.synced
+		for _, r := range s.pending[:n] {
+			s.data[r.K] = r.V
+		}
+		s.pending = slices.Delete(s.pending, 0, int(n))
+		s.synced = target
+	}
+	s.cond.Broadcast()
+}
+
+// fail makes err the answer of every Put not yet durable and of all later
+// ones. Called with mu held.
+func (s *FileStore) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+	s.pending = nil
+	s.cond.Broadcast()
 }
 
 // Each calls fn for every record, in key order.
@@ -187,15 +261,26 @@ func eachInOrder(mu *sync.Mutex, data map[string][]byte, fn func(key string, val
 	return nil
 }
 
-// Close closes the file; later Puts fail.
+// Close waits for a running fsync, makes any line appended since durable,
+// and closes the file; later Puts fail.
 func (s *FileStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.syncing {
+		s.cond.Wait()
+	}
 	if s.f == nil {
 		return nil
 	}
+	if s.err == nil && s.synced < s.appended {
+		s.syncLocked() // the Puts waiting on it return when it ends
+	}
 	err := s.f.Close()
 	s.f = nil
+	if s.err == nil {
+		s.err = errors.New("psp: sandbox store is closed")
+	}
+	s.cond.Broadcast()
 	return err
 }
 

@@ -2,8 +2,10 @@ package psp_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/multa/multa/notices"
@@ -123,4 +125,88 @@ func TestFileStoreTornAndCorrupt(t *testing.T) {
 	if _, err := psp.NewSandbox(psp.SandboxOptions{Store: fs3}); err == nil {
 		t.Error("NewSandbox accepted an unknown record")
 	}
+}
+
+// Concurrent Puts share fsyncs; every one that returned is on disk: a
+// reopened store holds each record, with the last value of each key.
+func TestFileStoreGroupFsync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "psp.jsonl")
+	fs, err := psp.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 32, 25
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				// Each writer rewrites its own key too: the last value wins.
+				if err := fs.Put(fmt.Sprintf("w%02d-%02d", w, i), fmt.Appendf(nil, "v%d", i)); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := fs.Put(fmt.Sprintf("last-%02d", w), fmt.Appendf(nil, "%d", i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Not closed: what Put acknowledged must be in the file already, as
+	// after a crash. A second handle reads it.
+	got := map[string]string{}
+	fs2, err := psp.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs2.Close()
+	if err := fs2.Each(func(k string, v []byte) error { got[k] = string(v); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != writers*each+writers {
+		t.Errorf("reopened store holds %d records, want %d", len(got), writers*each+writers)
+	}
+	for w := range writers {
+		for i := range each {
+			if k := fmt.Sprintf("w%02d-%02d", w, i); got[k] != fmt.Sprintf("v%d", i) {
+				t.Errorf("%s = %q after reopening", k, got[k])
+			}
+		}
+		if k := fmt.Sprintf("last-%02d", w); got[k] != fmt.Sprint(each-1) {
+			t.Errorf("%s = %q after reopening, want the last value %d", k, got[k], each-1)
+		}
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Put("late", nil); err == nil {
+		t.Error("Put after Close succeeded")
+	}
+}
+
+// The sandbox writes to a FileStore without holding its mutex, yet one
+// idempotency key still yields one authorization, and every capture it
+// acknowledged is found after a restart.
+func TestAuthorizeConcurrentFileStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "psp.jsonl")
+	fs, err := psp.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, c := newSandbox(t, psp.SandboxOptions{Store: fs})
+	ids := authorizeConcurrently(t, s)
+	// No Close: acknowledged writes must already be durable.
+	fs2, err := psp.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs2.Close()
+	s2, _ := newSandbox(t, psp.SandboxOptions{Store: fs2, Now: c.Now})
+	for id := range ids {
+		if st, err := s2.Status(id); err != nil || st != psp.StatusCaptured {
+			t.Errorf("authorization %s after restart: %v, %v; want captured", id, st, err)
+		}
+	}
+	fs.Close()
 }
