@@ -205,13 +205,7 @@ func (n *notice) drawA4(p *page) {
 	p.font("", 8.5, colMuted)
 	left := p.text(x, y, 110, "L", "Payment notice · Italian traffic fine")
 
-	rx, rw := x+w-80, 80.0
-	p.font("B", 7, colMuted)
-	y = p.text(rx, 12.5, rw, "R", "ENTE CREDITORE · CREDITOR")
-	p.font("B", 11, colText)
-	y = p.wrap(rx, y+0.5, rw, "R", n.Creditor.Name, 2)
-	p.font("", 8.5, colText)
-	right := p.text(rx, y+0.5, rw, "R", "Cod. Fiscale · Tax code "+n.Creditor.FiscalCode)
+	right := p.creditorBlock(x, w, n.Creditor)
 	y = max(left, right) + 2.5
 	p.rule(x, y, w, colAccent, 0.6)
 
@@ -460,13 +454,7 @@ func ReceiptPDF(w io.Writer, r notices.Receipt) error {
 	y := p.text(x, 12, 110, "L", "RICEVUTA DI PAGAMENTO")
 	p.font("", 9, colMuted)
 	left := p.text(x, y+0.5, 110, "L", "Payment receipt · pagoPA")
-	rx, rw := x+wd-80, 80.0
-	p.font("B", 7, colMuted)
-	y = p.text(rx, 12.5, rw, "R", "ENTE CREDITORE · CREDITOR")
-	p.font("B", 11, colText)
-	y = p.wrap(rx, y+0.5, rw, "R", r.Creditor.Name, 2)
-	p.font("", 8.5, colText)
-	right := p.text(rx, y+0.5, rw, "R", "Cod. Fiscale · Tax code "+r.Creditor.FiscalCode)
+	right := p.creditorBlock(x, wd, r.Creditor)
 	y = max(left, right) + 2.5
 	p.rule(x, y, wd, colAccent, 0.6)
 
@@ -526,4 +514,16 @@ func ReceiptPDF(w io.Writer, r notices.Receipt) error {
 	p.wrap(x, y+0.5, wd, "L", "This receipt proves the payment of the notice above through pagoPA. "+
 		"Keep it: the fine is settled and the other payment option is void.", 0)
 	return p.finish(w, op)
+}
+
+// creditorBlock writes, top right of an A4 page of width w from x, who
+// sends the document (notice or receipt alike), and returns where it ends.
+func (p *page) creditorBlock(x, w float64, c notices.Creditor) float64 {
+	rx, rw := x+w-80, 80.0
+	p.font("B", 7, colMuted)
+	y := p.text(rx, 12.5, rw, "R", "ENTE CREDITORE · CREDITOR")
+	p.font("B", 11, colText)
+	y = p.wrap(rx, y+0.5, rw, "R", c.Name, 2)
+	p.font("", 8.5, colText)
+	return p.text(rx, y+0.5, rw, "R", "Cod. Fiscale · Tax code "+c.FiscalCode)
 }
