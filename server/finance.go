@@ -125,7 +125,11 @@ func (s *Server) reconciliation(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Vary(fiber.HeaderAccept)
 	if c.Accepts(fiber.MIMEApplicationJSON, mimeCSV) == mimeCSV {
-		return sendReconciliationCSV(c, &rec)
+		style, err := csvStyleOf(c.Query("locale"))
+		if err != nil {
+			return err
+		}
+		return sendReconciliationCSV(c, &rec, style)
 	}
 	return c.JSON(rec)
 }
@@ -159,26 +163,45 @@ var csvHeader = []string{
 	"revokedAmount", "revokedAmountCents", "differenceCents",
 }
 
-// sendReconciliationCSV writes the rows as RFC 4180 CSV with CRLF line
-// ends and a UTF-8 byte order mark: without the mark Excel reads the file
-// in the local code page, and the header row tells both Excel and
-// LibreOffice what each column is.
-func sendReconciliationCSV(c *fiber.Ctx, rec *notices.Reconciliation) error {
+// csvStyle is how a spreadsheet expects its CSV: RFC 4180 (comma, dot
+// decimal) by default, or as Excel set to Italian opens it with a double
+// click (semicolon, comma decimal), which is what a finance office has.
+type csvStyle struct {
+	sep     rune
+	decimal string
+}
+
+func csvStyleOf(locale string) (csvStyle, error) {
+	switch locale {
+	case "":
+		return csvStyle{',', "."}, nil
+	case "it":
+		return csvStyle{';', ","}, nil
+	}
+	return csvStyle{}, &notices.ValidationError{Fields: []notices.FieldError{{Field: "locale", Message: "must be empty or it"}}}
+}
+
+// sendReconciliationCSV writes the rows as CSV with CRLF line ends and a
+// UTF-8 byte order mark: without the mark Excel reads the file in the
+// local code page, and the header row tells both Excel and LibreOffice
+// what each column is.
+func sendReconciliationCSV(c *fiber.Ctx, rec *notices.Reconciliation, style csvStyle) error {
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
+	w.Comma = style.sep
 	_ = w.Write(csvHeader)
 	for _, r := range rec.Rows {
 		var receipt, settled, revoked [2]string
 		if r.HasReceipt() {
-			receipt = amountCells(r.ReceiptAmountCents)
+			receipt = amountCells(r.ReceiptAmountCents, style.decimal)
 		}
 		if r.SettledAmountCents != 0 {
-			settled = amountCells(r.SettledAmountCents)
+			settled = amountCells(r.SettledAmountCents, style.decimal)
 		}
 		if r.RevokedAmountCents != 0 {
-			revoked = amountCells(r.RevokedAmountCents)
+			revoked = amountCells(r.RevokedAmountCents, style.decimal)
 		}
 		diff := ""
 		if r.Status == notices.ReconMismatched {
@@ -203,9 +226,9 @@ func sendReconciliationCSV(c *fiber.Ctx, rec *notices.Reconciliation) error {
 	return c.Send(buf.Bytes())
 }
 
-// amountCells formats cents as euro with a dot decimal ("42.00") and as
-// plain cents ("4200").
-func amountCells(cents int64) [2]string {
+// amountCells formats cents as euro with the given decimal mark ("42.00")
+// and as plain cents ("4200").
+func amountCells(cents int64, decimal string) [2]string {
 	sign := ""
 	if cents < 0 {
 		sign, cents = "-", -cents
@@ -214,7 +237,7 @@ func amountCells(cents int64) [2]string {
 	if len(frac) < 2 {
 		frac = "0" + frac
 	}
-	return [2]string{sign + strconv.FormatInt(cents/100, 10) + "." + frac, sign + strconv.FormatInt(cents, 10)}
+	return [2]string{sign + strconv.FormatInt(cents/100, 10) + decimal + frac, sign + strconv.FormatInt(cents, 10)}
 }
 
 // cell defuses text that a spreadsheet would run as a formula. Uploaded

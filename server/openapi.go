@@ -63,7 +63,7 @@ var operations = []op{
 	{method: "GET", path: "/api/v1/stats", summary: "Payments and outstanding amounts", tag: "finance", auth: "bearer",
 		params: []param{{"from", "query", "Day from"}, {"to", "query", "Day to"}}, responses: map[string]string{"200": "Statistics"}},
 	{method: "GET", path: "/api/v1/reconciliation", summary: "Receipts matched to settlement lines for a day (JSON or CSV)", tag: "finance", auth: "bearer",
-		params: []param{{"date", "query", "Settlement day"}}, responses: map[string]string{"200": "Reconciliation"}},
+		params: []param{{"date", "query", "Settlement day"}, {"locale", "query", "it: CSV with semicolons and decimal commas, for Excel set to Italian"}}, responses: map[string]string{"200": "Reconciliation"}},
 	{method: "POST", path: "/api/v1/reconciliation/flows", summary: "Upload a settlement flow", tag: "finance", auth: "bearer", body: "application/json", responses: map[string]string{"201": "Stored flow"}},
 	{method: "POST", path: "/psp/v1/tokens", summary: "Sandbox PSP: tokenize a card", tag: "psp", body: "application/json", responses: map[string]string{"201": "Token", "422": "invalid_card, card_expired, invalid_cvc"}},
 }

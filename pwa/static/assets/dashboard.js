@@ -453,7 +453,10 @@ function reconPanel(api) {
   csv.addEventListener('click', async () => {
     csv.disabled = true;
     try {
-      const res = await api.call('GET', '/api/v1/reconciliation?date=' + encodeURIComponent(date.value), { headers: { Accept: 'text/csv' }, blob: true });
+      // In Italian, the file Excel set to Italian opens with a double click
+      // (semicolons, decimal commas); otherwise plain RFC 4180.
+      const locale = lang === 'it' ? '&locale=it' : '';
+      const res = await api.call('GET', '/api/v1/reconciliation?date=' + encodeURIComponent(date.value) + locale, { headers: { Accept: 'text/csv' }, blob: true });
       if (res.ok && res.blob) {
         const url = URL.createObjectURL(res.blob);
         const a = h('a', { href: url, download: `riconciliazione-${date.value}.csv`, hidden: true });
