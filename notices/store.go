@@ -89,6 +89,13 @@ type Store interface {
 	User(ctx context.Context, username string) (User, error)
 	// Users lists all users, by name.
 	Users(ctx context.Context) ([]User, error)
+	// UpdateUser loads a user, applies change and saves it, in one
+	// transaction; an error from change aborts it and is returned as is.
+	// The username cannot change. When the change disables the user, or
+	// changes its role or password hash, every refresh-token family of the
+	// user is revoked in the same transaction, so no session outlives the
+	// change. Errors: EUserNotFound, EValidation.
+	UpdateUser(ctx context.Context, username string, change func(*User) error) (User, error)
 	// SaveRefreshToken stores (or updates) a refresh token by its hash.
 	SaveRefreshToken(ctx context.Context, t RefreshToken) error
 	// RefreshToken returns a refresh token by hash. Errors: ENotFound.

@@ -28,7 +28,7 @@ func (s *Server) middleware() {
 		s.app.Use(cors.New(cors.Config{
 			AllowOrigins:     strings.Join(s.cfg.CORSOrigins, ","),
 			AllowHeaders:     "Authorization, Content-Type, Idempotency-Key",
-			AllowMethods:     "GET, POST",
+			AllowMethods:     "GET, POST, PATCH", // PATCH: admins manage users (PATCH /users/:username)
 			AllowCredentials: false,
 		}))
 	}

@@ -56,6 +56,7 @@ func (s *Server) routes() {
 
 	api.Post("/users", s.requireRole(admins...), s.createUser)
 	api.Get("/users", s.requireRole(admins...), s.listUsers)
+	api.Patch("/users/:username", s.requireRole(admins...), s.updateUser)
 
 	s.financeRoutes(api)
 

@@ -241,3 +241,96 @@ func revokeFamily(tx *bolt.Tx, family string, now time.Time) error {
 	}
 	return nil
 }
+
+// UpdateUser loads a user, applies change and saves it, all in one write
+// transaction; an error from change aborts it and is returned as is.
+// change runs inside the transaction: it must be quick and must not call
+// the store. The username cannot change and the role must stay valid.
+//
+// When the change disables the user, or changes its role or password
+// hash, every refresh token of the user is revoked in the same
+// transaction: a disabled user must not refresh, a demoted one should sign
+// in again to get a token whose role claim is right, and a password reset
+// is usually a response to a leak, so existing sessions must end with it.
+// Errors: EUserNotFound, EValidation.
+func (s *Store) UpdateUser(ctx context.Context, username string, change func(*notices.User) error) (notices.User, error) {
+	const op = "boltdb.UpdateUser"
+	if err := ctx.Err(); err != nil {
+		return notices.User{}, err
+	}
+	var out notices.User
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		users := tx.Bucket(bktUsers)
+		v := users.Get([]byte(username))
+		if v == nil {
+			return domainErr(op, notices.EUserNotFound, "no user %s", username)
+		}
+		var old notices.User
+		if err := json.Unmarshal(v, &old); err != nil {
+			return err
+		}
+		u := old
+		if err := change(&u); err != nil {
+			return err
+		}
+		switch {
+		case u.Username != old.Username:
+			return domainErr(op, notices.EValidation, "the name of user %s cannot change", username)
+		case !u.Role.Valid():
+			return domainErr(op, notices.EValidation, "unknown role %q", u.Role)
+		case u.PasswordHash == "" && old.PasswordHash != "":
+			return domainErr(op, notices.EValidation, "user %s would lose its password", username)
+		}
+		out = u
+		if u == old {
+			return nil // nothing to write, no session to end
+		}
+		b, err := json.Marshal(&u)
+		if err != nil {
+			return err
+		}
+		if err := users.Put([]byte(username), b); err != nil {
+			return err
+		}
+		if (u.Disabled && !old.Disabled) || u.Role != old.Role || u.PasswordHash != old.PasswordHash {
+			return revokeUserTokens(tx, username, s.now())
+		}
+		return nil
+	})
+	if err != nil {
+		return notices.User{}, internal(op, err)
+	}
+	return out, nil
+}
+
+// revokeUserTokens revokes every refresh-token family that holds a token
+// of username. There is no per-user index (tokens are keyed by hash and
+// indexed by family only), so this scans the tokens bucket: acceptable at
+// the size of a back office (a few hundred users, tokens of the last
+// shifts), and an admin's change is rare. Revoking whole families, not
+// only the tokens seen, keeps the rule of revokeFamily: a family is dead
+// or alive as a whole.
+func revokeUserTokens(tx *bolt.Tx, username string, now time.Time) error {
+	families := map[string]bool{}
+	err := tx.Bucket(bktTokens).ForEach(func(_, v []byte) error {
+		var t notices.RefreshToken
+		if err := json.Unmarshal(v, &t); err != nil {
+			return err
+		}
+		if t.Username == username && t.RevokedAt.IsZero() {
+			families[t.Family] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Writes happen after the scan: bbolt forbids changing a bucket
+	// while ForEach iterates over it.
+	for f := range families {
+		if err := revokeFamily(tx, f, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

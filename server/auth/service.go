@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/multa/multa/notices"
@@ -36,6 +37,7 @@ type UserStore interface {
 	RefreshToken(ctx context.Context, hash string) (notices.RefreshToken, error)
 	RotateRefreshToken(ctx context.Context, oldHash string, next notices.RefreshToken, now time.Time) error
 	RevokeFamily(ctx context.Context, family string, now time.Time) error
+	UpdateUser(ctx context.Context, username string, change func(*notices.User) error) (notices.User, error)
 }
 
 var _ UserStore = notices.Store(nil)
@@ -66,6 +68,9 @@ type Options struct {
 type Principal struct {
 	Username string       `json:"username"`
 	Role     notices.Role `json:"role"`
+	// Disabled is only ever true in the answer of UpdateUser: Authenticate
+	// and Login refuse disabled users, so their principals never are.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Session is the result of a login or refresh. The refresh token goes into
@@ -90,6 +95,13 @@ type Service struct {
 	throttle   *Throttle
 	sem        chan struct{}
 	dummyHash  string
+	// adminMu serialises UpdateUser, so that its check "another enabled
+	// admin remains" and the write that relies on it cannot interleave with
+	// another UpdateUser (two admins disabling each other at once would
+	// otherwise both pass the check). One server process holds the
+	// database exclusively and only UpdateUser can remove an admin, so a
+	// process-wide lock is enough.
+	adminMu sync.Mutex
 }
 
 // NewService returns a service signing access tokens with key (see
@@ -392,6 +404,102 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 		return Principal{}, internal(op, err)
 	}
 	return Principal{Username: u.Username, Role: u.Role}, nil
+}
+
+// UserUpdate is what an admin may change in an account; nil fields stay.
+type UserUpdate struct {
+	Role     *notices.Role
+	Disabled *bool
+	Password *string
+}
+
+// UpdateUser changes the role, the disabled flag or the password of an
+// account; the caller has checked that an admin asks. A new password is
+// checked like a new account's and hashed with the service's Params. The
+// store revokes the user's refresh tokens when the change disables the
+// account or changes its role or password; access tokens need no
+// revocation since Authenticate re-reads the user on every request.
+//
+// It refuses to disable or demote the last enabled admin: with no admin
+// left nobody could manage accounts through the API, and recovering would
+// need the server stopped for the offline CLI.
+// Errors: validation_failed, user_not_found, conflict (last admin).
+func (s *Service) UpdateUser(ctx context.Context, username string, up UserUpdate) (Principal, error) {
+	const op = "auth.UpdateUser"
+	name, err := NormalizeUsername(username)
+	if err != nil {
+		// No account can have a name that does not normalise.
+		return Principal{}, &notices.Error{Code: notices.EUserNotFound, Op: op, Message: "No such user.", Err: err}
+	}
+	if up.Role == nil && up.Disabled == nil && up.Password == nil {
+		return Principal{}, &notices.ValidationError{Fields: []notices.FieldError{{Field: "", Message: "change at least one of role, disabled and password"}}}
+	}
+	var fields []notices.FieldError
+	if up.Role != nil && !up.Role.Valid() {
+		fields = append(fields, notices.FieldError{Field: "role", Message: "the role must be officer, supervisor, finance or admin"})
+	}
+	if up.Password != nil {
+		if msg := passwordProblem(name, *up.Password); msg != "" {
+			fields = append(fields, notices.FieldError{Field: "password", Message: msg})
+		}
+	}
+	if len(fields) > 0 {
+		return Principal{}, &notices.ValidationError{Fields: fields}
+	}
+	var hash string
+	if up.Password != nil {
+		// Hash before taking adminMu: argon2 is slow by design and must not
+		// hold up other admins' changes.
+		var herr error
+		if serr := s.withHashSlot(ctx, func() { hash, herr = HashPassword(*up.Password, s.params) }); serr != nil {
+			return Principal{}, internal(op, serr)
+		}
+		if herr != nil {
+			return Principal{}, internal(op, herr)
+		}
+	}
+
+	s.adminMu.Lock()
+	defer s.adminMu.Unlock()
+	// Count the other enabled admins before the transaction: change runs
+	// inside the store's write transaction and must not call the store.
+	users, err := s.store.Users(ctx)
+	if err != nil {
+		return Principal{}, internal(op, err)
+	}
+	otherAdmins := 0
+	for _, u := range users {
+		if u.Username != name && u.Role == notices.RoleAdmin && !u.Disabled {
+			otherAdmins++
+		}
+	}
+	u, err := s.store.UpdateUser(ctx, name, func(u *notices.User) error {
+		wasAdmin := u.Role == notices.RoleAdmin && !u.Disabled
+		if up.Role != nil {
+			u.Role = *up.Role
+		}
+		if up.Disabled != nil {
+			u.Disabled = *up.Disabled
+		}
+		if up.Password != nil {
+			u.PasswordHash = hash
+		}
+		if wasAdmin && (u.Role != notices.RoleAdmin || u.Disabled) && otherAdmins == 0 {
+			return &notices.Error{Code: notices.EConflict, Op: op,
+				Message: "This is the last enabled admin; make another user admin first."}
+		}
+		return nil
+	})
+	switch c := notices.ErrorCode(err); {
+	case err == nil:
+	case c == notices.EUserNotFound:
+		return Principal{}, &notices.Error{Code: notices.EUserNotFound, Op: op, Message: "No such user.", Err: err}
+	case c == notices.EConflict || c == notices.EValidation:
+		return Principal{}, err
+	default:
+		return Principal{}, internal(op, err)
+	}
+	return Principal{Username: u.Username, Role: u.Role, Disabled: u.Disabled}, nil
 }
 
 // EnsureAdmin creates the user "admin" with a random password when no
