@@ -35,6 +35,7 @@ type config struct {
 	PSPStateFile   string
 	LogFormat      string
 	LogLevel       string
+	MetricsToken   string
 
 	settings notices.Settings
 }
@@ -61,6 +62,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.JWTKeyFile, "jwt-key-file", "MULTA_JWT_KEY_FILE", "", "file with the JWT signing key (default: <db>.jwt.key, created on first start)")
 	str(&c.LedgerKeyFile, "ledger-key-file", "MULTA_LEDGER_KEY_FILE", "", "file with the ledger signing key (default: <db>.ledger.key, created on first start)")
 	str(&c.PSPStateFile, "psp-state-file", "MULTA_PSP_STATE_FILE", "", "sandbox PSP state file (default: <db>.psp); \"memory\" keeps it in memory, for load tests")
+	str(&c.MetricsToken, "metrics-token", "MULTA_METRICS_TOKEN", "", "bearer token required by /metrics; empty leaves it open (put it behind the gateway then)")
 	str(&c.LogFormat, "log-format", "MULTA_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.LogLevel, "log-level", "MULTA_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 }

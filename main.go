@@ -177,7 +177,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox,
 		PublicURL: c.PublicURL, RateLimit: c.RateLimit, TrustedProxies: splitList(c.TrustedProxies),
 		CORSOrigins: splitList(c.CORSOrigins), SecureCookies: secureCookies(c.PublicURL), Logger: log,
-		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey,
+		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey, MetricsToken: c.MetricsToken,
 	})
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/subtle"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,6 +133,10 @@ func (s *Server) instrument() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Since(epoch)
 		if c.Path() == metricsPath && (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) {
+			if !s.scrapeAllowed(c) {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+				return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "Scraping the metrics needs the configured token.")
+			}
 			c.Set(fiber.HeaderCacheControl, "no-store")
 			c.Set("X-Content-Type-Options", "nosniff")
 			err := scrape(c)
@@ -229,3 +235,13 @@ func (m *metrics) fineIssued(f notices.Fine) {
 type slogPrinter struct{ s *Server }
 
 func (p slogPrinter) Println(v ...any) { p.s.log.Error("metrics scrape", "err", v) }
+
+// scrapeAllowed checks the scraper's bearer token when one is configured:
+// the series include payment totals, which are not for everyone.
+func (s *Server) scrapeAllowed(c *fiber.Ctx) bool {
+	if s.cfg.MetricsToken == "" {
+		return true
+	}
+	got, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	return subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) == 1
+}

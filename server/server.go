@@ -57,6 +57,8 @@ type Config struct {
 	// its public half in note format, published for auditors.
 	LedgerSigner      note.Signer
 	LedgerVerifierKey string
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Hooks are callbacks for events that operations care about.
