@@ -108,6 +108,11 @@ func TestBrowserJourney(t *testing.T) {
 	if who := officer.text("#whoami"); !strings.Contains(who, "vigile") || !strings.Contains(who, "officer") {
 		t.Errorf("#whoami = %q, want the officer's name and role", who)
 	}
+	// The Users tab is for admins only: for anyone else its button is not
+	// in the DOM at all (not merely hidden).
+	if got := officer.eval(`[...document.querySelectorAll('#tabs [role=tab]')].map((b) => b.id).join(' ')`); got != "tab-issue tab-fines" {
+		t.Errorf("the officer's tabs are %q, want %q (no tab-users)", got, "tab-issue tab-fines")
+	}
 	officer.do("fill the new fine",
 		chromedp.SendKeys(chromedp.ID("fine-plate"), "ab123cd"),
 		// The catalogue is searched by words of the description, as an
@@ -147,6 +152,8 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("the fine issued in the office: status %q, stage %q, place %q; want notified, reduced, the place typed",
 			fineA.Status, fineA.AmountDue.Stage, fineA.Place)
 	}
+
+	adminUsers(t, e, chromium, shots)
 
 	// The other fines of the journey come from the API, issued by the
 	// supervisor: B is scanned and paid with one tap, C meets a declined
@@ -421,6 +428,66 @@ func TestBrowserJourney(t *testing.T) {
 	t.Logf("journey done in %s; screenshots in %s", time.Since(started).Round(100*time.Millisecond), shots.dir)
 }
 
+// adminUsers: the admin opens the Users tab, creates an account, disables
+// the officer (through the confirm step), and is refused, with the server's
+// reason shown, when disabling the last enabled admin. The API then
+// confirms the new account and the disabled officer. It runs after the
+// officer's part of the journey, which no longer needs that account.
+func adminUsers(t *testing.T, e *env, chromium string, shots *shooter) {
+	t.Helper()
+	admin := e.browser(chromium, t.TempDir(), "")
+	defer admin.close()
+	admin.do("open the back office as admin", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
+	admin.do("sign in as admin",
+		chromedp.SendKeys(chromedp.ID("login-username"), "admin"),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Tap(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("tab-users")))
+	admin.do("open the Users tab", chromedp.Tap(chromedp.ID("tab-users")),
+		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="vigile"]`)))
+	admin.do("fill the new user",
+		chromedp.SendKeys(chromedp.ID("user-new-name"), "ragioniere"),
+		chromedp.SendKeys(chromedp.ID("user-new-password"), "bilancio comunale 2026"))
+	if got := admin.eval(`(() => { const s = document.getElementById('user-new-role'); s.value = 'finance'; return s.value; })()`); got != "finance" {
+		t.Fatalf("the role select took %q, want finance", got)
+	}
+	admin.do("create the user", chromedp.Tap(chromedp.ID("user-new-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="ragioniere"]`)))
+	admin.expectText("#users-status", "Utente ragioniere creato.")
+	admin.do("ask to disable the officer", chromedp.Tap(chromedp.CSS(`#users-list [data-username="vigile"] .user-toggle`)),
+		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="vigile"] .user-confirm`)))
+	admin.do("confirm", chromedp.Tap(chromedp.CSS(`#users-list [data-username="vigile"] .user-confirm`)),
+		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="vigile"][data-disabled="true"]`)))
+	admin.expectText("#users-status", "Utente vigile disattivato.")
+	shots.take(admin, "18-office-users")
+	admin.audit("office users")
+
+	// The last enabled admin cannot disable itself: the 409's detail shows.
+	admin.do("try to disable the only admin", chromedp.Tap(chromedp.CSS(`#users-list [data-username="admin"] .user-toggle`)),
+		chromedp.Tap(chromedp.CSS(`#users-list [data-username="admin"] .user-confirm`)),
+		chromedp.WaitVisible(chromedp.CSS(`#users-status .note-error`)))
+	if got := admin.text("#users-status"); !strings.Contains(got, "last enabled admin") {
+		t.Errorf("#users-status = %q, want the server's last-admin detail", got)
+	}
+
+	var users []struct {
+		Username, Role string
+		Disabled       bool
+	}
+	if st := e.api("GET", "/api/v1/users", e.login("admin"), nil, &users); st != 200 {
+		t.Fatalf("GET /api/v1/users as admin: %d", st)
+	}
+	got := map[string]string{}
+	for _, u := range users {
+		got[u.Username] = fmt.Sprintf("%s disabled=%t", u.Role, u.Disabled)
+	}
+	for name, want := range map[string]string{"ragioniere": "finance disabled=false", "vigile": "officer disabled=true", "admin": "admin disabled=false"} {
+		if got[name] != want {
+			t.Errorf("after the Users tab, the API has %s as %q, want %q", name, got[name], want)
+		}
+	}
+}
+
 // findChromium returns the path of Debian's chromium, or "".
 func findChromium() string {
 	if p, err := exec.LookPath("chromium"); err == nil {
@@ -490,7 +557,7 @@ func startEnv(t *testing.T) *env {
 	for _, u := range []struct {
 		name string
 		role notices.Role
-	}{{"vigile", notices.RoleOfficer}, {"capo", notices.RoleSupervisor}} {
+	}{{"vigile", notices.RoleOfficer}, {"capo", notices.RoleSupervisor}, {"admin", notices.RoleAdmin}} {
 		if _, err := acc.CreateUser(context.Background(), u.name, password, u.role); err != nil {
 			t.Fatal(err)
 		}

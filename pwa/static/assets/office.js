@@ -67,6 +67,7 @@ const role = () => (session && session.user && session.user.role) || '';
 const canIssue = () => role() === 'officer' || role() === 'supervisor';
 const canCancel = () => role() === 'supervisor' || role() === 'admin';
 const isFinance = () => role() === 'finance' || role() === 'admin';
+const isAdmin = () => role() === 'admin';
 
 function signedOut(msg) {
   session = null;
@@ -146,6 +147,9 @@ function tabs() {
   if (canIssue()) list.push('issue');
   list.push('fines');
   if (isFinance()) list.push('dashboard');
+  // Like the dashboard, the Users tab is not rendered at all for other
+  // roles (not merely hidden): the button never exists in their DOM.
+  if (isAdmin()) list.push('users');
   return list;
 }
 
@@ -166,6 +170,7 @@ function showTab(name) {
   main.replaceChildren();
   if (name === 'issue') issueView();
   else if (name === 'fines') finesView();
+  else if (name === 'users') usersView();
   else dashboardView();
 }
 
@@ -605,6 +610,15 @@ function dashboardView() {
     get: (path) => api('GET', path),
     call: (method, path, opts) => api(method, path, opts),
   })).catch(() => { el.append(note('error', t('error'))); });
+}
+
+// ---- users (admins): filled by office-users.js, loaded on demand ----
+function usersView() {
+  const el = h('section', { id: 'users', class: 'stack', 'aria-labelledby': 'users-title' });
+  main.replaceChildren(h('h1', { id: 'users-title', text: t('off.tab.users') }), el);
+  import('{{/assets/office-users.js}}')
+    .then((m) => m.render(el, api, session && session.user.username))
+    .catch(() => { el.append(note('error', t('error'))); });
 }
 
 // ---- boot: a reload keeps the session through the refresh cookie ----
