@@ -151,25 +151,17 @@ func (s *Server) scan(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-type tokenRequest struct {
-	Number   string `json:"number"`
-	ExpMonth int    `json:"expMonth"`
-	ExpYear  int    `json:"expYear"`
-	CVC      string `json:"cvc"`
-	Holder   string `json:"holder,omitempty"`
-}
-
 // tokenize is the sandbox provider's card vault: card numbers stop here
 // and never reach the fines API.
 func (s *Server) tokenize(c *fiber.Ctx) error {
 	if s.cfg.Sandbox == nil {
 		return fiber.ErrNotFound
 	}
-	var req tokenRequest
+	var req psp.CardRequest // the provider's own request type: one definition of the card fields
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	t, err := s.cfg.Sandbox.Tokenize(psp.CardRequest{Number: req.Number, ExpMonth: req.ExpMonth, ExpYear: req.ExpYear, CVC: req.CVC, Holder: req.Holder})
+	t, err := s.cfg.Sandbox.Tokenize(req)
 	if err != nil {
 		return err
 	}
