@@ -1,6 +1,6 @@
 // Driver app entry: header, language switch, routes, home and "type the
 // number" views, service worker.
-import { t, lang, setLang, translate } from '{{/assets/i18n.js}}';
+import { t, lang, setLang, translate, labelLangButton } from '{{/assets/i18n.js}}';
 import { h, checkNAV, watchNetwork } from '{{/assets/util.js}}';
 import { start, go, render } from '{{/assets/router.js}}';
 import { checkoutView } from '{{/assets/checkout.js}}';
@@ -75,10 +75,7 @@ function notFound(main) {
 function chrome() {
   translate();
   document.title = t('app.title');
-  const btn = document.getElementById('lang-btn');
-  btn.textContent = t('lang.switch');
-  btn.setAttribute('lang', lang === 'it' ? 'en' : 'it');
-  btn.setAttribute('aria-label', t('lang.switch.label'));
+  labelLangButton(document.getElementById('lang-btn'));
 }
 
 document.getElementById('lang-btn').addEventListener('click', () => {

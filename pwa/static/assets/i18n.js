@@ -294,3 +294,11 @@ export function dateTime(iso) {
     hour: '2-digit', minute: '2-digit', timeZone: ZONE,
   }).format(d);
 }
+
+// labelLangButton makes the language switch name the other language, in
+// that language, for both apps.
+export function labelLangButton(btn) {
+  btn.textContent = t('lang.switch');
+  btn.setAttribute('lang', lang === 'it' ? 'en' : 'it');
+  btn.setAttribute('aria-label', t('lang.switch.label'));
+}

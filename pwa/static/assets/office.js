@@ -1,7 +1,7 @@
 // Office app: sign in (access token in memory only, refresh cookie for
 // reloads), issue a fine in under a minute, show its notice with QR codes,
 // list and search fines, record notifications, cancel (supervisors).
-import { t, lang, setLang, translate, extend, money, day, dateTime } from '{{/assets/i18n.js}}';
+import { t, lang, setLang, translate, extend, money, day, dateTime, labelLangButton } from '{{/assets/i18n.js}}';
 import strings from '{{/assets/office-i18n.js}}';
 import { h, note, formatNAV, uuid, announce, watchNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
@@ -80,10 +80,7 @@ function signedOut(msg) {
 function chrome() {
   translate();
   document.title = t('off.title');
-  const btn = document.getElementById('lang-btn');
-  btn.textContent = t('lang.switch');
-  btn.setAttribute('lang', lang === 'it' ? 'en' : 'it');
-  btn.setAttribute('aria-label', t('lang.switch.label'));
+  labelLangButton(document.getElementById('lang-btn'));
   logoutBtn.textContent = t('off.logout');
   logoutBtn.hidden = !session;
   who.textContent = session ? `${session.user.username} · ${session.user.role}` : '';
