@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/server/auth"
 )
 
 // userCmd adds a user to a database that no server holds open; the

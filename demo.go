@@ -7,9 +7,9 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/psp"
-	"github.com/multa/multa/server/auth"
 )
 
 // demoFines is enough for the dashboard's daily and weekly patterns to

@@ -19,11 +19,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
-	"github.com/multa/multa/server/auth"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -43,11 +43,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
-	"github.com/multa/multa/server/auth"
 )
 
 // browserFirstLoadBudget is what the driver app may transfer on its first

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/server/auth"
 )
 
 // refreshCookie carries the refresh token; HttpOnly so scripts never see it.

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
-	"github.com/multa/multa/server/auth"
 )
 
 // clock is a settable test clock shared by every component of one env.

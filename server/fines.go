@@ -122,9 +122,7 @@ func (s *Server) issueFine(c *fiber.Ctx) error {
 		}
 		break
 	}
-	if s.cfg.Hooks.FineIssued != nil {
-		s.cfg.Hooks.FineIssued(*f)
-	}
+	s.metrics.fineIssued(*f)
 	c.Set(fiber.HeaderLocation, "/api/v1/fines/"+f.ID)
 	return c.Status(fiber.StatusCreated).JSON(s.fineView(f))
 }

@@ -95,9 +95,7 @@ func (s *Server) saveImported(c *fiber.Ctx, pending []*notices.Fine, at []int, r
 			switch {
 			case errs[i] == nil:
 				row.ID, row.ReportNumber = f.ID, f.ReportNumber
-				if s.cfg.Hooks.FineIssued != nil {
-					s.cfg.Hooks.FineIssued(*f)
-				}
+				s.metrics.fineIssued(*f)
 			case notices.ErrorCode(errs[i]) == notices.ENAVTaken && attempt < 5:
 				if err := f.AssignNAVs(s.cfg.Settings.Segregation, s.cfg.Rand); err != nil {
 					return err

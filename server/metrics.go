@@ -112,21 +112,12 @@ func newMetrics(version string) *metrics {
 }
 
 // instrument creates this server's metrics and returns the middleware
-// that counts and times every request and answers GET /metrics. It also
-// chains the payment and fine hooks, so that whatever the caller put in
-// Config.Hooks still runs. Call it once, from New, before serving.
+// that counts and times every request and answers GET /metrics. The
+// handlers report payments and fines to s.metrics directly. Call it once,
+// from New, before serving.
 func (s *Server) instrument() fiber.Handler {
 	m := newMetrics(s.cfg.Version)
-	if prev := s.cfg.Hooks.Paid; prev != nil {
-		s.cfg.Hooks.Paid = func(r notices.Receipt) { m.paid(r); prev(r) }
-	} else {
-		s.cfg.Hooks.Paid = m.paid
-	}
-	if prev := s.cfg.Hooks.FineIssued; prev != nil {
-		s.cfg.Hooks.FineIssued = func(f notices.Fine) { m.fineIssued(f); prev(f) }
-	} else {
-		s.cfg.Hooks.FineIssued = m.fineIssued
-	}
+	s.metrics = m
 	scrape := adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog: slogPrinter{s}, ErrorHandling: promhttp.ContinueOnError,
 	}))

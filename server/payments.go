@@ -150,9 +150,7 @@ func (s *Server) pay(c *fiber.Ctx) error {
 		// settled. Reconciliation reports the missing settlement line.
 		s.log.Error("capture failed after receipt", "receipt", rid, "auth", auth.ID, "err", err)
 	}
-	if s.cfg.Hooks.Paid != nil {
-		s.cfg.Hooks.Paid(rcpt)
-	}
+	s.metrics.paid(rcpt)
 	c.Set(fiber.HeaderLocation, "/api/v1/receipts/"+rid)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).Type("json").Send(body)

@@ -15,10 +15,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/qr"
-	"github.com/multa/multa/server/auth"
 )
 
 // Config wires the server to its collaborators. Store, Auth and Provider
@@ -48,9 +48,6 @@ type Config struct {
 	Now           func() time.Time
 	Rand          io.Reader
 	Logger        *slog.Logger
-	// Hooks lets adapters outside the server (metrics, ledger signing)
-	// observe events; nil fields are skipped.
-	Hooks Hooks
 	// Version is reported by /healthz.
 	Version string
 	// LedgerSigner signs the ledger's tree heads; LedgerVerifierKey is
@@ -61,12 +58,6 @@ type Config struct {
 	MetricsToken string
 }
 
-// Hooks are callbacks for events that operations care about.
-type Hooks struct {
-	FineIssued func(notices.Fine)
-	Paid       func(notices.Receipt)
-}
-
 // Server is the running HTTP service.
 type Server struct {
 	cfg   Config
@@ -74,6 +65,8 @@ type Server struct {
 	log   *slog.Logger
 	qr    *qr.Cache
 	locks fineLocks
+	// metrics are set by instrument, before the first request.
+	metrics *metrics
 }
 
 // New builds the Fiber app with all routes and middleware.

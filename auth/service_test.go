@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
-	"github.com/multa/multa/server/auth"
 )
 
 // overlay is the real store with per-user overrides, for what the store

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/multa/multa/server/auth"
+	"github.com/multa/multa/auth"
 )
 
 func TestLoadOrCreateKey(t *testing.T) {

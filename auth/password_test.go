@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/server/auth"
 )
 
 // cheap keeps the suite fast on two cores; the format and code paths are

@@ -12,8 +12,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/server/auth"
 )
 
 // clock is a settable test clock, safe for concurrent use.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/server/auth"
 )
 
 func TestThrottleUser(t *testing.T) {
