@@ -16,7 +16,7 @@ var benchStreets = []string{
 	"Corso di Porta Romana 61", "Viale Certosa 210", "Via Novara 5", "Corso Sempione 33", "Via Ripamonti 150",
 }
 
-// csvHeader is the camera export's header (server/importer.go).
+// csvHeader is the camera export's header (server/handle_fines_import.go).
 const csvHeader = "plate,violationCode,occurredAt,place\n"
 
 // detectionWindow is how far back the generated violations go: recent

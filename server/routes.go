@@ -74,7 +74,18 @@ func scaled(perMinute, div int) int {
 	return max(perMinute/div, 5)
 }
 
-func (s *Server) health(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version, "time": s.now()})
+// financeRoutes are the finance office's and the administrator's.
+func (s *Server) financeRoutes(api fiber.Router) {
+	api.Get("/ledger", s.requireRole(finance...), s.ledgerHead)
+	api.Get("/admin/backup", s.requireRole(admins...), s.backup)
+	api.Get("/stats", s.requireRole(finance...), s.stats)
+	api.Get("/reconciliation", s.requireRole(finance...), s.reconciliation)
+	api.Post("/reconciliation/flows", s.requireRole(finance...), s.uploadFlow)
+}
+
+// appRoutes serve the embedded web app. Hashed assets are immutable; the
+// HTML, manifest and service worker are revalidated so a deploy shows up.
+func (s *Server) appRoutes() {
+	s.app.Get("/*", s.serveApp)
+	s.app.Head("/*", s.serveApp)
 }

@@ -1,5 +1,11 @@
 // Package server is the HTTP adapter of Multa: the Fiber app that serves
 // the JSON API, the sandbox payment provider's routes and the web app.
+//
+// Files: every route is registered in routes.go; each handler lives in
+// handle_<resource>.go, named after the first segment of its path
+// (handle_fines.go for /fines, handle_receipts.go for /receipts...);
+// middleware, errors (problem.go), JSON decoding and the OpenAPI document
+// have files of their own.
 package server
 
 import (

@@ -8,13 +8,6 @@ import (
 	"github.com/multa/multa/pwa"
 )
 
-// appRoutes serve the embedded web app. Hashed assets are immutable; the
-// HTML, manifest and service worker are revalidated so a deploy shows up.
-func (s *Server) appRoutes() {
-	s.app.Get("/*", s.serveApp)
-	s.app.Head("/*", s.serveApp)
-}
-
 func (s *Server) serveApp(c *fiber.Ctx) error {
 	path := c.Path()
 	if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/psp/") {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/qr"
 )
 
 // fineRequest is an officer's new fine.
@@ -244,4 +246,38 @@ func (s *Server) cancel(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(s.fineView(&f))
+}
+
+// noticePDF renders the printable notice of a fine (A4 or thermal roll).
+func (s *Server) noticePDF(c *fiber.Ctx) error {
+	format := c.Query("format", "a4")
+	if format != "a4" && format != "thermal" {
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "format", Message: "must be a4 or thermal"}}}
+	}
+	f, err := s.cfg.Store.Fine(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if f.Status == notices.StatusCancelled {
+		return notices.Errorf(notices.EFineCancelled, "fine %s was cancelled; there is no notice to print", f.ReportNumber)
+	}
+	var buf bytes.Buffer
+	doc := qr.NoticeDoc{Creditor: s.cfg.Settings.Creditor, Fine: &f, Options: s.cfg.Settings.Calendar.Options(&f), PublicURL: s.cfg.PublicURL}
+	if err := qr.NoticePDF(&buf, doc, format); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="avviso-`+safeName(f.ReportNumber)+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(buf.Bytes())
+}
+
+func safeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/qr"
 )
 
 // noticeView is the answer to a verify (paVerifyPaymentNotice): what the
@@ -103,8 +105,64 @@ func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on n
 	return v, nil
 }
 
-// listViolations returns the catalogue, which changes only with a decree.
-func (s *Server) listViolations(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
-	return c.JSON(s.cfg.Catalogue.All())
+// noticeQR serves the QR code of one NAV. A notice's code never changes,
+// so it is cached by content with a strong ETag and immutable caching.
+func (s *Server) noticeQR(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		nav, err := notices.ParseNAV(c.Params("nav"))
+		if err != nil {
+			return err
+		}
+		f, err := s.cfg.Store.FineByNAV(c.UserContext(), nav)
+		if err != nil {
+			return err
+		}
+		var content string
+		kind := c.Query("kind", "pagopa")
+		switch kind {
+		case "pagopa":
+			amount := int64(0)
+			for _, o := range s.cfg.Settings.Calendar.Options(&f) {
+				if o.NAV == nav {
+					amount = o.AmountCents
+				}
+			}
+			content, err = qr.EncodePagoPA(qr.Payload{NAV: nav, FiscalCode: s.cfg.Settings.Creditor.FiscalCode, AmountCents: amount})
+			if err != nil {
+				return err
+			}
+		case "link":
+			content = qr.LinkURL(s.cfg.PublicURL, nav)
+		default:
+			return &notices.ValidationError{Fields: []notices.FieldError{{Field: "kind", Message: "must be pagopa or link"}}}
+		}
+		scale := 8
+		if sc := c.Query("scale"); sc != "" {
+			if scale, err = strconv.Atoi(sc); err != nil || scale < 2 || scale > 20 {
+				return &notices.ValidationError{Fields: []notices.FieldError{{Field: "scale", Message: "must be between 2 and 20"}}}
+			}
+		}
+		body, etag, err := s.qr.Get(content, format, scale)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderETag, etag)
+		// A link code never changes, nor does a pagoPA code once the fine is
+		// notified. Before that, notification fees may still join the amount
+		// hint, so the code is revalidated (cheaply, by ETag).
+		if kind == "link" || f.Status != notices.StatusIssued {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		} else {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=300, must-revalidate")
+		}
+		if c.Get(fiber.HeaderIfNoneMatch) == etag {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+		if format == "svg" {
+			c.Set(fiber.HeaderContentType, "image/svg+xml")
+		} else {
+			c.Set(fiber.HeaderContentType, "image/png")
+		}
+		return c.Send(body)
+	}
 }

@@ -188,32 +188,3 @@ func (s *Server) void(c *fiber.Ctx, authID string, cause error) error {
 	}
 	return cause
 }
-
-// getReceipt returns a receipt; its id is unguessable, so knowing it is
-// the authorisation to see it, as with a paper receipt.
-func (s *Server) getReceipt(c *fiber.Ctx) error {
-	r, err := s.receiptParam(c)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.JSON(r)
-}
-
-func (s *Server) receiptParam(c *fiber.Ctx) (notices.Receipt, error) {
-	id := c.Params("id")
-	if len(id) != 32 || !isHex(id) {
-		return notices.Receipt{}, notices.Errorf(notices.EReceiptNotFound, "no such receipt")
-	}
-	return s.cfg.Store.Receipt(c.UserContext(), id)
-}
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}

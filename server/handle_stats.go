@@ -1,0 +1,79 @@
+package server
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multa/multa/notices"
+)
+
+// defaultStatsDays is the range of /stats when none is given: the last
+// thirty days, today included.
+const defaultStatsDays = 30
+
+// receiptWindowDays is how many days of receipts /stats loads at once:
+// a year of a large city's payments would not fit in memory in one slice.
+const receiptWindowDays = 31
+
+// stats answers GET /api/v1/stats?from=&to=: payments of the range by day,
+// hour and weekday (Monday first) and stage, plus what the unpaid fines
+// would bring in if paid today. Errors: invalid_date (400) for a bad day,
+// a range that ends before it starts or spans more than 366 days.
+func (s *Server) stats(c *fiber.Ctx) error {
+	today := s.today()
+	from, err := dateQuery(c, "from")
+	if err != nil {
+		return err
+	}
+	to, err := dateQuery(c, "to")
+	if err != nil {
+		return err
+	}
+	if to.IsZero() {
+		to = today
+		if !from.IsZero() && from.After(today) {
+			to = from // a range in the future is empty, not an error
+		}
+	}
+	if from.IsZero() {
+		from = to.AddDays(1 - defaultStatsDays)
+	}
+	st, err := notices.NewStats(from, to)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	for d := from; !d.After(to); {
+		end := d.AddDays(receiptWindowDays - 1)
+		if end.After(to) {
+			end = to
+		}
+		rs, err := s.cfg.Store.Receipts(ctx, d, end)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			st.AddReceipt(r)
+		}
+		d = end.AddDays(1)
+	}
+	outstanding := func(fn func(*notices.Fine) error) error { return s.cfg.Store.OutstandingFines(ctx, fn) }
+	if err := st.AddOutstanding(outstanding, s.cfg.Settings.Calendar, today); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.JSON(st)
+}
+
+// dateQuery reads an optional YYYY-MM-DD query parameter; empty is the
+// zero date. Errors: invalid_date.
+func dateQuery(c *fiber.Ctx, name string) (notices.Date, error) {
+	v := c.Query(name)
+	if v == "" {
+		return notices.Date{}, nil
+	}
+	d, err := notices.ParseDate(v)
+	if err != nil {
+		return notices.Date{}, notices.Errorf(notices.EInvalidDate, "%s must be a date in the form YYYY-MM-DD", name)
+	}
+	return d, nil
+}
