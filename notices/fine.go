@@ -181,13 +181,17 @@ func (f *Fine) MarkPaid(receiptID string, at time.Time) error {
 }
 
 // MaskPlate hides the middle of a plate, so that a verify answer (which
-// anyone with the NAV can ask for) shows only enough to recognise the car.
+// anyone with the NAV can ask for) shows only enough to recognise the car:
+// never more than half of its characters, split between the two ends
+// (AB123CD → AB••••D), and none at all of a plate of four or fewer.
 func MaskPlate(p string) string {
 	r := []rune(p)
 	if len(r) <= 4 {
 		return strings.Repeat("•", len(r))
 	}
-	return string(r[:2]) + strings.Repeat("•", len(r)-4) + string(r[len(r)-2:])
+	shown := len(r) / 2
+	head, tail := (shown+1)/2, shown/2
+	return string(r[:head]) + strings.Repeat("•", len(r)-shown) + string(r[len(r)-tail:])
 }
 
 // NormalizePlate upper-cases a plate and drops spaces and dashes; it

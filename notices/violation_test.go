@@ -111,13 +111,13 @@ func TestParseCatalogue(t *testing.T) {
 
 func TestMaskPlate(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"AB123CD", "AB•••CD"},
+		{"AB123CD", "AB••••D"},
 		{"MI0A1234", "MI••••34"},
-		{"ABCDE", "AB•DE"},
+		{"ABCDE", "A•••E"},
 		{"ABCD", "••••"},
 		{"AB", "••"},
 		{"", ""},
-		{"ÄÖÜßÉÈ", "ÄÖ••ÉÈ"},
+		{"ÄÖÜßÉÈ", "ÄÖ•••È"},
 	}
 	for _, tt := range tests {
 		if got := notices.MaskPlate(tt.in); got != tt.want {

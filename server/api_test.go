@@ -56,7 +56,7 @@ func TestVerifyStagesAndAmounts(t *testing.T) {
 		t.Errorf("grouped NAV: %d %s", r.status, r.body)
 	}
 	body := e.do("GET", "/api/v1/notices/"+n["reduced"], nil).json(t)
-	if body["plateMasked"] != "FB•••XY" || body["option"] != "reduced" || body["status"] != "notified" {
+	if body["plateMasked"] != "FB••••Y" || body["option"] != "reduced" || body["status"] != "notified" {
 		t.Errorf("verify view = %v", body)
 	}
 }
