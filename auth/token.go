@@ -1,9 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -120,6 +124,9 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 	if len(token) > maxTokenLen {
 		return bad("The access token is invalid.", errors.New("token too long"))
 	}
+	if err := numericTimes(token); err != nil {
+		return bad("The access token is invalid.", err)
+	}
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.key, nil })
 	switch {
@@ -138,4 +145,46 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 		return bad("The access token is invalid.", errors.New("lifetime longer than allowed"))
 	}
 	return &c, nil
+}
+
+// numericTimes refuses a token whose exp, iat or nbf is not a JSON number:
+// RFC 7519 makes them NumericDates, but the JWT library also reads
+// "exp":"1999999999", a form no issuer of ours writes. Duplicate claims
+// are refused for the same reason as duplicate keys in request bodies.
+func numericTimes(token string) error {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return errors.New("token is not three segments")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("claims are not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		name, _ := t.(string)
+		if seen[name] {
+			return errors.New("claim " + name + " appears twice")
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		switch name {
+		case "exp", "iat", "nbf":
+			if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+				return errors.New("claim " + name + " is not a number")
+			}
+		}
+	}
+	return nil
 }

@@ -44,7 +44,7 @@ func (s *Server) importFines(c *fiber.Ctx) error {
 	}
 	officer, now := principalOf(c).Username, s.now()
 	var (
-		rows    []importRow
+		rows    = []importRow{} // a header-only file answers "rows": [], not null
 		pending []*notices.Fine
 		at      []int // index in rows of each pending fine
 	)
@@ -144,7 +144,7 @@ func (s *Server) importFine(rec []string, col map[string]int, officer string, no
 	}{{"lat", &req.Lat}, {"lon", &req.Lon}} {
 		if v := get(c.name); v != "" {
 			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
+			if err != nil || !plainDecimal(v) {
 				errs = append(errs, notices.FieldError{Field: c.name, Message: "must be a number"})
 				continue
 			}
@@ -163,4 +163,14 @@ func (s *Server) importFine(rec []string, col map[string]int, officer string, no
 		return nil, []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(err)}}
 	}
 	return f, nil
+}
+
+// plainDecimal reports whether v is a decimal number as people write
+// coordinates (-45.4642): ParseFloat also takes hex floats (0x1p3), "Inf",
+// "NaN" and exponents, none of which a camera or a clerk produces.
+func plainDecimal(v string) bool {
+	v = strings.TrimPrefix(strings.TrimPrefix(v, "-"), "+")
+	whole, frac, dot := strings.Cut(v, ".")
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	return digits(whole) && (!dot || digits(frac))
 }

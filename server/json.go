@@ -39,6 +39,9 @@ func decodeJSONWithin(c *fiber.Ctx, v any, limit int) error {
 	if len(body) > limit {
 		return errStatus(fiber.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large.")
 	}
+	if err := refuseDuplicateKeys(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -83,4 +86,60 @@ func jsonKind(k string) string {
 		return "object"
 	}
 	return k
+}
+
+// refuseDuplicateKeys refuses an object that names a member twice.
+// encoding/json keeps the last one silently, so {"amountCents":1,
+// "amountCents":2} would mean one thing to a proxy or log reader that
+// keeps the first and another to us. Malformed JSON is left to the
+// decoder, which words that error better.
+func refuseDuplicateKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		key    bool // the next token in an object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.key {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return nil
+				}
+				continue
+			}
+			k, _ := tok.(string)
+			if top.keys[k] {
+				return errStatus(fiber.StatusBadRequest, codeBadJSON, fmt.Sprintf("The member %q appears more than once in one object.", k))
+			}
+			top.keys[k] = true
+			top.key = false
+			continue
+		}
+		if top != nil && top.object {
+			top.key = true // a value was read; a key comes next
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, object: true, key: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) == 0 {
+			return nil
+		}
+	}
 }
