@@ -27,21 +27,6 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// UserStore is the part of notices.Store that accounts and sessions need;
-// notices.Store satisfies it.
-type UserStore interface {
-	CreateUser(ctx context.Context, u notices.User) error
-	User(ctx context.Context, username string) (notices.User, error)
-	Users(ctx context.Context) ([]notices.User, error)
-	SaveRefreshToken(ctx context.Context, t notices.RefreshToken) error
-	RefreshToken(ctx context.Context, hash string) (notices.RefreshToken, error)
-	RotateRefreshToken(ctx context.Context, oldHash string, next notices.RefreshToken, now time.Time) error
-	RevokeFamily(ctx context.Context, family string, now time.Time) error
-	UpdateUser(ctx context.Context, username string, change func(*notices.User) error) (notices.User, error)
-}
-
-var _ UserStore = notices.Store(nil)
-
 // DefaultRefreshTTL is how long a sign-in lasts: one working shift. It is
 // counted from the login, not from the last refresh, so a stolen refresh
 // token is useful for at most this long even if the thief keeps rotating it.
@@ -87,7 +72,7 @@ type Session struct {
 // Service ties accounts, passwords, tokens and throttling together. Safe
 // for concurrent use.
 type Service struct {
-	store      UserStore
+	store      notices.UserStore
 	signer     *Signer
 	now        func() time.Time
 	params     Params
@@ -107,7 +92,7 @@ type Service struct {
 // NewService returns a service signing access tokens with key (see
 // LoadOrCreateKey). It hashes one throwaway password at start, to compare
 // unknown usernames against (see Login).
-func NewService(store UserStore, key []byte, opts Options) (*Service, error) {
+func NewService(store notices.UserStore, key []byte, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -18,7 +18,7 @@ import (
 // overlay is the real store with per-user overrides, for what the store
 // cannot do yet: disable a user or change a role after creation.
 type overlay struct {
-	auth.UserStore
+	notices.UserStore
 	mu    sync.Mutex
 	users map[string]notices.User
 }

@@ -2,7 +2,6 @@ package notices
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -135,17 +134,6 @@ func isIdentifier(s string) bool {
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// FlowStore keeps settlement flows uploaded by the finance office. It is
-// separate from Store because not every store needs it: the server asks
-// for it with a type assertion and refuses uploads when it is missing.
-type FlowStore interface {
-	// SaveFlow stores a validated flow durably. Errors: EConflict when a
-	// flow with the same id is already stored (on any day).
-	SaveFlow(ctx context.Context, f SettlementFlow) error
-	// Flows returns the stored flows whose settlement date is day, by id.
-	Flows(ctx context.Context, day Date) ([]SettlementFlow, error)
 }
 
 // ReconStatus says how a receipt or a settlement line was reconciled.

@@ -47,10 +47,26 @@ type LedgerProof struct {
 	Proof  [][32]byte `json:"-"`
 }
 
-// Store keeps fines, receipts and users durably. Every method that changes
-// state does so in one transaction together with its ledger entry, so a
-// crash leaves either all of a change or none of it.
+// Store is a whole persistence adapter: every port below plus Close. An
+// adapter that lacks a port does not compile where a Store is wanted, so no
+// caller needs to ask for an optional capability at run time. Callers that
+// need only part of it take the narrower port.
+//
+// Every method that changes state does so in one transaction together with
+// its ledger entry, so a crash leaves either all of a change or none of it.
 type Store interface {
+	FineStore
+	UserStore
+	LedgerStore
+	FlowStore
+	BackupStore
+	// Close releases the database.
+	Close() error
+}
+
+// FineStore keeps fines, the receipts that settle them and the answers of
+// idempotent requests that created or paid them.
+type FineStore interface {
 	// CreateFine assigns a report number and saves an issued fine. With an
 	// Idempotent record, a second call with the same scope and key returns
 	// the stored answer instead (replay true). Errors: ENAVTaken,
@@ -82,7 +98,11 @@ type Store interface {
 	Receipts(ctx context.Context, from, to Date) ([]Receipt, error)
 	// OutstandingFines calls fn for every fine that is issued or notified.
 	OutstandingFines(ctx context.Context, fn func(*Fine) error) error
+}
 
+// UserStore keeps the back office's accounts and their sign-in sessions
+// (refresh tokens); the auth package needs nothing else.
+type UserStore interface {
 	// CreateUser saves a new user. Errors: EConflict when the name is taken.
 	CreateUser(ctx context.Context, u User) error
 	// User returns a user by name. Errors: EUserNotFound.
@@ -106,7 +126,11 @@ type Store interface {
 	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) error
 	// RevokeFamily revokes every refresh token of a family.
 	RevokeFamily(ctx context.Context, family string, now time.Time) error
+}
 
+// LedgerStore reads the tamper-evident log that every change to a fine or
+// receipt is written to (the writes happen inside FineStore's methods).
+type LedgerStore interface {
 	// LedgerHead returns the current size and root of the ledger.
 	LedgerHead(ctx context.Context) (LedgerHead, error)
 	// ReceiptProof returns the inclusion proof of a receipt's ledger entry.
@@ -114,10 +138,21 @@ type Store interface {
 	// VerifyLedger checks every stored fine and receipt against the log
 	// and the log against its hashes; it names the first bad entry.
 	VerifyLedger(ctx context.Context) error
+}
 
+// FlowStore keeps settlement flows uploaded by the finance office, which
+// reconciliation reads beside the provider's own flow.
+type FlowStore interface {
+	// SaveFlow stores a validated flow durably. Errors: EConflict when a
+	// flow with the same id is already stored (on any day).
+	SaveFlow(ctx context.Context, f SettlementFlow) error
+	// Flows returns the stored flows whose settlement date is day, by id.
+	Flows(ctx context.Context, day Date) ([]SettlementFlow, error)
+}
+
+// BackupStore copies the whole database while it is in use.
+type BackupStore interface {
 	// Backup writes a consistent copy of the whole database to w while
 	// writers go on, and returns the bytes written.
 	Backup(ctx context.Context, w io.Writer) (int64, error)
-	// Close releases the database.
-	Close() error
 }

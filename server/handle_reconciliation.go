@@ -42,13 +42,11 @@ func (s *Server) reconciliation(c *fiber.Ctx) error {
 		return err
 	}
 	flows := []notices.SettlementFlow{settlementFlow(pf)}
-	if fs, ok := s.cfg.Store.(notices.FlowStore); ok {
-		up, err := fs.Flows(ctx, day)
-		if err != nil {
-			return err
-		}
-		flows = append(flows, up...)
+	up, err := s.cfg.Store.Flows(ctx, day)
+	if err != nil {
+		return err
 	}
+	flows = append(flows, up...)
 	rec := notices.Reconcile(day, receipts, flows)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Vary(fiber.HeaderAccept)
@@ -205,10 +203,6 @@ type flowUpload struct {
 // Errors: validation_failed (422), invalid_json (400), invalid_date (400),
 // conflict (409) when the id is already known, unsupported_media_type.
 func (s *Server) uploadFlow(c *fiber.Ctx) error {
-	fs, ok := s.cfg.Store.(notices.FlowStore)
-	if !ok {
-		return errStatus(fiber.StatusNotImplemented, "not_implemented", "This installation's store cannot keep settlement flows.")
-	}
 	var up flowUpload
 	if err := decodeJSONWithin(c, &up, maxFlowBody); err != nil {
 		return err
@@ -226,7 +220,7 @@ func (s *Server) uploadFlow(c *fiber.Ctx) error {
 	if pf, err := s.cfg.Provider.Settlement(ctx, f.SettlementDate); err == nil && pf.ID == f.ID {
 		return notices.Errorf(notices.EConflict, "flow %s is the payment provider's own flow for %s", f.ID, f.SettlementDate)
 	}
-	if err := fs.SaveFlow(ctx, f); err != nil {
+	if err := s.cfg.Store.SaveFlow(ctx, f); err != nil {
 		return err
 	}
 	s.log.Info("settlement flow uploaded", "flow", f.ID, "psp", f.PSP, "date", f.SettlementDate.String(),

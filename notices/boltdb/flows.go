@@ -24,9 +24,6 @@ var (
 	bktFlowID = []byte("flows.id")
 )
 
-// The store keeps settlement flows for reconciliation.
-var _ notices.FlowStore = (*Store)(nil)
-
 func flowPrefix(day notices.Date) []byte { return append([]byte(day.String()), 0) }
 
 // SaveFlow stores a settlement flow in one transaction. The flow is
