@@ -34,6 +34,9 @@ type Error struct {
 	Message string
 	Op      string
 	Err     error // an underlying cause, never shown to clients
+	// Details are facts a client acts on, shown with the error: the
+	// "receiptId" that already settled a fine, the new "amountDue".
+	Details map[string]any
 }
 
 // Errorf builds a domain error with a formatted message.

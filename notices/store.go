@@ -90,6 +90,21 @@ type FineStore interface {
 	// idempotent answer in one transaction. Errors: EAlreadyPaid (the
 	// existing receipt is returned with it), EFineCancelled, EFineNotFound.
 	RecordPayment(ctx context.Context, p PaymentRecord) (Receipt, error)
+	// RecordReceipt stores a receipt that arrived from outside Multa's
+	// checkout (a pagoPA channel) in one transaction with its ledger
+	// entry. Money that arrived is never refused: Fine.Settle decides
+	// whether it settles the fine or is stored flagged with a refund due.
+	// The same pagoPA receipt again (same PagoPA.FiscalCode and
+	// PagoPA.ReceiptID) writes nothing and returns the stored one with
+	// duplicate true; that is decided inside the transaction. Errors:
+	// EFineNotFound, EValidation, EConflict (receipt id taken).
+	RecordReceipt(ctx context.Context, r Receipt) (saved Receipt, duplicate bool, err error)
+	// ReceiptsOfFine returns every receipt of a fine, the one that
+	// settled it and any extra (double payments), in order of payment.
+	ReceiptsOfFine(ctx context.Context, fineID string) ([]Receipt, error)
+	// Anomalies returns every receipt flagged with an anomaly, in order
+	// of payment: what finance has to look at or give back.
+	Anomalies(ctx context.Context) ([]Receipt, error)
 	// Idempotency returns a stored answer for scope and key, if any.
 	Idempotency(ctx context.Context, scope, key string) (*Idempotent, error)
 	// Receipt returns a receipt by id. Errors: EReceiptNotFound.

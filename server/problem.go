@@ -119,6 +119,10 @@ func problemFor(err error, log *slog.Logger, path string) Problem {
 	if errors.As(err, &ve) {
 		p.Errors = ve.Fields
 	}
+	var de *notices.Error
+	if errors.As(err, &de) && len(de.Details) > 0 && status < 500 {
+		p.Extra = de.Details
+	}
 	if status == http.StatusUnprocessableEntity && code == notices.EInternal {
 		p.Code = notices.EValidation
 	}

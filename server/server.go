@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/qr"
 )
@@ -35,6 +35,11 @@ type Config struct {
 	Settings  notices.Settings
 	Auth      *auth.Service
 	Provider  psp.Provider
+	// Payments is the payment use case, shared with the other adapters
+	// that settle fines (the pagoPA station), so that its per-fine locks
+	// see every payer of the process; when nil, New builds one from Store,
+	// Provider, Settings, Now, Rand and Logger.
+	Payments *payment.Service
 	// Sandbox, when set, is mounted on /psp/v1 as if it were a remote PSP.
 	Sandbox *psp.Sandbox
 	// PublicURL is the origin written into link QR codes, e.g.
@@ -66,11 +71,11 @@ type Config struct {
 
 // Server is the running HTTP service.
 type Server struct {
-	cfg   Config
-	app   *fiber.App
-	log   *slog.Logger
-	qr    *qr.Cache
-	locks fineLocks
+	cfg      Config
+	app      *fiber.App
+	log      *slog.Logger
+	qr       *qr.Cache
+	payments *payment.Service
 	// metrics are set by instrument, before the first request.
 	metrics *metrics
 }
@@ -90,7 +95,11 @@ func New(cfg Config) *Server {
 		cfg.Catalogue = notices.DefaultCatalogue()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096)}
+	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments}
+	if s.payments == nil {
+		s.payments = payment.New(payment.Config{Store: cfg.Store, Provider: cfg.Provider, Settings: cfg.Settings,
+			Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "multa",
 		BodyLimit:               maxUploadBody,
@@ -143,40 +152,3 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 func (s *Server) now() time.Time { return s.cfg.Now().In(notices.Rome) }
 
 func (s *Server) today() notices.Date { return notices.DateOf(s.cfg.Now()) }
-
-// fineLocks serialise payment attempts on one fine inside this process, so
-// that concurrent payers do not all authorise their cards only for all but
-// one to be voided. The store's transaction remains the ground truth.
-type fineLocks struct {
-	mu    sync.Mutex
-	locks map[string]*fineLock
-}
-
-type fineLock struct {
-	sync.Mutex
-	users int
-}
-
-func (l *fineLocks) lock(id string) func() {
-	l.mu.Lock()
-	if l.locks == nil {
-		l.locks = make(map[string]*fineLock)
-	}
-	fl := l.locks[id]
-	if fl == nil {
-		fl = &fineLock{}
-		l.locks[id] = fl
-	}
-	fl.users++
-	l.mu.Unlock()
-	fl.Lock()
-	return func() {
-		fl.Unlock()
-		l.mu.Lock()
-		fl.users--
-		if fl.users == 0 {
-			delete(l.locks, id)
-		}
-		l.mu.Unlock()
-	}
-}

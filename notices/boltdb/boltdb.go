@@ -23,6 +23,10 @@
 //	fines.seq       "YYYY" → last report number issued that year
 //	receipts        receipt id → JSON of the receipt
 //	receipts.paid   time(8) id → empty (time = payment instant)
+//	receipts.fine   fine id 0x00 time(8) id → empty, every receipt of a fine
+//	                written since pagoPA receipts (older ones: Fine.ReceiptID)
+//	receipts.pagopa len(fiscal code) fiscal code, pagoPA receiptId → id
+//	receipts.anomaly time(8) id → empty, receipts flagged for finance
 //	idempotency     len(scope) scope key → JSON of notices.Idempotent
 //	users           username → JSON of the user
 //	tokens          refresh-token hash → JSON of the token
@@ -38,12 +42,14 @@
 package boltdb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,6 +84,9 @@ var (
 	bktFineSeq      = []byte("fines.seq")
 	bktReceipts     = []byte("receipts")
 	bktReceiptPaid  = []byte("receipts.paid")
+	bktReceiptFine  = []byte("receipts.fine")
+	bktReceiptPPA   = []byte("receipts.pagopa")
+	bktReceiptAnom  = []byte("receipts.anomaly")
 	bktIdempotency  = []byte("idempotency")
 	bktUsers        = []byte("users")
 	bktTokens       = []byte("tokens")
@@ -87,9 +96,12 @@ var (
 
 	allBuckets = [][]byte{
 		bktMeta, bktFines, bktViolations, bktFineNAV, bktFinePlate, bktFineStatus,
-		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktIdempotency,
+		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktIdempotency,
 		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash,
 	}
+	// laterBuckets were added after files existed: a read-only open of an
+	// older file goes on without them, and their readers accept nil.
+	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom}
 )
 
 // Options configure Open. The zero value is ready to use.
@@ -205,7 +217,7 @@ func createSchema(tx *bolt.Tx) error {
 // checkSchema is createSchema for read-only opens: it can only complain.
 func checkSchema(tx *bolt.Tx) error {
 	for _, name := range allBuckets {
-		if tx.Bucket(name) == nil {
+		if tx.Bucket(name) == nil && !slices.ContainsFunc(laterBuckets, func(b []byte) bool { return bytes.Equal(b, name) }) {
 			return fmt.Errorf("not a Multa database (bucket %s missing)", name)
 		}
 	}

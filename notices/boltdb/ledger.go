@@ -329,12 +329,21 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 			}
 		}
 		// Pass 3: catalogue entries are content-addressed.
-		return tx.Bucket(bktViolations).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(bktViolations).ForEach(func(k, v []byte) error {
 			if contentRef(v) != string(k) {
 				return fail(&LedgerError{Entry: -1, Kind: "violation", ID: string(k), Problem: "catalogue entry altered (content hash differs)"})
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		// Pass 4: the receipt indexes finance and the station rely on
+		// point at receipts that say the same.
+		if le := checkReceiptIndexes(tx); le != nil {
+			return fail(le)
+		}
+		return nil
 	})
 	if found != nil {
 		return ledgerErr(op, found)
@@ -421,4 +430,41 @@ func recordIsAbout(records *bolt.Bucket, n int64, typ, id string) bool {
 	rec := records.Get(u64(uint64(n)))
 	var ev ledgerEvent
 	return rec != nil && json.Unmarshal(rec, &ev) == nil && ev.Type == typ && ev.ID == id
+}
+
+// checkReceiptIndexes checks that every pagoPA receipt index entry names a
+// stored receipt with that creditor and receiptId, and every anomaly index
+// entry a stored receipt that carries an anomaly, so that a duplicate
+// check or the refund list cannot silently point at the wrong money.
+func checkReceiptIndexes(tx *bolt.Tx) *LedgerError {
+	receipts := tx.Bucket(bktReceipts)
+	var found *LedgerError
+	if b := tx.Bucket(bktReceiptPPA); b != nil {
+		_ = b.ForEach(func(k, id []byte) error {
+			v := receipts.Get(id)
+			if v == nil {
+				found = &LedgerError{Entry: -1, Kind: "receipt", ID: string(id), Problem: "named by the pagoPA receipt index but missing"}
+				return errFound
+			}
+			r, err := decodeReceipt(v)
+			if err != nil || r.PagoPA == nil || !bytes.Equal(pagoPAKey(r.PagoPA), k) {
+				found = &LedgerError{Entry: -1, Kind: "receipt", ID: string(id), Problem: "differs from its pagoPA receipt index entry"}
+				return errFound
+			}
+			return nil
+		})
+	}
+	if b := tx.Bucket(bktReceiptAnom); found == nil && b != nil {
+		_ = b.ForEach(func(k, _ []byte) error {
+			id := k[min(8, len(k)):]
+			v := receipts.Get(id)
+			r, err := decodeReceipt(v)
+			if v == nil || err != nil || r.Anomaly == notices.AnomalyNone {
+				found = &LedgerError{Entry: -1, Kind: "receipt", ID: string(id), Problem: "in the anomaly index but missing or not flagged"}
+				return errFound
+			}
+			return nil
+		})
+	}
+	return found
 }

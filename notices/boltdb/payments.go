@@ -86,25 +86,13 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 			return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)
 		}
 		n := nextEntry(tx)
-		rv, err := encodeReceipt(&r, n)
-		if err != nil {
-			return err
-		}
-		if err := receipts.Put([]byte(r.ID), rv); err != nil {
-			return err
-		}
-		paid := tx.Bucket(bktReceiptPaid)
-		paid.FillPercent = timeIndexFill // payments arrive in time order
-		if err := paid.Put(indexKey(nil, r.PaidAt, r.ID), nil); err != nil {
+		if err := s.putReceipt(tx, &r, n); err != nil {
 			return err
 		}
 		if p.Idempotency != nil {
 			if err := s.putIdem(tx, p.Idempotency); err != nil {
 				return err
 			}
-		}
-		if err := s.appendLedger(tx, n, ledgerEvent{Type: evReceipt, ID: r.ID, Op: opCreate, FineID: r.FineID, AmountCents: r.AmountCents}, rv); err != nil {
-			return err
 		}
 		fv, err := s.encodeFine(tx, &f, n+1)
 		if err != nil {

@@ -1,0 +1,172 @@
+package payment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/mail"
+	"strconv"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/psp"
+)
+
+// CardPayment is a payment from the app's checkout: the amount the payer
+// was shown (the service charges its own amount, and refuses when they
+// differ), the provider's card token, an optional e-mail for the receipt
+// and the Idempotency-Key of the attempt.
+type CardPayment struct {
+	NAV            notices.NAV
+	AmountCents    int64
+	Token          string
+	Email          string
+	IdempotencyKey string
+}
+
+func (p *CardPayment) validate() error {
+	var errs []notices.FieldError
+	if p.AmountCents <= 0 {
+		errs = append(errs, notices.FieldError{Field: "amountCents", Message: "the amount shown to the payer, in cents, is required"})
+	}
+	if p.Token == "" || len(p.Token) > 200 {
+		errs = append(errs, notices.FieldError{Field: "token", Message: "a payment token from the provider is required"})
+	}
+	if p.Email != "" {
+		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || len(p.Email) > 254 {
+			errs = append(errs, notices.FieldError{Field: "email", Message: "not a valid e-mail address"})
+		}
+	}
+	if p.IdempotencyKey == "" || len(p.IdempotencyKey) > 128 {
+		errs = append(errs, notices.FieldError{Field: "idempotencyKey", Message: "an idempotency key of 1 to 128 characters is required"})
+	}
+	if len(errs) > 0 {
+		return &notices.ValidationError{Fields: errs}
+	}
+	return nil
+}
+
+// PayByCard takes a card payment exactly once. The order matters: replay
+// first (the same key and request answer the first receipt, replayed
+// true; the same key with another request is EIdempotencyConflict), then
+// the state and amount checks, then the card, then one store transaction
+// that writes receipt, state and idempotency record together. Only after
+// that commit is the card captured; a lost race voids it.
+//
+// Errors: ENoticeNotFound, EValidation, EAlreadyPaid (Details receiptId),
+// EFineCancelled, EAmountChanged (Details amountDue), EIdempotencyConflict,
+// and the provider's card errors.
+func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Receipt, replayed bool, err error) {
+	if err := p.validate(); err != nil {
+		return notices.Receipt{}, false, err
+	}
+	f, err := s.cfg.Store.FineByNAV(ctx, p.NAV)
+	if err != nil {
+		return notices.Receipt{}, false, err
+	}
+	unlock := s.locks.lock(f.ID)
+	defer unlock()
+
+	scope := "payment:" + f.ID
+	hash := requestHash(string(p.NAV), strconv.FormatInt(p.AmountCents, 10), p.Token, p.Email)
+	if prev, err := s.cfg.Store.Idempotency(ctx, scope, p.IdempotencyKey); err != nil {
+		return notices.Receipt{}, false, err
+	} else if prev != nil {
+		return s.replay(ctx, prev, hash)
+	}
+	if f, err = s.cfg.Store.Fine(ctx, f.ID); err != nil { // fresh, under the lock
+		return notices.Receipt{}, false, err
+	}
+	if err := f.Payable(); err != nil {
+		if notices.ErrorCode(err) == notices.EAlreadyPaid {
+			return notices.Receipt{}, false, AlreadyPaid(f.ReceiptID)
+		}
+		return notices.Receipt{}, false, err
+	}
+	now := s.now()
+	due := s.cfg.Settings.Calendar.Due(&f, notices.DateOf(now))
+	if p.AmountCents != due.Cents {
+		return notices.Receipt{}, false, AmountChanged(due)
+	}
+	auth, err := s.cfg.Provider.Authorize(ctx, psp.AuthorizeRequest{
+		Token: p.Token, AmountCents: due.Cents, Reference: string(p.NAV), IdempotencyKey: scope + ":" + p.IdempotencyKey,
+	})
+	if err != nil {
+		return notices.Receipt{}, false, err
+	}
+	rid, err := notices.NewID(s.cfg.Rand)
+	if err != nil {
+		return notices.Receipt{}, false, s.void(ctx, auth.ID, err)
+	}
+	rcpt := notices.Receipt{
+		ID: rid, NAV: p.NAV, FineID: f.ID, ReportNumber: f.ReportNumber, Creditor: s.cfg.Settings.Creditor,
+		AmountCents: due.Cents, SanctionCents: due.SanctionCents, FeesCents: due.FeesCents, Stage: due.Stage,
+		PaidAt: now, PSP: notices.PSPRef{Name: s.cfg.Provider.Name(), TransactionID: auth.TransactionID},
+		Method: notices.CardMethod{Brand: auth.Brand, Last4: auth.Last4}, Email: p.Email,
+		Channel: notices.PaidViaCheckout, ExpectedCents: due.Cents,
+	}
+	saved, err := s.cfg.Store.RecordPayment(ctx, notices.PaymentRecord{
+		FineID: f.ID, Receipt: rcpt,
+		Idempotency: &notices.Idempotent{Scope: scope, Key: p.IdempotencyKey, RequestHash: hash, ResourceID: rid, CreatedAt: now},
+	})
+	if err != nil {
+		if notices.ErrorCode(err) == notices.EAlreadyPaid {
+			// Another process may have recorded this very request (same
+			// key, so the provider gave it the same authorization): replay
+			// it, and never void what that payment captured.
+			if prev, ierr := s.cfg.Store.Idempotency(ctx, scope, p.IdempotencyKey); ierr == nil && prev != nil && prev.RequestHash == hash {
+				return s.replay(ctx, prev, hash)
+			}
+			return notices.Receipt{}, false, s.void(ctx, auth.ID, AlreadyPaid(saved.ID))
+		}
+		return notices.Receipt{}, false, s.void(ctx, auth.ID, err)
+	}
+	if err := s.cfg.Provider.Capture(ctx, auth.ID); err != nil {
+		// The receipt stands: the payer was authorised and the fine is
+		// settled. Reconciliation reports the missing settlement line.
+		s.cfg.Logger.Error("capture failed after receipt", "receipt", rid, "auth", auth.ID, "err", err)
+	}
+	return saved, false, nil
+}
+
+// replay answers a retried request with the receipt of the first one, or
+// refuses a different request that reuses the key. Records written before
+// answers were kept by resource id hold the receipt's JSON instead.
+func (s *Service) replay(ctx context.Context, prev *notices.Idempotent, hash string) (notices.Receipt, bool, error) {
+	if prev.RequestHash != hash {
+		return notices.Receipt{}, false, notices.Errorf(notices.EIdempotencyConflict, "this Idempotency-Key was used for a different request")
+	}
+	if prev.ResourceID == "" && len(prev.Body) > 0 {
+		var r notices.Receipt
+		if err := json.Unmarshal(prev.Body, &r); err != nil {
+			return notices.Receipt{}, false, err
+		}
+		return r, true, nil
+	}
+	r, err := s.cfg.Store.Receipt(ctx, prev.ResourceID)
+	if err != nil {
+		return notices.Receipt{}, false, err
+	}
+	return r, true, nil
+}
+
+// void releases an authorization that will not become a payment and
+// returns cause.
+func (s *Service) void(ctx context.Context, authID string, cause error) error {
+	if err := s.cfg.Provider.Refund(context.WithoutCancel(ctx), authID); err != nil {
+		s.cfg.Logger.Error("void failed", "auth", authID, "err", err)
+	}
+	return cause
+}
+
+// requestHash binds an idempotency key to the request it was first used
+// for. The parts and their order are those the server used before this
+// package existed, so stored records still match their retries.
+func requestHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

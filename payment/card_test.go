@@ -1,0 +1,185 @@
+package payment_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/payment"
+	"github.com/multa/multa/psp"
+)
+
+func TestPayByCardExactlyOnceUnderConcurrency(t *testing.T) {
+	e := newEnv(t)
+	f := e.fine()
+	token := e.token("4242424242424242")
+	const payers = 50
+	type result struct {
+		r        notices.Receipt
+		replayed bool
+		err      error
+	}
+	results := make([]result, payers)
+	var wg sync.WaitGroup
+	for i := range payers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nav := f.Options[i%2].NAV // either option settles the same fine
+			key := fmt.Sprintf("payer-key-%02d", i%40)
+			r, rep, err := e.svc.PayByCard(context.Background(), payment.CardPayment{
+				NAV: nav, AmountCents: 2940, Token: token, IdempotencyKey: key})
+			results[i] = result{r, rep, err}
+		}()
+	}
+	wg.Wait()
+	created, winner := 0, ""
+	for _, r := range results {
+		if r.err == nil && !r.replayed {
+			created++
+			winner = r.r.ID
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d payments created, want exactly 1", created)
+	}
+	for i, r := range results {
+		var de *notices.Error
+		switch {
+		case r.err == nil && r.r.ID != winner:
+			t.Errorf("payer %d got receipt %s, want %s", i, r.r.ID, winner)
+		case r.err == nil:
+		case errors.As(r.err, &de) && de.Code == notices.EAlreadyPaid:
+			if de.Details["receiptId"] != winner {
+				t.Errorf("payer %d: already_paid names %v, want %s", i, de.Details["receiptId"], winner)
+			}
+		case notices.ErrorCode(r.err) == notices.EIdempotencyConflict && i%2 != (i%40)%2:
+			// the same key was first used with the other option's NAV
+		default:
+			t.Errorf("payer %d: %v", i, r.err)
+		}
+	}
+	got := e.fresh(f.ID)
+	if got.Status != notices.StatusPaid || got.ReceiptID != winner {
+		t.Fatalf("fine = %s receipt %s, want paid by %s", got.Status, got.ReceiptID, winner)
+	}
+	rs, err := e.store.ReceiptsOfFine(context.Background(), f.ID)
+	if err != nil || len(rs) != 1 || rs[0].Channel != notices.PaidViaCheckout || rs[0].Anomaly != "" {
+		t.Fatalf("receipts of the fine = %+v, %v; want the one checkout receipt", rs, err)
+	}
+}
+
+func TestPayByCardReplayConflictAndAmountChanged(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.fine()
+	nav := f.Options[0].NAV
+	token := e.token("4242424242424242")
+
+	_, _, err := e.svc.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: 4200, Token: token, IdempotencyKey: "attempt-1"})
+	var de *notices.Error
+	if !errors.As(err, &de) || de.Code != notices.EAmountChanged || de.Details["amountDue"].(notices.AmountDue).Cents != 2940 {
+		t.Fatalf("stale amount: %v, want amount_changed with the amount due 2940", err)
+	}
+	_, _, err = e.svc.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: 2940, Token: e.token("4000000000000002"), IdempotencyKey: "attempt-2"})
+	wantCode(t, err, "card_declined")
+	if e.fresh(f.ID).Status != f.Status {
+		t.Fatal("a decline changed the fine")
+	}
+
+	first, rep, err := e.svc.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: 2940, Token: token, Email: "m.rossi@example.it", IdempotencyKey: "attempt-3"})
+	if err != nil || rep {
+		t.Fatalf("pay: %v replayed=%v", err, rep)
+	}
+	if first.AmountCents != 2940 || first.Stage != notices.StageReduced || first.Email != "m.rossi@example.it" ||
+		first.PSP.Name != psp.SandboxName || first.Method.Last4 != "4242" || first.Channel != notices.PaidViaCheckout {
+		t.Errorf("receipt = %+v", first)
+	}
+	again, rep, err := e.svc.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: 2940, Token: token, Email: "m.rossi@example.it", IdempotencyKey: "attempt-3"})
+	if err != nil || !rep || again.ID != first.ID || !again.PaidAt.Equal(first.PaidAt) {
+		t.Fatalf("replay = %+v %v %v, want the first receipt replayed", again, rep, err)
+	}
+	_, _, err = e.svc.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: 2940, Token: token, IdempotencyKey: "attempt-3"})
+	wantCode(t, err, notices.EIdempotencyConflict)
+	_, _, err = e.svc.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: 2940, Token: token, IdempotencyKey: "attempt-4"})
+	if !errors.As(err, &de) || de.Code != notices.EAlreadyPaid || de.Details["receiptId"] != first.ID {
+		t.Fatalf("second key after payment: %v, want already_paid naming %s", err, first.ID)
+	}
+}
+
+func TestPayByCardRefusals(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.fine()
+	token := e.token("4242424242424242")
+	_, _, err := e.svc.PayByCard(ctx, payment.CardPayment{NAV: f.Options[0].NAV, Token: token, IdempotencyKey: "k-000001"})
+	wantCode(t, err, notices.EValidation)
+	_, _, err = e.svc.PayByCard(ctx, payment.CardPayment{NAV: "301000000000000000", AmountCents: 2940, Token: token, IdempotencyKey: "k-000002"})
+	wantCode(t, err, notices.ENoticeNotFound)
+	if _, err := e.store.UpdateFine(ctx, f.ID, func(x *notices.Fine) error { return x.Cancel("wrong plate", "super", e.clock.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.svc.PayByCard(ctx, payment.CardPayment{NAV: f.Options[0].NAV, AmountCents: 2940, Token: token, IdempotencyKey: "k-000003"})
+	wantCode(t, err, notices.EFineCancelled)
+}
+
+// racingProvider is the real sandbox with one twist: while it authorises
+// a card, a pagoPA receipt for the same fine arrives and settles it.
+type racingProvider struct {
+	*psp.Sandbox
+	during func()
+	authID string
+}
+
+func (p *racingProvider) Authorize(ctx context.Context, req psp.AuthorizeRequest) (psp.Authorization, error) {
+	a, err := p.Sandbox.Authorize(ctx, req)
+	p.authID = a.ID
+	if err == nil && p.during != nil {
+		p.during()
+	}
+	return a, err
+}
+
+func TestPayByCardLostRaceVoidsTheAuthorization(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.fine()
+	var settled payment.Recorded
+	prov := &racingProvider{Sandbox: e.sandbox}
+	prov.during = func() {
+		var err error
+		if settled, err = e.svc.RecordReceipt(ctx, pagoPA(f, "rt-race-1", 2940, e.clock.Now())); err != nil {
+			t.Errorf("RecordReceipt during the authorization: %v", err)
+		}
+	}
+	svc := payment.New(payment.Config{Store: e.store, Provider: prov, Settings: milan, Now: e.clock.Now})
+	_, _, err := svc.PayByCard(ctx, payment.CardPayment{NAV: f.Options[0].NAV, AmountCents: 2940, Token: e.token("4242424242424242"), IdempotencyKey: "race-key-1"})
+	var de *notices.Error
+	if !errors.As(err, &de) || de.Code != notices.EAlreadyPaid || de.Details["receiptId"] != settled.Receipt.ID {
+		t.Fatalf("card after the pagoPA receipt: %v, want already_paid naming %s", err, settled.Receipt.ID)
+	}
+	if st, err := e.sandbox.Status(prov.authID); err != nil || st != psp.StatusVoided {
+		t.Fatalf("authorization %s is %s (%v), want voided", prov.authID, st, err)
+	}
+	if got := e.fresh(f.ID); got.ReceiptID != settled.Receipt.ID {
+		t.Fatalf("fine settled by %s, want the pagoPA receipt %s", got.ReceiptID, settled.Receipt.ID)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	e := newEnv(t)
+	f := e.fine()
+	got, due, err := e.svc.Quote(context.Background(), f.Options[1].NAV, notices.DateOf(e.clock.Now()))
+	if err != nil || got.ID != f.ID || due.Cents != 2940 || due.Stage != notices.StageReduced {
+		t.Fatalf("Quote today = %s %+v %v", got.ID, due, err)
+	}
+	_, due, _ = e.svc.Quote(context.Background(), f.Options[1].NAV, notices.DateOf(e.clock.Now()).AddDays(10))
+	if due.Cents != 4200 || due.Stage != notices.StageMinimum {
+		t.Fatalf("Quote in ten days = %+v, want 4200 minimum", due)
+	}
+	_, _, err = e.svc.Quote(context.Background(), "301000000000000000", notices.DateOf(e.clock.Now()))
+	wantCode(t, err, notices.ENoticeNotFound)
+}
