@@ -15,7 +15,7 @@ import (
 // required; Provider is needed by PayByCard only; the rest default to the
 // system clock, crypto/rand and slog.Default.
 type Config struct {
-	Store    notices.Store
+	Store    notices.FineStore // a whole notices.Store will do
 	Provider psp.Provider
 	Settings notices.Settings
 	Now      func() time.Time
