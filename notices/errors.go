@@ -25,6 +25,18 @@ const (
 	EIdempotencyConflict = "idempotency_conflict"
 	EConflict            = "conflict"
 	EInternal            = "internal"
+
+	// ENAVTaken is returned by a store's CreateFine when one of the fine's
+	// NAVs already exists; the caller assigns new NAVs and tries again.
+	ENAVTaken = "notice_number_taken"
+	// EDatabaseInUse is returned when a store is opened while another
+	// process (or another store in this one) holds it: bbolt allows one
+	// writer per file, and waiting forever would look like a hang to an
+	// operator.
+	EDatabaseInUse = "database_in_use"
+	// ELedgerMismatch is returned by VerifyLedger when a stored value, the
+	// log or its hashes disagree.
+	ELedgerMismatch = "ledger_mismatch"
 )
 
 // Error is the one error type of the domain. Code is for machines, Message

@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// ENAVTaken is returned by CreateFine when one of the fine's NAVs already
-// exists; the caller assigns new NAVs and tries again.
-const ENAVTaken = "notice_number_taken"
-
 // FineFilter selects fines for listing, newest violation first.
 type FineFilter struct {
 	Plate  string // exact, normalised plate

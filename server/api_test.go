@@ -340,7 +340,7 @@ func TestStoreUnchangedByMalformedInput(t *testing.T) {
 		{"list bad status", "GET", "/api/v1/fines?status=lost", "", "", "validation_failed", 422, nil},
 		{"list bad cursor", "GET", "/api/v1/fines?cursor=%%%", "", "", "validation_failed", 422, nil},
 		{"scan garbage", "POST", "/api/v1/scan", "not an image", "image/jpeg", "unsupported_image", 415, nil},
-		{"scan empty", "POST", "/api/v1/scan", "", "image/jpeg", "invalid_image", 400, nil},
+		{"scan empty", "POST", "/api/v1/scan", "", "image/jpeg", "invalid_image", 422, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

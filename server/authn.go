@@ -26,15 +26,15 @@ func (s *Server) requireRole(roles ...notices.Role) fiber.Handler {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="multa"`)
-			return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "Log in to use the back office.")
+			return errCode(auth.EUnauthorized, "Log in to use the back office.")
 		}
 		p, err := s.cfg.Auth.Authenticate(c.UserContext(), tok)
 		if err != nil {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="multa", error="invalid_token"`)
-			return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "The access token is invalid or expired.")
+			return errCode(auth.EUnauthorized, "The access token is invalid or expired.")
 		}
 		if !allowed(p.Role, roles) {
-			return errStatus(fiber.StatusForbidden, codeForbidden, "Your role does not allow this.")
+			return errCode(codeForbidden, "Your role does not allow this.")
 		}
 		c.Locals(principalKey{}, p)
 		return c.Next()

@@ -42,7 +42,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 func (s *Server) refresh(c *fiber.Ctx) error {
 	tok := c.Cookies(refreshCookie)
 	if tok == "" {
-		return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "No session to refresh; log in again.")
+		return errCode(auth.EUnauthorized, "No session to refresh; log in again.")
 	}
 	sess, err := s.cfg.Auth.Refresh(c.UserContext(), strings.Clone(tok))
 	if err != nil {
@@ -65,11 +65,11 @@ func (s *Server) logout(c *fiber.Ctx) error {
 func (s *Server) authError(c *fiber.Ctx, err error) error {
 	if d, ok := auth.RetryAfter(err); ok {
 		c.Set(fiber.HeaderRetryAfter, strconvSeconds(d))
-		return errStatus(fiber.StatusTooManyRequests, codeRateLimited, "Too many failed logins; try again later.")
+		return errCode(auth.ERateLimited, "Too many failed logins; try again later.")
 	}
 	switch notices.ErrorCode(err) {
-	case codeUnauthorized, notices.EUserNotFound, notices.ENotFound, notices.EConflict:
-		return errStatus(fiber.StatusUnauthorized, codeUnauthorized, notices.ErrorMessage(err))
+	case auth.EUnauthorized, notices.EUserNotFound, notices.ENotFound, notices.EConflict:
+		return errCode(auth.EUnauthorized, notices.ErrorMessage(err))
 	}
 	return err
 }

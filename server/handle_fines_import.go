@@ -30,7 +30,7 @@ var importColumns = []string{"plate", "violationCode", "occurredAt", "place"}
 // row succeeds or fails alone: a bad row never stops the good ones.
 func (s *Server) importFines(c *fiber.Ctx) error {
 	if mediaType(c) != "text/csv" {
-		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the detections as text/csv.")
+		return errCode(codeUnsupportedMedia, "Send the detections as text/csv.")
 	}
 	r := csv.NewReader(bytes.NewReader(c.Body()))
 	r.ReuseRecord = true

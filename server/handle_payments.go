@@ -46,11 +46,11 @@ func idempotencyKey(c *fiber.Ctx, required bool) (string, error) {
 		return "", nil
 	}
 	if len(k) < 8 || len(k) > 128 {
-		return "", errStatus(fiber.StatusBadRequest, codeInvalidIdempotencyKey, "An Idempotency-Key header of 8 to 128 characters is required.")
+		return "", errCode(codeInvalidIdempotencyKey, "An Idempotency-Key header of 8 to 128 characters is required.")
 	}
 	for i := 0; i < len(k); i++ {
 		if k[i] < 0x21 || k[i] > 0x7e {
-			return "", errStatus(fiber.StatusBadRequest, codeInvalidIdempotencyKey, "The Idempotency-Key must be printable ASCII.")
+			return "", errCode(codeInvalidIdempotencyKey, "The Idempotency-Key must be printable ASCII.")
 		}
 	}
 	return strings.Clone(k), nil

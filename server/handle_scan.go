@@ -14,10 +14,10 @@ const maxScanBody = 5 << 20
 func (s *Server) scan(c *fiber.Ctx) error {
 	body := c.Body()
 	if len(body) > maxScanBody {
-		return errStatus(fiber.StatusRequestEntityTooLarge, codeTooLarge, "Photos up to 5 MB are accepted.")
+		return errCode(codeTooLarge, "Photos up to 5 MB are accepted.")
 	}
 	if len(body) == 0 {
-		return errStatus(fiber.StatusBadRequest, codeInvalidImage, "Send a JPEG or PNG photo as the request body.")
+		return errCode(qr.EInvalidImage, "Send a JPEG or PNG photo as the request body.")
 	}
 	text, err := qr.DecodeBytes(body)
 	if err != nil {

@@ -33,11 +33,11 @@ func decodeJSON(c *fiber.Ctx, v any) error { return decodeJSONWithin(c, v, maxJS
 // routes whose documents are legitimately large.
 func decodeJSONWithin(c *fiber.Ctx, v any, limit int) error {
 	if mediaType(c) != fiber.MIMEApplicationJSON {
-		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Send the body as application/json.")
+		return errCode(codeUnsupportedMedia, "Send the body as application/json.")
 	}
 	body := c.Body()
 	if len(body) > limit {
-		return errStatus(fiber.StatusRequestEntityTooLarge, codeTooLarge, "The request body is too large.")
+		return errCode(codeTooLarge, "The request body is too large.")
 	}
 	if err := refuseDuplicateKeys(body); err != nil {
 		return err
@@ -48,7 +48,7 @@ func decodeJSONWithin(c *fiber.Ctx, v any, limit int) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errStatus(fiber.StatusBadRequest, codeBadJSON, "The body must hold exactly one JSON object.")
+		return errCode(codeBadJSON, "The body must hold exactly one JSON object.")
 	}
 	return nil
 }
@@ -71,7 +71,7 @@ func jsonError(err error) error {
 		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
 		return &notices.ValidationError{Fields: []notices.FieldError{{Field: field, Message: "unknown field"}}}
 	}
-	return errStatus(fiber.StatusBadRequest, codeBadJSON, "The body is not valid JSON.")
+	return errCode(codeBadJSON, "The body is not valid JSON.")
 }
 
 func jsonKind(k string) string {
@@ -121,7 +121,7 @@ func refuseDuplicateKeys(body []byte) error {
 			}
 			k, _ := tok.(string)
 			if top.keys[k] {
-				return errStatus(fiber.StatusBadRequest, codeBadJSON, fmt.Sprintf("The member %q appears more than once in one object.", k))
+				return errCode(codeBadJSON, fmt.Sprintf("The member %q appears more than once in one object.", k))
 			}
 			top.keys[k] = true
 			top.key = false

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 )
 
@@ -126,7 +127,7 @@ func (s *Server) instrument() fiber.Handler {
 		if c.Path() == metricsPath && (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) {
 			if !s.scrapeAllowed(c) {
 				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
-				return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "Scraping the metrics needs the configured token.")
+				return errCode(auth.EUnauthorized, "Scraping the metrics needs the configured token.")
 			}
 			c.Set(fiber.HeaderCacheControl, "no-store")
 			c.Set("X-Content-Type-Options", "nosniff")

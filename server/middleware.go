@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/multa/multa/auth"
 )
 
 // contentSecurityPolicy allows only the app's own scripts, styles and
@@ -53,7 +55,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 // inflate them without a bound, a cheap way to exhaust memory.
 func rejectContentEncoding(c *fiber.Ctx) error {
 	if ce := c.Get(fiber.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
-		return errStatus(fiber.StatusUnsupportedMediaType, codeUnsupportedMedia, "Compressed request bodies are not accepted.")
+		return errCode(codeUnsupportedMedia, "Compressed request bodies are not accepted.")
 	}
 	return c.Next()
 }
@@ -70,7 +72,7 @@ func (s *Server) rateLimit(max int, window time.Duration) fiber.Handler {
 		Expiration:   window,
 		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() },
 		LimitReached: func(c *fiber.Ctx) error {
-			return errStatus(fiber.StatusTooManyRequests, codeRateLimited, "Too many requests; try again shortly.")
+			return errCode(auth.ERateLimited, "Too many requests; try again shortly.")
 		},
 	})
 }

@@ -7,7 +7,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/psp"
+	"github.com/multa/multa/qr"
 )
 
 // Problem is an RFC 9457 problem detail. Code is the stable word clients
@@ -22,7 +25,11 @@ type Problem struct {
 	Extra  map[string]any       `json:"-"`
 }
 
-// statusOf is the one place that maps domain codes to HTTP statuses.
+// statusOf is the one place that maps error codes to HTTP statuses. The
+// codes are defined once, by the package that returns them: the domain's in
+// notices, the provider's in psp, the QR reader's in qr, sign-in's in auth,
+// and the HTTP adapter's own below. TestEveryCodeHasAStatus checks that each
+// of them that a request can end with is here.
 var statusOf = map[string]int{
 	notices.EInvalidNoticeNumber: http.StatusBadRequest,
 	notices.EInvalidFiscalCode:   http.StatusBadRequest,
@@ -40,54 +47,47 @@ var statusOf = map[string]int{
 	notices.EInvalidTransition:   http.StatusConflict,
 	notices.EFineCancelled:       http.StatusGone,
 	notices.EIdempotencyConflict: http.StatusUnprocessableEntity,
-	codeCardDeclined:             http.StatusPaymentRequired,
-	codeInvalidToken:             http.StatusUnprocessableEntity,
-	codeInvalidCard:              http.StatusUnprocessableEntity,
-	codeCardExpired:              http.StatusUnprocessableEntity,
-	codeInvalidCVC:               http.StatusUnprocessableEntity,
-	codeUnauthorized:             http.StatusUnauthorized,
-	codeForbidden:                http.StatusForbidden,
-	codeRateLimited:              http.StatusTooManyRequests,
-	codeBadJSON:                  http.StatusBadRequest,
-	codeBadRequest:               http.StatusBadRequest,
-	codeUnsupportedMedia:         http.StatusUnsupportedMediaType,
-	codeTooLarge:                 http.StatusRequestEntityTooLarge,
-	codeMethodNotAllowed:         http.StatusMethodNotAllowed,
-	codeNoCodeFound:              http.StatusUnprocessableEntity,
-	codeInvalidImage:             http.StatusUnprocessableEntity,
-	codeInvalidQR:                http.StatusUnprocessableEntity,
-	codeInvalidIdempotencyKey:    http.StatusBadRequest,
-	codePSPUnavailable:           http.StatusBadGateway,
-	"invalid_expiry":             http.StatusUnprocessableEntity,
-	"invalid_amount":             http.StatusUnprocessableEntity,
-	"unsupported_image":          http.StatusUnsupportedMediaType,
-	"image_too_large":            http.StatusRequestEntityTooLarge,
-	"unsupported_qr_version":     http.StatusUnprocessableEntity,
-	"database_in_use":            http.StatusServiceUnavailable,
-	"ledger_mismatch":            http.StatusInternalServerError,
+	// Five random NAVs in a row already taken: the server gave up
+	// retrying; the client may try again (with the same idempotency key).
+	notices.ENAVTaken:         http.StatusServiceUnavailable,
+	notices.EInternal:         http.StatusInternalServerError,
+	psp.ECardDeclined:         http.StatusPaymentRequired,
+	psp.EInvalidToken:         http.StatusUnprocessableEntity,
+	psp.EInvalidCard:          http.StatusUnprocessableEntity,
+	psp.EInvalidExpiry:        http.StatusUnprocessableEntity,
+	psp.ECardExpired:          http.StatusUnprocessableEntity,
+	psp.EInvalidCVC:           http.StatusUnprocessableEntity,
+	psp.EUnavailable:          http.StatusBadGateway,
+	qr.EInvalidQRPayload:      http.StatusUnprocessableEntity,
+	qr.EUnsupportedQRVersion:  http.StatusUnprocessableEntity,
+	qr.EInvalidAmount:         http.StatusUnprocessableEntity,
+	qr.ENoCodeFound:           http.StatusUnprocessableEntity,
+	qr.EUnsupportedImage:      http.StatusUnsupportedMediaType,
+	qr.EInvalidImage:          http.StatusUnprocessableEntity,
+	qr.EImageTooLarge:         http.StatusRequestEntityTooLarge,
+	auth.EUnauthorized:        http.StatusUnauthorized,
+	auth.ERateLimited:         http.StatusTooManyRequests,
+	codeForbidden:             http.StatusForbidden,
+	codeBadJSON:               http.StatusBadRequest,
+	codeBadRequest:            http.StatusBadRequest,
+	codeUnsupportedMedia:      http.StatusUnsupportedMediaType,
+	codeTooLarge:              http.StatusRequestEntityTooLarge,
+	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
+	codeRequestTimeout:        http.StatusRequestTimeout,
+	codeInvalidIdempotencyKey: http.StatusBadRequest,
 }
 
-// Codes that belong to the HTTP adapter rather than to the domain.
+// Codes that belong to the HTTP adapter rather than to the domain or to
+// another package. An unknown route answers notices.ENotFound.
 const (
-	codeUnauthorized          = "unauthorized"
 	codeForbidden             = "forbidden"
-	codeRateLimited           = "rate_limited"
 	codeBadJSON               = "invalid_json"
 	codeBadRequest            = "bad_request"
 	codeUnsupportedMedia      = "unsupported_media_type"
 	codeTooLarge              = "payload_too_large"
 	codeMethodNotAllowed      = "method_not_allowed"
-	codeRouteNotFound         = "not_found"
-	codeNoCodeFound           = "no_code_found"
-	codeInvalidImage          = "invalid_image"
-	codeInvalidQR             = "invalid_qr_payload"
+	codeRequestTimeout        = "request_timeout"
 	codeInvalidIdempotencyKey = "invalid_idempotency_key"
-	codeCardDeclined          = "card_declined"
-	codeInvalidToken          = "invalid_token"
-	codeInvalidCard           = "invalid_card"
-	codeCardExpired           = "card_expired"
-	codeInvalidCVC            = "invalid_cvc"
-	codePSPUnavailable        = "psp_unavailable"
 )
 
 // problemFor builds the problem for any error. Internal errors are logged
@@ -99,48 +99,50 @@ func problemFor(err error, log *slog.Logger, path string) Problem {
 	}
 	var ce *coded
 	if errors.As(err, &ce) {
-		p := newProblem(ce.status, ce.code, ce.msg)
+		p := known(ce.code, ce.msg, log, path, err)
 		p.Extra = ce.extra
 		return p
 	}
-	code := notices.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-		if code != notices.EInternal {
-			status = http.StatusUnprocessableEntity
-		}
-	}
-	if status >= 500 {
-		log.Error("request failed", "path", path, "err", err)
-	}
-	p := newProblem(status, code, notices.ErrorMessage(err))
+	p := known(notices.ErrorCode(err), notices.ErrorMessage(err), log, path, err)
 	var ve *notices.ValidationError
 	if errors.As(err, &ve) {
 		p.Errors = ve.Fields
 	}
 	var de *notices.Error
-	if errors.As(err, &de) && len(de.Details) > 0 && status < 500 {
+	if errors.As(err, &de) && len(de.Details) > 0 && p.Status < 500 {
 		p.Extra = de.Details
 	}
-	if status == http.StatusUnprocessableEntity && code == notices.EInternal {
-		p.Code = notices.EValidation
-	}
 	return p
+}
+
+// known builds the problem of code with its status from statusOf, logging
+// server-side failures. A code missing from statusOf is a bug of ours
+// (TestEveryCodeHasAStatus exists to catch it): it is logged and answered
+// as an internal error, not guessed, and its message is not shown.
+func known(code, msg string, log *slog.Logger, path string, err error) Problem {
+	status, ok := statusOf[code]
+	if !ok {
+		log.Error("error code without an HTTP status", "code", code, "path", path)
+		status, code, msg = http.StatusInternalServerError, notices.EInternal, "An internal error occurred."
+	}
+	if status >= 500 {
+		log.Error("request failed", "path", path, "err", err)
+	}
+	return newProblem(status, code, msg)
 }
 
 func fiberProblem(fe *fiber.Error) Problem {
 	switch fe.Code {
 	case http.StatusNotFound:
-		return newProblem(fe.Code, codeRouteNotFound, "There is nothing at this address.")
+		return newProblem(fe.Code, notices.ENotFound, "There is nothing at this address.")
 	case http.StatusMethodNotAllowed:
 		return newProblem(fe.Code, codeMethodNotAllowed, "This method is not allowed here.")
 	case http.StatusRequestEntityTooLarge:
 		return newProblem(fe.Code, codeTooLarge, "The request body is too large.")
 	case http.StatusTooManyRequests:
-		return newProblem(fe.Code, codeRateLimited, "Too many requests; try again shortly.")
+		return newProblem(fe.Code, auth.ERateLimited, "Too many requests; try again shortly.")
 	case http.StatusRequestTimeout:
-		return newProblem(fe.Code, "request_timeout", "The request took too long.")
+		return newProblem(fe.Code, codeRequestTimeout, "The request took too long.")
 	}
 	if fe.Code >= 500 {
 		return newProblem(fe.Code, notices.EInternal, "An internal error occurred.")
@@ -158,19 +160,20 @@ func newProblem(status int, code, detail string) Problem {
 	}
 }
 
-// coded is an adapter-level error that already knows its status and code,
-// with optional extra members for the problem body.
+// coded is an adapter-level error with its code, for failures found in the
+// HTTP adapter itself, and with optional extra members for the problem
+// body. Its status comes from statusOf like every other code's.
 type coded struct {
-	status int
-	code   string
-	msg    string
-	extra  map[string]any
+	code  string
+	msg   string
+	extra map[string]any
 }
 
 func (c *coded) Error() string { return c.code + ": " + c.msg }
 
-func errStatus(status int, code, msg string) error {
-	return &coded{status: status, code: code, msg: msg}
+// errCode is an error with a code and a message for the client.
+func errCode(code, msg string) error {
+	return &coded{code: code, msg: msg}
 }
 
 // writeProblem sends p as application/problem+json.

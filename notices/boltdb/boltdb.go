@@ -59,15 +59,6 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// EDatabaseInUse is the code of the error Open returns when another process
-// (or another Store in this one) holds the file: bbolt allows one writer
-// per file, and waiting forever would look like a hang to an operator.
-const EDatabaseInUse = "database_in_use"
-
-// ELedgerMismatch is the code of the error VerifyLedger returns when a
-// stored value, the log or its hashes disagree.
-const ELedgerMismatch = "ledger_mismatch"
-
 // schemaVersion is written at creation so that a future layout change can
 // refuse, or migrate, an older file instead of misreading it.
 const schemaVersion = "1"
@@ -146,7 +137,7 @@ var _ notices.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at path and makes sure all
 // buckets exist. A file locked by another process yields an error with code
-// EDatabaseInUse after Options.Timeout.
+// notices.EDatabaseInUse after Options.Timeout.
 func Open(path string, opts Options) (*Store, error) {
 	const op = "boltdb.Open"
 	if opts.Now == nil {
@@ -170,7 +161,7 @@ func Open(path string, opts Options) (*Store, error) {
 		ReadOnly:       opts.ReadOnly,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, &notices.Error{Code: EDatabaseInUse, Op: op, Err: err,
+		return nil, &notices.Error{Code: notices.EDatabaseInUse, Op: op, Err: err,
 			Message: fmt.Sprintf("database in use: %s is held open by another process (stop it, or use the server's API)", path)}
 	}
 	if err != nil {

@@ -212,8 +212,8 @@ func (s *Store) VerifyLedgerExtends(ctx context.Context, old notices.LedgerHead)
 }
 
 // LedgerError describes the first inconsistency VerifyLedger found. It is
-// wrapped in a *notices.Error with code ELedgerMismatch; errors.As reaches
-// it for the details.
+// wrapped in a *notices.Error with code notices.ELedgerMismatch; errors.As
+// reaches it for the details.
 type LedgerError struct {
 	Entry   int64  // the ledger record involved, or -1 when none
 	Kind    string // "fine", "receipt", "violation" or "ledger"
@@ -231,7 +231,7 @@ func (e *LedgerError) Error() string {
 }
 
 func ledgerErr(op string, le *LedgerError) error {
-	return &notices.Error{Code: ELedgerMismatch, Op: op, Message: le.Error(), Err: le}
+	return &notices.Error{Code: notices.ELedgerMismatch, Op: op, Message: le.Error(), Err: le}
 }
 
 // errFound stops a bucket walk once a LedgerError has been recorded.
@@ -245,7 +245,7 @@ var errFound = errors.New("found")
 // mentions that no longer exists); that every stored fine and receipt has
 // a record (so one slipped in without the log is caught); and that every
 // catalogue entry still matches its content address. It returns nil or an
-// error with code ELedgerMismatch naming the first bad entry.
+// error with code notices.ELedgerMismatch naming the first bad entry.
 //
 // It reads everything once and holds nothing per fine in memory, so it
 // runs on millions of fines; cancel ctx to stop it early.

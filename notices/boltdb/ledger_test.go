@@ -134,7 +134,7 @@ func TestReceiptProofVerifiesWithTlogAlone(t *testing.T) {
 	if err := x.st.VerifyLedgerExtends(ctx, p.Head); err != nil {
 		t.Errorf("VerifyLedgerExtends(old head): %v", err)
 	}
-	if err := x.st.VerifyLedgerExtends(ctx, notices.LedgerHead{Size: 99}); notices.ErrorCode(err) != boltdb.ELedgerMismatch {
+	if err := x.st.VerifyLedgerExtends(ctx, notices.LedgerHead{Size: 99}); notices.ErrorCode(err) != notices.ELedgerMismatch {
 		t.Errorf("VerifyLedgerExtends(future head) = %v", err)
 	}
 
@@ -291,7 +291,7 @@ func TestVerifyLedgerCatchesTampering(t *testing.T) {
 			x := newLedgerFixture(t)
 			x.tamper(func(tx *bolt.Tx) error { return c.edit(x, tx) })
 			err := x.st.VerifyLedger(context.Background())
-			wantCode(t, err, boltdb.ELedgerMismatch)
+			wantCode(t, err, notices.ELedgerMismatch)
 			if want := c.want(x); !strings.Contains(err.Error(), want) {
 				t.Errorf("VerifyLedger = %q\nwant it to say %q", err, want)
 			}
@@ -317,7 +317,7 @@ func TestVerifyLedgerCatchesRollback(t *testing.T) {
 	e.pay(f, receiptID(1), 2940)
 	e.tamper(func(tx *bolt.Tx) error { return tx.Bucket([]byte("fines")).Put([]byte(f.ID), before) })
 	err := e.st.VerifyLedger(ctx)
-	wantCode(t, err, boltdb.ELedgerMismatch)
+	wantCode(t, err, notices.ELedgerMismatch)
 	if want := fmt.Sprintf("fine %s: rolled back to ledger entry 0, before ledger entry 2", f.ID); !strings.Contains(err.Error(), want) {
 		t.Errorf("VerifyLedger = %v\nwant %q", err, want)
 	}
@@ -375,7 +375,7 @@ func TestRewrittenHistoryNeedsAPublishedHead(t *testing.T) {
 		t.Fatalf("a consistent rewrite should pass VerifyLedger alone, got %v", err)
 	}
 	err = x.st.VerifyLedgerExtends(ctx, published)
-	wantCode(t, err, boltdb.ELedgerMismatch)
+	wantCode(t, err, notices.ELedgerMismatch)
 	if !strings.Contains(err.Error(), "differ from the given head") {
 		t.Errorf("VerifyLedgerExtends = %v", err)
 	}

@@ -681,7 +681,7 @@ func TestDatabaseInUse(t *testing.T) {
 		st.Close()
 		t.Fatal("second Open of a held file succeeded")
 	}
-	wantCode(t, err, boltdb.EDatabaseInUse)
+	wantCode(t, err, notices.EDatabaseInUse)
 	if !strings.Contains(err.Error(), "database in use") {
 		t.Errorf("error %q does not say \"database in use\"", err)
 	}
