@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +37,10 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	bin = filepath.Join(dir, "multa")
+	if err := touchSources(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "..")
@@ -255,4 +260,31 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string) {
 		t.Fatal(err)
 	}
 	return 0, string(out)
+}
+
+// touchSources opens every source file the binary is built from. go test
+// caches a result by the files the test opened, and the build below runs
+// in a child process it does not see: without this, a changed server
+// would replay a stale pass.
+func touchSources(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "docs" || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".go", ".mod", ".sum", ".js", ".css", ".html", ".json", ".ttf", ".txt", ".webmanifest":
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			f.Close()
+		}
+		return nil
+	})
 }

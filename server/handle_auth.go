@@ -32,7 +32,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > 256 {
 		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "username", Message: "username and password are required"}}}
 	}
-	sess, err := s.cfg.Auth.Login(c.UserContext(), req.Username, req.Password, c.IP())
+	sess, err := s.cfg.Auth.Login(c.UserContext(), req.Username, req.Password, s.clientIP(c))
 	if err != nil {
 		return s.authError(c, err)
 	}

@@ -61,8 +61,8 @@ func rejectContentEncoding(c *fiber.Ctx) error {
 }
 
 // rateLimit allows max requests per window per client; 0 turns it off.
-// The client is c.IP(), which trusts X-Forwarded-For only from the
-// configured proxies.
+// The client is clientIP: the peer, or behind trusted proxies the
+// rightmost forwarded address that is not one of them.
 func (s *Server) rateLimit(max int, window time.Duration) fiber.Handler {
 	if max <= 0 {
 		return func(c *fiber.Ctx) error { return c.Next() }
@@ -70,7 +70,7 @@ func (s *Server) rateLimit(max int, window time.Duration) fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:          max,
 		Expiration:   window,
-		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() },
+		KeyGenerator: s.clientIP,
 		LimitReached: func(c *fiber.Ctx) error {
 			return errCode(auth.ERateLimited, "Too many requests; try again shortly.")
 		},

@@ -78,6 +78,8 @@ type Server struct {
 	payments *payment.Service
 	// metrics are set by instrument, before the first request.
 	metrics *metrics
+	// proxies are the trusted proxies, for clientIP.
+	proxies proxies
 }
 
 // New builds the Fiber app with all routes and middleware.
@@ -95,25 +97,22 @@ func New(cfg Config) *Server {
 		cfg.Catalogue = notices.DefaultCatalogue()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments}
+	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments, proxies: parseProxies(cfg.TrustedProxies)}
 	if s.payments == nil {
 		s.payments = payment.New(payment.Config{Store: cfg.Store, Provider: cfg.Provider, Settings: cfg.Settings,
 			Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:                 "multa",
-		BodyLimit:               maxUploadBody,
-		ReadTimeout:             15 * time.Second,
-		WriteTimeout:            30 * time.Second,
-		IdleTimeout:             90 * time.Second,
-		DisableStartupMessage:   true,
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
-		ErrorHandler:            s.handleError,
-		JSONEncoder:             jsonMarshal,
-		ReadBufferSize:          16 << 10,
-		UnescapePath:            true,
+		AppName:               "multa",
+		BodyLimit:             maxUploadBody,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           90 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		JSONEncoder:           jsonMarshal,
+		ReadBufferSize:        16 << 10,
+		UnescapePath:          true,
 	})
 	s.routes()
 	return s
@@ -122,13 +121,6 @@ func New(cfg Config) *Server {
 // maxUploadBody is the largest body any route takes (a CSV import); each
 // route narrows it further.
 const maxUploadBody = 32 << 20
-
-func proxyHeader(trusted []string) string {
-	if len(trusted) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
-}
 
 // App exposes the Fiber app, for tests (app.Test) and for mounting.
 func (s *Server) App() *fiber.App { return s.app }
