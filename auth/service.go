@@ -42,6 +42,9 @@ type Options struct {
 	AccessTTL  time.Duration    // MaxAccessTTL when zero; at most that
 	RefreshTTL time.Duration    // DefaultRefreshTTL when zero
 	Throttle   ThrottleOptions  // DefaultThrottle for zero fields
+	// Sleep waits out a throttle delay; a timer honouring ctx when nil.
+	// Tests pass one that advances their clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxConcurrentHashes bounds argon2 hashes in flight (each takes
 	// Params.Memory); GOMAXPROCS when zero. More would only queue on the
 	// CPU while holding memory.
@@ -78,6 +81,7 @@ type Service struct {
 	params     Params
 	refreshTTL time.Duration
 	throttle   *Throttle
+	sleep      func(ctx context.Context, d time.Duration) error
 	sem        chan struct{}
 	dummyHash  string
 	// adminMu serialises UpdateUser, so that its check "another enabled
@@ -127,7 +131,7 @@ func NewService(store notices.UserStore, key []byte, opts Options) (*Service, er
 	}
 	return &Service{
 		store: store, signer: signer, now: opts.Now, params: opts.Params, refreshTTL: opts.RefreshTTL,
-		throttle: NewThrottle(opts.Throttle, opts.Now), sem: make(chan struct{}, opts.MaxConcurrentHashes),
+		throttle: NewThrottle(opts.Throttle, opts.Now), sleep: orSleep(opts.Sleep), sem: make(chan struct{}, opts.MaxConcurrentHashes),
 		dummyHash: dummy,
 	}, nil
 }
@@ -155,6 +159,9 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 	attempt, err := s.throttle.Begin(normalizeForKey(username), clientIP)
 	if err != nil {
 		return Session{}, err
+	}
+	if err := s.sleep(ctx, attempt.Delay); err != nil {
+		return Session{}, internal(op, err)
 	}
 	var (
 		u     notices.User
@@ -548,4 +555,24 @@ func randomHex(n int) (string, error) {
 		return "", &notices.Error{Code: notices.EInternal, Op: "auth.randomHex", Err: err}
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// orSleep returns sleep, or a timer that gives up when ctx ends.
+func orSleep(sleep func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
+	if sleep != nil {
+		return sleep
+	}
+	return func(ctx context.Context, d time.Duration) error {
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

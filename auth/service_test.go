@@ -150,14 +150,21 @@ func TestLoginThrottled(t *testing.T) {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
 	}
-	// Even the right password is refused now, from any address and with
-	// any spelling of the name.
-	_, err := e.svc.Login(ctx, "MARIO", pw, "198.51.100.1")
+	// The guessing client is stopped, with any spelling of the name.
+	_, err := e.svc.Login(ctx, "MARIO", pw, "192.0.2.1")
 	if notices.ErrorCode(err) != auth.ERateLimited {
-		t.Fatalf("sixth attempt: %v, want rate_limited", err)
+		t.Fatalf("sixth attempt from the same client: %v, want rate_limited", err)
 	}
 	if d, ok := auth.RetryAfter(err); !ok || d != 15*time.Minute {
 		t.Errorf("RetryAfter = %v, %v, want 15m", d, ok)
+	}
+	// The rightful user, elsewhere, is not locked out: only slowed down.
+	start := time.Now()
+	if _, err := e.svc.Login(ctx, "mario", pw, "198.51.100.1"); err != nil {
+		t.Errorf("the user from another client: %v", err)
+	}
+	if took := time.Since(start); took < 400*time.Millisecond {
+		t.Errorf("login after five failures took %v, want the 0.5 s slow-down", took)
 	}
 	e.clock.Advance(15 * time.Minute)
 	if _, err := e.svc.Login(ctx, "mario", pw, "192.0.2.1"); err != nil {

@@ -13,27 +13,41 @@ import (
 
 // ThrottleOptions bound failed logins in a sliding window. Zero fields take
 // the defaults of DefaultThrottle.
+//
+// Nothing here locks an account: a lock that anyone can trigger by typing
+// five wrong passwords is a way to shut out any user, the administrator
+// included. Instead one client guessing one account is stopped
+// (PairFailures), one client guessing many accounts is stopped
+// (ClientFailures), and an account guessed at from many clients slows
+// down for everyone, with a delay that doubles per failure up to MaxDelay,
+// so the rightful user still gets in, a few seconds later.
 type ThrottleOptions struct {
-	UserFailures   int           // per username
+	PairFailures   int           // per username and client: then 429 for that pair
 	ClientFailures int           // per client address (an IPv6 /64 counts as one client)
+	UserFailures   int           // per username from any client, before delays start
 	Window         time.Duration // how long a failure counts
-	// MaxEntries bounds each table (usernames, clients). When full, the
-	// least recently used entry is dropped, so an attacker inventing names
-	// or addresses cannot grow memory without limit; to push a victim's
-	// entry out they must fail MaxEntries logins elsewhere first, each
-	// costing them an argon2 hash of server time and their own budget.
+	BaseDelay      time.Duration // the first delay after UserFailures
+	MaxDelay       time.Duration // the cap of the doubling delay
+	// MaxEntries bounds each table (usernames, clients, pairs). When full,
+	// the least recently used entry is dropped, so an attacker inventing
+	// names or addresses cannot grow memory without limit; to push a
+	// victim's entry out they must fail MaxEntries logins elsewhere first,
+	// each costing them an argon2 hash of server time and their own budget.
 	MaxEntries int
 }
 
-// DefaultThrottle allows 5 failures per username and 20 per client in 15
-// minutes: plenty for typos, too few for guessing, and the per-client limit
-// is high enough for an office behind one NAT address.
-var DefaultThrottle = ThrottleOptions{UserFailures: 5, ClientFailures: 20, Window: 15 * time.Minute, MaxEntries: 10000}
+// DefaultThrottle allows 5 failures per username and client and 20 per
+// client in 15 minutes: plenty for typos, too few for guessing, and the
+// per-client limit is high enough for an office behind one NAT address.
+// From the 6th failure on an account (from anywhere) each attempt waits
+// 0.5 s, 1 s, 2 s, then 4 s at most.
+var DefaultThrottle = ThrottleOptions{PairFailures: 5, ClientFailures: 20, UserFailures: 5, Window: 15 * time.Minute,
+	BaseDelay: 500 * time.Millisecond, MaxDelay: 4 * time.Second, MaxEntries: 10000}
 
-// Throttle counts login failures per username and per client in memory.
-// Memory is right here: the counts are short-lived, and a restart that
-// forgets them costs an attacker only one more window. Safe for concurrent
-// use.
+// Throttle counts login failures per username, per client and per both in
+// memory. Memory is right here: the counts are short-lived, and a restart
+// that forgets them costs an attacker only one more window. Safe for
+// concurrent use.
 type Throttle struct {
 	opts ThrottleOptions
 	now  func() time.Time
@@ -41,19 +55,27 @@ type Throttle struct {
 	mu      sync.Mutex
 	users   *lru
 	clients *lru
+	pairs   *lru
 }
 
 // Attempt is a login attempt admitted by Begin. Until Succeeded is called
 // it counts as a failure, so that concurrent guesses cannot all slip in
 // before any of them is recorded.
 type Attempt struct {
-	user, client string
-	at           time.Time
+	user, client, pair string
+	at                 time.Time
+	// Delay is how long the caller must wait before checking the
+	// password: the account's slow-down, the same for a known and an
+	// unknown username so that timing tells nothing.
+	Delay time.Duration
 }
 
 // NewThrottle returns a throttle; now is its clock (time.Now when nil).
 func NewThrottle(o ThrottleOptions, now func() time.Time) *Throttle {
 	d := DefaultThrottle
+	if o.PairFailures <= 0 {
+		o.PairFailures = d.PairFailures
+	}
 	if o.UserFailures <= 0 {
 		o.UserFailures = d.UserFailures
 	}
@@ -63,41 +85,68 @@ func NewThrottle(o ThrottleOptions, now func() time.Time) *Throttle {
 	if o.Window <= 0 {
 		o.Window = d.Window
 	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = d.BaseDelay
+	}
+	if o.MaxDelay < o.BaseDelay {
+		o.MaxDelay = max(d.MaxDelay, o.BaseDelay)
+	}
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = d.MaxEntries
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Throttle{opts: o, now: now, users: newLRU(o.MaxEntries), clients: newLRU(o.MaxEntries)}
+	return &Throttle{opts: o, now: now, users: newLRU(o.MaxEntries), clients: newLRU(o.MaxEntries), pairs: newLRU(o.MaxEntries)}
+}
+
+// userCap is how many failure times of an account are kept: enough to
+// reach MaxDelay.
+func (t *Throttle) userCap() int {
+	n := t.opts.UserFailures + 1
+	for d := t.opts.BaseDelay; d < t.opts.MaxDelay; d *= 2 {
+		n++
+	}
+	return n
 }
 
 // Begin admits a login attempt for username from client (an IP address),
 // or refuses it with a rate_limited error whose RetryAfter says when the
 // oldest counted failure leaves the window. A refused attempt is not
-// counted, so waiting always helps.
+// counted, so waiting always helps. An admitted attempt carries the delay
+// the account's recent failures impose.
 func (t *Throttle) Begin(username, client string) (Attempt, error) {
 	a := Attempt{user: userKey(username), client: clientKey(client), at: t.now()}
+	a.pair = a.user + "\x00" + a.client
+	w := t.opts.Window
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	u := t.users.get(a.user, a.at, t.opts.Window)
-	c := t.clients.get(a.client, a.at, t.opts.Window)
-	wait := max(u.wait(t.opts.UserFailures, a.at, t.opts.Window), c.wait(t.opts.ClientFailures, a.at, t.opts.Window))
+	p := t.pairs.get(a.pair, a.at, w)
+	c := t.clients.get(a.client, a.at, w)
+	wait := max(p.wait(t.opts.PairFailures, a.at, w), c.wait(t.opts.ClientFailures, a.at, w))
 	if wait > 0 {
 		return Attempt{}, rateLimited(wait)
 	}
-	t.users.add(a.user, a.at, t.opts.UserFailures)
+	if u := t.users.get(a.user, a.at, w); u != nil && len(u.times) >= t.opts.UserFailures {
+		a.Delay = t.opts.BaseDelay << min(len(u.times)-t.opts.UserFailures, 20)
+		a.Delay = min(a.Delay, t.opts.MaxDelay)
+	}
+	t.pairs.add(a.pair, a.at, t.opts.PairFailures)
 	t.clients.add(a.client, a.at, t.opts.ClientFailures)
+	t.users.add(a.user, a.at, t.userCap())
 	return a, nil
 }
 
-// Succeeded records that an attempt logged in: the username's failures are
-// forgotten, and the attempt stops counting against its client.
+// Succeeded records that an attempt logged in: the failures of that
+// username from that client are forgotten, and the attempt stops counting
+// against its client and its account. Failures from other clients still
+// count: the rightful user signing in does not reset a guesser's delay.
 func (t *Throttle) Succeeded(a Attempt) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.users.remove(a.user)
+	t.pairs.remove(a.pair)
 	t.clients.forget(a.client, a.at)
+	t.users.forget(a.user, a.at)
 }
 
 // Len returns the number of usernames and clients with counted failures,

@@ -11,36 +11,42 @@ import (
 	"github.com/multa/multa/notices"
 )
 
+// One client guessing one account is stopped; the account itself is never
+// locked: from other clients it only slows down, doubling to a cap.
 func TestThrottleUser(t *testing.T) {
 	c := newClock()
 	th := auth.NewThrottle(auth.ThrottleOptions{}, c.Now)
 	for i := range 5 {
-		if _, err := th.Begin("mario", fmt.Sprintf("10.0.0.%d", i)); err != nil {
-			t.Fatalf("failure %d refused: %v", i+1, err)
+		if a, err := th.Begin("mario", "10.0.0.1"); err != nil || a.Delay != 0 {
+			t.Fatalf("failure %d: delay %v, %v", i+1, a.Delay, err)
 		}
 		c.Advance(time.Minute)
 	}
-	// Five failures at minutes 0..4; now it is minute 5.
-	_, err := th.Begin("mario", "10.0.1.1")
+	// Five failures at minutes 0..4 from one client; now it is minute 5.
+	_, err := th.Begin("mario", "10.0.0.1")
 	if notices.ErrorCode(err) != auth.ERateLimited {
-		t.Fatalf("sixth attempt: %v, want rate_limited", err)
+		t.Fatalf("sixth attempt from the same client: %v, want rate_limited", err)
 	}
 	if d, ok := auth.RetryAfter(err); !ok || d != 10*time.Minute {
 		t.Errorf("RetryAfter = %v, %v, want 10m (until the first failure leaves the window)", d, ok)
 	}
 	// Refused attempts do not count: waiting always helps.
 	for range 10 {
-		th.Begin("mario", "10.0.1.1")
+		th.Begin("mario", "10.0.0.1")
 	}
-	c.Advance(10 * time.Minute)
-	if _, err := th.Begin("mario", "10.0.1.1"); err != nil {
-		t.Errorf("after the first failure left the window: %v", err)
+	// Any other client gets in, after a delay that doubles to the cap.
+	for i, want := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
+		a, err := th.Begin("mario", fmt.Sprintf("10.0.1.%d", i))
+		if err != nil || a.Delay != want {
+			t.Errorf("attempt %d from another client: delay %v, %v; want %v", i+6, a.Delay, err, want)
+		}
 	}
-	if _, err := th.Begin("mario", "10.0.1.1"); notices.ErrorCode(err) != auth.ERateLimited {
-		t.Errorf("the window is full again: %v, want rate_limited", err)
+	if a, err := th.Begin("luigi", "10.0.0.1"); err != nil || a.Delay != 0 {
+		t.Errorf("another user from the guessing client: %v, %v", a.Delay, err)
 	}
-	if _, err := th.Begin("luigi", "10.0.1.1"); err != nil {
-		t.Errorf("another user: %v", err)
+	c.Advance(15 * time.Minute)
+	if a, err := th.Begin("mario", "10.0.0.1"); err != nil || a.Delay != 0 {
+		t.Errorf("after the window: %v, %v", a.Delay, err)
 	}
 	if _, ok := auth.RetryAfter(fmt.Errorf("other")); ok {
 		t.Error("RetryAfter of an unrelated error")
@@ -106,13 +112,13 @@ func TestThrottleBounded(t *testing.T) {
 	for range 5 {
 		th.Begin("victim", "10.0.0.1")
 	}
-	if _, err := th.Begin("victim", "10.0.0.9"); notices.ErrorCode(err) != auth.ERateLimited {
-		t.Fatalf("victim not blocked: %v", err)
+	if _, err := th.Begin("victim", "10.0.0.1"); notices.ErrorCode(err) != auth.ERateLimited {
+		t.Fatalf("guesser not blocked: %v", err)
 	}
 	for i := range 3 {
 		th.Begin(fmt.Sprintf("other%d", i), fmt.Sprintf("10.0.1.%d", i))
 	}
-	if _, err := th.Begin("victim", "10.0.0.9"); err != nil {
+	if _, err := th.Begin("victim", "10.0.0.1"); err != nil {
 		t.Errorf("the oldest entry was not evicted from a full table: %v", err)
 	}
 	// Many distinct names cannot make it grow: the most recent stay.
@@ -130,9 +136,9 @@ func TestThrottleConcurrent(t *testing.T) {
 	th := auth.NewThrottle(auth.ThrottleOptions{}, newClock().Now)
 	var admitted atomic.Int32
 	var wg sync.WaitGroup
-	for i := range 50 {
+	for range 50 {
 		wg.Go(func() {
-			if _, err := th.Begin("mario", fmt.Sprintf("10.0.0.%d", i)); err == nil {
+			if _, err := th.Begin("mario", "10.0.0.1"); err == nil {
 				admitted.Add(1)
 			}
 		})
