@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -173,13 +172,9 @@ func benchRecordPayment(b *testing.B, payers int) {
 			PaidAt: now, PSP: notices.PSPRef{Name: "SANDBOX", TransactionID: "sbx_" + id},
 			Method: notices.CardMethod{Brand: "visa", Last4: "4242"},
 		}
-		body, err := json.Marshal(r)
-		if err != nil {
-			b.Fatal(err)
-		}
 		records[i] = notices.PaymentRecord{FineID: f.ID, Receipt: r, Idempotency: &notices.Idempotent{
 			Scope: "payment:" + f.ID, Key: fmt.Sprintf("bench-%d", i), RequestHash: fmt.Sprintf("%064x", i),
-			Status: 201, Body: body, CreatedAt: now,
+			ResourceID: id, CreatedAt: now,
 		}}
 	}
 	var next atomic.Int64

@@ -123,18 +123,18 @@ type PagoPATransfer struct {
 // Refund reports whether money must be given back for this receipt.
 func (r *Receipt) Refund() bool { return r.RefundCents > 0 }
 
-// Idempotent is a stored answer to a request that carried an
-// Idempotency-Key: a retry with the same key and body gets the same answer,
-// a retry with another body gets idempotency_conflict.
+// Idempotent records that a request carrying an Idempotency-Key was
+// served, and what it created: a retry with the same key and request gets
+// the answer rebuilt from that resource as it is now, a retry with another
+// request gets idempotency_conflict. It holds no transport detail (no
+// status, no body), so every adapter answers a replay its own way.
 type Idempotent struct {
-	Scope       string `json:"scope"` // e.g. "payment:<nav>" or "fine:<officer>"
+	Scope       string `json:"scope"` // e.g. "payment:<fine id>" or "fine:<officer>"
 	Key         string `json:"key"`
 	RequestHash string `json:"requestHash"`
-	Status      int    `json:"status"`
-	Body        []byte `json:"body,omitempty"`
-	// ResourceID names what the first request created (a fine id), for
-	// answers rebuilt from current state rather than stored whole.
-	ResourceID string    `json:"resourceId,omitempty"`
+	// ResourceID names what the first request created: a receipt id for
+	// a payment, a fine id for an issued fine.
+	ResourceID string    `json:"resourceId"`
 	CreatedAt  time.Time `json:"createdAt"`
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/mail"
 	"strconv"
 
@@ -130,18 +129,10 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 }
 
 // replay answers a retried request with the receipt of the first one, or
-// refuses a different request that reuses the key. Records written before
-// answers were kept by resource id hold the receipt's JSON instead.
+// refuses a different request that reuses the key.
 func (s *Service) replay(ctx context.Context, prev *notices.Idempotent, hash string) (notices.Receipt, bool, error) {
 	if prev.RequestHash != hash {
 		return notices.Receipt{}, false, notices.Errorf(notices.EIdempotencyConflict, "this Idempotency-Key was used for a different request")
-	}
-	if prev.ResourceID == "" && len(prev.Body) > 0 {
-		var r notices.Receipt
-		if err := json.Unmarshal(prev.Body, &r); err != nil {
-			return notices.Receipt{}, false, err
-		}
-		return r, true, nil
 	}
 	r, err := s.cfg.Store.Receipt(ctx, prev.ResourceID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/qr"
 )
@@ -94,49 +95,25 @@ func (s *Server) issueFine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	f, err := notices.NewFine(notices.FineRequest{
-		Plate: req.Plate, ViolationCode: req.ViolationCode, OccurredAt: at, Place: req.Place,
-		Lat: req.Lat, Lon: req.Lon, Contestation: notices.Contestation(req.Contestation), Officer: p.Username,
-	}, s.cfg.Catalogue, s.cfg.Settings, now, s.cfg.Rand)
-	if err != nil {
-		return err
-	}
-	var idem *notices.Idempotent
+	var idem *issuing.Idempotency
 	if key != "" {
 		raw, _ := json.Marshal(req)
-		idem = &notices.Idempotent{Scope: "fine:" + p.Username, Key: key, RequestHash: requestHash(string(raw)),
-			Status: fiber.StatusCreated, ResourceID: f.ID, CreatedAt: now}
+		idem = &issuing.Idempotency{Scope: "fine:" + p.Username, Key: key, RequestHash: requestHash(string(raw))}
 	}
-	for attempt := 0; ; attempt++ {
-		replay, err := s.cfg.Store.CreateFine(c.UserContext(), f, idem)
-		if notices.ErrorCode(err) == notices.ENAVTaken && attempt < 5 {
-			if err := f.AssignNAVs(s.cfg.Settings.Segregation, s.cfg.Rand); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			return s.replayFine(c, replay)
-		}
-		break
-	}
-	s.metrics.fineIssued(*f)
-	c.Set(fiber.HeaderLocation, "/api/v1/fines/"+f.ID)
-	return c.Status(fiber.StatusCreated).JSON(s.fineView(f))
-}
-
-// replayFine answers a retried issue with the fine first created; the
-// stored answer holds its id, so the view is current.
-func (s *Server) replayFine(c *fiber.Ctx, rec *notices.Idempotent) error {
-	f, err := s.cfg.Store.Fine(c.UserContext(), rec.ResourceID)
+	f, replayed, err := s.issuing.Issue(c.UserContext(), notices.FineRequest{
+		Plate: req.Plate, ViolationCode: req.ViolationCode, OccurredAt: at, Place: req.Place,
+		Lat: req.Lat, Lon: req.Lon, Contestation: notices.Contestation(req.Contestation), Officer: p.Username,
+	}, idem)
 	if err != nil {
 		return err
 	}
-	c.Set("Idempotent-Replayed", "true")
+	if replayed {
+		// The first answer again, with the fine as it is now.
+		c.Set("Idempotent-Replayed", "true")
+		return c.Status(fiber.StatusCreated).JSON(s.fineView(&f))
+	}
+	s.metrics.fineIssued(f)
+	c.Set(fiber.HeaderLocation, "/api/v1/fines/"+f.ID)
 	return c.Status(fiber.StatusCreated).JSON(s.fineView(&f))
 }
 

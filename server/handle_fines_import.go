@@ -80,32 +80,22 @@ func (s *Server) importFines(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"imported": imported, "failed": len(rows) - imported, "rows": rows})
 }
 
-// saveImported stores the valid fines, giving fresh NAVs to the rare ones
-// that collide, and fills each row's outcome.
+// saveImported stores the valid fines through the issuing use case
+// (which gives fresh NAVs to the rare ones that collide) and fills each
+// row's outcome.
 func (s *Server) saveImported(c *fiber.Ctx, pending []*notices.Fine, at []int, rows []importRow) error {
-	for attempt := 0; len(pending) > 0; attempt++ {
-		errs, err := s.cfg.Store.ImportFines(c.UserContext(), pending)
-		if err != nil {
-			return err
+	errs, err := s.issuing.Import(c.UserContext(), pending)
+	if err != nil {
+		return err
+	}
+	for i, f := range pending {
+		row := &rows[at[i]]
+		if errs[i] != nil {
+			row.Errors = []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(errs[i])}}
+			continue
 		}
-		var retry []*notices.Fine
-		var retryAt []int
-		for i, f := range pending {
-			row := &rows[at[i]]
-			switch {
-			case errs[i] == nil:
-				row.ID, row.ReportNumber = f.ID, f.ReportNumber
-				s.metrics.fineIssued(*f)
-			case notices.ErrorCode(errs[i]) == notices.ENAVTaken && attempt < 5:
-				if err := f.AssignNAVs(s.cfg.Settings.Segregation, s.cfg.Rand); err != nil {
-					return err
-				}
-				retry, retryAt = append(retry, f), append(retryAt, at[i])
-			default:
-				row.Errors = []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(errs[i])}}
-			}
-		}
-		pending, at = retry, retryAt
+		row.ID, row.ReportNumber = f.ID, f.ReportNumber
+		s.metrics.fineIssued(*f)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
@@ -76,6 +77,7 @@ type Server struct {
 	log      *slog.Logger
 	qr       *qr.Cache
 	payments *payment.Service
+	issuing  *issuing.Service
 	// metrics are set by instrument, before the first request.
 	metrics *metrics
 	// proxies are the trusted proxies, for clientIP.
@@ -98,6 +100,8 @@ func New(cfg Config) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments, proxies: parseProxies(cfg.TrustedProxies)}
+	s.issuing = issuing.New(issuing.Config{Store: cfg.Store, Catalogue: cfg.Catalogue, Settings: cfg.Settings,
+		Now: cfg.Now, Rand: cfg.Rand})
 	if s.payments == nil {
 		s.payments = payment.New(payment.Config{Store: cfg.Store, Provider: cfg.Provider, Settings: cfg.Settings,
 			Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})

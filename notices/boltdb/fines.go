@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,7 +57,7 @@ func checkOptions(op string, f *notices.Fine) error {
 // With idem, a call whose scope and key are already stored returns that
 // record (replay) and writes nothing; a stored record with another
 // RequestHash gives EIdempotencyConflict. The stored record's ResourceID
-// defaults to the fine's id and its Status to 201, so that a replay can
+// defaults to the fine's id, so that a replay can
 // render the fine as it is now (report number included, which the caller
 // cannot know before the transaction). Other errors: ENAVTaken (assign new
 // NAVs and retry), EConflict (the id exists), EValidation.
@@ -103,9 +102,6 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 			rec := *idem
 			if rec.ResourceID == "" {
 				rec.ResourceID = g.ID
-			}
-			if rec.Status == 0 {
-				rec.Status = http.StatusCreated
 			}
 			if err := s.putIdem(tx, &rec); err != nil {
 				return err

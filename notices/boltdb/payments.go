@@ -2,8 +2,10 @@ package boltdb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -183,8 +185,9 @@ func (s *Store) Idempotency(ctx context.Context, scope, key string) (*notices.Id
 		if v == nil {
 			return nil
 		}
-		rec = new(notices.Idempotent)
-		return json.Unmarshal(v, rec)
+		var err error
+		rec, err = decodeIdem(v)
+		return err
 	})
 	if err != nil {
 		return nil, internal("boltdb.Idempotency", err)
@@ -200,8 +203,8 @@ func lookupIdem(tx *bolt.Tx, op string, idem *notices.Idempotent) (*notices.Idem
 	if v == nil {
 		return nil, nil
 	}
-	old := new(notices.Idempotent)
-	if err := json.Unmarshal(v, old); err != nil {
+	old, err := decodeIdem(v)
+	if err != nil {
 		return nil, err
 	}
 	if old.RequestHash != idem.RequestHash {
@@ -222,4 +225,28 @@ func (s *Store) putIdem(tx *bolt.Tx, idem *notices.Idempotent) error {
 		return err
 	}
 	return tx.Bucket(bktIdempotency).Put(idemKey(rec.Scope, rec.Key), b)
+}
+
+// decodeIdem reads a stored idempotency record. Records written before
+// answers were kept by resource id held the HTTP status and body of the
+// first answer instead; their resource is the receipt or fine that body
+// names, so they still replay.
+func decodeIdem(v []byte) (*notices.Idempotent, error) {
+	var rec struct {
+		notices.Idempotent
+		Body []byte `json:"body"` // base64 in the JSON, as []byte marshals
+	}
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return nil, fmt.Errorf("decode idempotency record: %w", err)
+	}
+	if rec.ResourceID == "" && len(rec.Body) > 0 {
+		var named struct {
+			ReceiptID string `json:"receiptId"`
+			ID        string `json:"id"`
+		}
+		if json.Unmarshal(rec.Body, &named) == nil {
+			rec.ResourceID = cmp.Or(named.ReceiptID, named.ID)
+		}
+	}
+	return &rec.Idempotent, nil
 }

@@ -67,3 +67,24 @@ func TestVerifyLedgerChecksTheReceiptIndexes(t *testing.T) {
 	})
 	wantCode(t, e.st.VerifyLedger(ctx), "ledger_mismatch")
 }
+
+// Idempotency records written before answers were kept by resource id
+// held the first answer's status and body; they still name their resource.
+func TestLegacyIdempotencyRecordsNameTheirResource(t *testing.T) {
+	e := newEnv(t)
+	key := func(scope, k string) []byte { return append(append([]byte{byte(len(scope))}, scope...), k...) }
+	e.tamper(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("idempotency"))
+		if err := b.Put(key("payment:f1", "pay-key-1"), []byte(`{"scope":"payment:f1","key":"pay-key-1","requestHash":"h","status":201,"body":"eyJyZWNlaXB0SWQiOiJyMSIsImFtb3VudENlbnRzIjoyOTQwfQ==","createdAt":"2026-03-09T10:00:00+01:00"}`)); err != nil {
+			return err
+		}
+		return b.Put(key("fine:anna", "fine-key-1"), []byte(`{"scope":"fine:anna","key":"fine-key-1","requestHash":"h","status":201,"resourceId":"f9","createdAt":"2026-03-09T10:00:00+01:00"}`))
+	})
+	ctx := context.Background()
+	if got, err := e.st.Idempotency(ctx, "payment:f1", "pay-key-1"); err != nil || got == nil || got.ResourceID != "r1" {
+		t.Errorf("legacy payment record = %+v, %v; want resource r1 from its body", got, err)
+	}
+	if got, err := e.st.Idempotency(ctx, "fine:anna", "fine-key-1"); err != nil || got == nil || got.ResourceID != "f9" {
+		t.Errorf("legacy fine record = %+v, %v; want resource f9", got, err)
+	}
+}

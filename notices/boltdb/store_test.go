@@ -27,7 +27,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := e.st.SaveRefreshToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	idem := &notices.Idempotent{Scope: "fine:anna", Key: "k-12345678", RequestHash: "h1", Status: 201, Body: []byte(`{"x":1}`)}
+	idem := &notices.Idempotent{Scope: "fine:anna", Key: "k-12345678", RequestHash: "h1"}
 	f3 := e.fineAt("IJ789KL", "7-14", rome(2026, 3, 9, 12, 0), notices.ContestDeferred)
 	if _, err := e.st.CreateFine(ctx, f3, idem); err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if got, err := e.st.RefreshToken(ctx, "t1"); err != nil || got.Family != "fam" {
 		t.Errorf("RefreshToken(t1) = %+v, %v", got, err)
 	}
-	if got, err := e.st.Idempotency(ctx, "fine:anna", "k-12345678"); err != nil || got == nil || string(got.Body) != `{"x":1}` {
+	if got, err := e.st.Idempotency(ctx, "fine:anna", "k-12345678"); err != nil || got == nil || got.ResourceID != f3.ID || got.RequestHash != "h1" {
 		t.Errorf("Idempotency = %+v, %v", got, err)
 	}
 	headAfter, err := e.st.LedgerHead(ctx)
@@ -131,7 +131,7 @@ func TestConcurrentPaymentsExactlyOnce(t *testing.T) {
 			r, err := e.st.RecordPayment(ctx, notices.PaymentRecord{
 				FineID:      f.ID,
 				Receipt:     e.receipt(f, id, 2940),
-				Idempotency: &notices.Idempotent{Scope: "payment:" + f.Options[0].NAV.String(), Key: "key-" + id, RequestHash: id, Status: 201},
+				Idempotency: &notices.Idempotent{Scope: "payment:" + f.Options[0].NAV.String(), Key: "key-" + id, RequestHash: id, ResourceID: id},
 			})
 			results[i] = result{id, r, err}
 		}()
@@ -279,9 +279,6 @@ func TestCreateFineIdempotency(t *testing.T) {
 	if err != nil || replay == nil {
 		t.Fatalf("replayed CreateFine = %v, %v; want a replay", replay, err)
 	}
-	if replay.Status != 201 {
-		t.Errorf("replay status = %d, want 201", replay.Status)
-	}
 	if replay.ResourceID != f.ID || replay.RequestHash != "h1" || !replay.CreatedAt.Equal(e.clock.Now()) {
 		t.Errorf("replay = %+v, want resource %s", replay, f.ID)
 	}
@@ -303,14 +300,14 @@ func TestCreateFineIdempotency(t *testing.T) {
 	if len(page.Items) != 1 {
 		t.Errorf("%d fines stored, want 1", len(page.Items))
 	}
-	// A caller-provided body is stored as given.
+	// A caller-provided resource id is stored as given.
 	g := e.fineAt("AB123CD", "7-15", rome(2026, 3, 9, 12, 0), notices.ContestDeferred)
-	mine := &notices.Idempotent{Scope: "fine:agente1", Key: "create-0002", RequestHash: "h", Status: 200, Body: []byte(`{"mine":true}`), ResourceID: "given"}
+	mine := &notices.Idempotent{Scope: "fine:agente1", Key: "create-0002", RequestHash: "h", ResourceID: "given"}
 	if _, err := e.st.CreateFine(ctx, g, mine); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := e.st.Idempotency(ctx, "fine:agente1", "create-0002")
-	if err != nil || rec == nil || string(rec.Body) != `{"mine":true}` || rec.Status != 200 || rec.ResourceID != "given" || !rec.CreatedAt.Equal(e.clock.Now()) {
+	if err != nil || rec == nil || rec.ResourceID != "given" || !rec.CreatedAt.Equal(e.clock.Now()) {
 		t.Errorf("stored record = %+v, %v", rec, err)
 	}
 }
