@@ -9,6 +9,7 @@ import (
 
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
 )
 
@@ -62,6 +63,9 @@ func seedDemo(ctx context.Context, store notices.Store, accounts *auth.Service, 
 	if err != nil {
 		return err
 	}
+	// Paid fines are settled by the same use case as the app's checkout,
+	// each on its own simulated day.
+	payments := payment.New(payment.Config{Store: store, Provider: sandbox, Settings: s, Now: func() time.Time { return clock }})
 	card, err := sandbox.Tokenize(psp.CardRequest{Number: "4242424242424242", ExpMonth: 12, ExpYear: now.Year() + 3, CVC: "123", Holder: "Demo Driver"})
 	if err != nil {
 		return err
@@ -75,7 +79,7 @@ func seedDemo(ctx context.Context, store notices.Store, accounts *auth.Service, 
 		if _, err := store.CreateFine(ctx, f, nil); err != nil {
 			return err
 		}
-		if err := demoLifecycle(ctx, store, sandbox, card.Token, s, f, rng, now, &clock, i); err != nil {
+		if err := demoLifecycle(ctx, store, payments, card.Token, s, f, rng, now, &clock, i); err != nil {
 			return fmt.Errorf("fine %d: %w", i, err)
 		}
 		if i%30 == 0 {
@@ -116,7 +120,7 @@ func demoFine(rng *mrand.Rand, cat *notices.Catalogue, s notices.Settings, now t
 // demoLifecycle moves a demo fine on: notified by post or PEC, paid on a
 // realistic later day (often at the last moment of the 5-day discount),
 // or cancelled.
-func demoLifecycle(ctx context.Context, store notices.Store, sandbox *psp.Sandbox, token string, s notices.Settings,
+func demoLifecycle(ctx context.Context, store notices.Store, payments *payment.Service, token string, s notices.Settings,
 	f *notices.Fine, rng *mrand.Rand, now time.Time, clock *time.Time, i int) error {
 	occurred := notices.DateOf(f.OccurredAt)
 	if f.Status == notices.StatusIssued && i%7 != 0 {
@@ -142,13 +146,13 @@ func demoLifecycle(ctx context.Context, store notices.Store, sandbox *psp.Sandbo
 		})
 		return err
 	case r < 6 && f.Status == notices.StatusNotified:
-		return demoPay(ctx, store, sandbox, token, s, f, rng, now, clock)
+		return demoPay(ctx, payments, token, f, rng, now, clock)
 	}
 	return nil
 }
 
-func demoPay(ctx context.Context, store notices.Store, sandbox *psp.Sandbox, token string, s notices.Settings,
-	f *notices.Fine, rng *mrand.Rand, now time.Time, clock *time.Time) error {
+func demoPay(ctx context.Context, payments *payment.Service, token string, f *notices.Fine, rng *mrand.Rand,
+	now time.Time, clock *time.Time) error {
 	start := f.TermStart()
 	day := start.AddDays([]int{0, 1, 2, 4, 5, 5, 12, 30, 58, 75}[rng.IntN(10)])
 	hour := []int{7, 8, 12, 13, 18, 20, 21, 21, 22, 23}[rng.IntN(10)]
@@ -157,24 +161,11 @@ func demoPay(ctx context.Context, store notices.Store, sandbox *psp.Sandbox, tok
 		return nil // not yet: stays outstanding
 	}
 	*clock = paidAt
-	due := s.Calendar.Due(f, notices.DateOf(paidAt))
 	nav := f.Options[0].NAV
-	a, err := sandbox.Authorize(ctx, psp.AuthorizeRequest{Token: token, AmountCents: due.Cents, Reference: string(nav), IdempotencyKey: "demo:" + f.ID})
+	_, due, err := payments.Quote(ctx, nav, notices.DateOf(paidAt))
 	if err != nil {
 		return err
 	}
-	id, err := notices.NewID(nil)
-	if err != nil {
-		return err
-	}
-	_, err = store.RecordPayment(ctx, notices.PaymentRecord{FineID: f.ID, Receipt: notices.Receipt{
-		ID: id, NAV: nav, FineID: f.ID, ReportNumber: f.ReportNumber, Creditor: s.Creditor,
-		AmountCents: due.Cents, SanctionCents: due.SanctionCents, FeesCents: due.FeesCents, Stage: due.Stage,
-		PaidAt: paidAt, PSP: notices.PSPRef{Name: sandbox.Name(), TransactionID: a.TransactionID},
-		Method: notices.CardMethod{Brand: a.Brand, Last4: a.Last4},
-	}})
-	if err != nil {
-		return err
-	}
-	return sandbox.Capture(ctx, a.ID)
+	_, _, err = payments.PayByCard(ctx, payment.CardPayment{NAV: nav, AmountCents: due.Cents, Token: token, IdempotencyKey: "demo-" + f.ID})
+	return err
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
+	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
 )
@@ -173,8 +174,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	if err != nil {
 		return err
 	}
+	// One payment use case per process: its per-fine locks must see every
+	// adapter that settles fines.
+	payments := payment.New(payment.Config{Store: store, Provider: sandbox, Settings: c.settings, Logger: log})
 	srv := server.New(server.Config{
-		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox,
+		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox, Payments: payments,
 		PublicURL: c.PublicURL, RateLimit: c.RateLimit, TrustedProxies: splitList(c.TrustedProxies),
 		CORSOrigins: splitList(c.CORSOrigins), SecureCookies: secureCookies(c.PublicURL), Logger: log,
 		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey, MetricsToken: c.MetricsToken,
