@@ -151,10 +151,6 @@ func TestManifest(t *testing.T) {
 	}
 }
 
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10)))
-}
-
 func TestIconsAreUpToDate(t *testing.T) {
 	for _, f := range icon.Files {
 		want, err := icon.PNG(f.Size, f.Maskable)

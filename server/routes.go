@@ -8,12 +8,6 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// route is one entry of the API's route table; the OpenAPI document is
-// checked against this table so that no route goes undocumented.
-type route struct {
-	method, path string
-}
-
 var (
 	officers   = []notices.Role{notices.RoleOfficer, notices.RoleSupervisor, notices.RoleAdmin}
 	supervisor = []notices.Role{notices.RoleSupervisor, notices.RoleAdmin}
