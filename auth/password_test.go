@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
 )
 
 // cheap keeps the suite fast on two cores; the format and code paths are
 // the same as with DefaultParams.
-var cheap = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var cheap = testkit.CheapArgon
 
 func TestPasswordRoundTrip(t *testing.T) {
 	h, err := auth.HashPassword("correct horse battery", cheap)

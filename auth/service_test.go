@@ -5,14 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
 // overlay is the real store with per-user overrides, for what the store
@@ -37,7 +36,7 @@ func (o *overlay) set(u notices.User) { o.mu.Lock(); o.users[u.Username] = u; o.
 
 type env struct {
 	svc   *auth.Service
-	store *boltdb.Store
+	store *testkit.Store
 	over  *overlay
 	clock *clock
 }
@@ -45,11 +44,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := newClock()
-	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.NewStore(t, c)
 	over := &overlay{UserStore: st, users: map[string]notices.User{}}
 	svc, err := auth.NewService(over, testKey, auth.Options{Now: c.Now, Params: cheap})
 	if err != nil {

@@ -6,28 +6,23 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
 )
 
-// clock is a settable test clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the shared settable test clock.
+type clock = testkit.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, notices.Rome)} }
+func newClock() *clock { return testkit.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, notices.Rome)) }
 
-func (c *clock) Now() time.Time            { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration)   { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-func (c *clock) Set(t time.Time)           { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-func (c *clock) After(d time.Duration) int { return int(c.Now().Add(d).Unix()) }
+// unixAfter is the Unix time d after the clock's now, for JWT claims.
+func unixAfter(c *clock, d time.Duration) int { return int(c.Now().Add(d).Unix()) }
 
 var testKey = bytes.Repeat([]byte{0x5a}, auth.KeySize)
 
@@ -142,12 +137,12 @@ func TestVerifyRefuses(t *testing.T) {
 		"no audience":       sign(t, jwt.SigningMethodHS256, testKey, with("aud", nil)),
 		"wrong issuer":      sign(t, jwt.SigningMethodHS256, testKey, with("iss", "someone")),
 		"no issuer":         sign(t, jwt.SigningMethodHS256, testKey, with("iss", nil)),
-		"expired":           sign(t, jwt.SigningMethodHS256, testKey, with("exp", c.After(-time.Second))),
+		"expired":           sign(t, jwt.SigningMethodHS256, testKey, with("exp", unixAfter(c, -time.Second))),
 		"no exp":            sign(t, jwt.SigningMethodHS256, testKey, with("exp", nil)),
-		"exp too far":       sign(t, jwt.SigningMethodHS256, testKey, with("exp", c.After(16*time.Minute))),
-		"nbf in future":     sign(t, jwt.SigningMethodHS256, testKey, with("nbf", c.After(time.Minute))),
+		"exp too far":       sign(t, jwt.SigningMethodHS256, testKey, with("exp", unixAfter(c, 16*time.Minute))),
+		"nbf in future":     sign(t, jwt.SigningMethodHS256, testKey, with("nbf", unixAfter(c, time.Minute))),
 		"no nbf":            sign(t, jwt.SigningMethodHS256, testKey, with("nbf", nil)),
-		"iat in future":     sign(t, jwt.SigningMethodHS256, testKey, with("iat", c.After(time.Minute))),
+		"iat in future":     sign(t, jwt.SigningMethodHS256, testKey, with("iat", unixAfter(c, time.Minute))),
 		"no iat":            sign(t, jwt.SigningMethodHS256, testKey, with("iat", nil)),
 		"no subject":        sign(t, jwt.SigningMethodHS256, testKey, with("sub", nil)),
 		"unknown role":      sign(t, jwt.SigningMethodHS256, testKey, with("role", "root")),

@@ -2,38 +2,26 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
 )
 
-// clock is a settable test clock shared by every component of one env.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-// env is one real server on 127.0.0.1 over a real bbolt file.
+// env is one real server on 127.0.0.1 over a real bbolt file (the shared
+// testkit wiring), with an HTTP client and the test's helpers.
 type env struct {
 	t        *testing.T
 	url      string
-	store    *boltdb.Store
-	clock    *clock
+	store    *testkit.Store
+	clock    *testkit.Clock
 	auth     *auth.Service
 	sandbox  *psp.Sandbox
 	settings notices.Settings
@@ -42,23 +30,10 @@ type env struct {
 	srv      *server.Server
 }
 
-// cheapArgon keeps logins fast in tests; production uses DefaultParams.
-var cheapArgon = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
-var milan = notices.Settings{
-	Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
-	Segregation: "01",
-	Fees:        notices.DefaultFees,
-	Calendar:    notices.Calendar{PatronMonth: time.December, PatronDay: 7},
-}
-
-func rome(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04:05", s, notices.Rome)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+var (
+	milan = testkit.Milan
+	rome  = testkit.RomeAt
+)
 
 func newEnv(t *testing.T, now time.Time) *env {
 	t.Helper()
@@ -68,50 +43,9 @@ func newEnv(t *testing.T, now time.Time) *env {
 // newEnvWith lets a test change the server's configuration before start.
 func newEnvWith(t *testing.T, now time.Time, configure func(*server.Config)) *env {
 	t.Helper()
-	clk := &clock{t: now}
-	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	sb, err := psp.NewSandbox(psp.SandboxOptions{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := bytes.Repeat([]byte{7}, 32)
-	acc, err := auth.NewService(st, key, auth.Options{Now: clk.Now, Params: cheapArgon})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{
-		Store: st, Settings: milan, Auth: acc, Provider: sb, Sandbox: sb,
-		PublicURL: "https://multe.example.it", Now: clk.Now, SecureCookies: true,
-	}
-	if configure != nil {
-		configure(&cfg)
-	}
-	srv := server.New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	e := &env{t: t, url: "http://" + ln.Addr().String(), store: st, clock: clk, auth: acc, sandbox: sb,
-		settings: milan, key: key, client: &http.Client{Timeout: 20 * time.Second}, srv: srv}
-	for _, u := range []struct {
-		name string
-		role notices.Role
-	}{{"officer", notices.RoleOfficer}, {"super", notices.RoleSupervisor}, {"money", notices.RoleFinance}, {"root", notices.RoleAdmin}} {
-		if _, err := acc.CreateUser(context.Background(), u.name, "correct horse battery", u.role); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return e
+	k := testkit.NewServer(t, now, configure)
+	return &env{t: t, url: k.URL, store: k.Store, clock: k.Clock, auth: k.Auth, sandbox: k.Sandbox,
+		settings: k.Settings, key: k.Key, client: &http.Client{Timeout: 20 * time.Second}, srv: k.Server}
 }
 
 // response is a decoded answer.

@@ -82,12 +82,7 @@ func BenchmarkImportFines(b *testing.B) {
 func benchImport(b *testing.B, ordered bool) {
 	e := newEnv(b)
 	if c, err := strconv.Atoi(os.Getenv("MULTA_IMPORT_CHUNK")); err == nil {
-		e.st.Close()
-		st, err := boltdb.Open(e.path, boltdb.Options{Now: e.clock.Now, ImportChunk: c})
-		if err != nil {
-			b.Fatal(err)
-		}
-		e.st = st
+		e.st.ReopenWith(boltdb.Options{ImportChunk: c})
 	}
 	g := newFineGen(e, 1)
 	g.ordered = ordered

@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
 var (
@@ -23,64 +21,27 @@ var (
 )
 
 // rome builds an instant on Rome's wall clock.
-func rome(y int, m time.Month, d, hh, mm int) time.Time {
-	return time.Date(y, m, d, hh, mm, 0, 0, notices.Rome)
-}
+var rome = testkit.Rome
 
-// clock is an injectable, settable clock shared by a store and a test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-// env is one store on a temporary file with its clock.
+// env is one store on a temporary file with its clock; the store checks
+// the file and the ledger when the test ends.
 type env struct {
 	t     testing.TB
 	path  string
-	clock *clock
-	st    *boltdb.Store
+	clock *testkit.Clock
+	st    *testkit.Store
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "multa.db"), clock: &clock{t: rome(2026, 3, 10, 10, 0)}}
-	e.open()
-	t.Cleanup(func() {
-		if e.st != nil {
-			e.st.Close()
-		}
-	})
-	return e
-}
-
-func (e *env) open() {
-	e.t.Helper()
-	st, err := boltdb.Open(e.path, boltdb.Options{Now: e.clock.Now})
-	if err != nil {
-		e.t.Fatalf("Open(%s): %v", e.path, err)
-	}
-	e.st = st
+	clk := testkit.NewClock(rome(2026, 3, 10, 10, 0))
+	st := testkit.NewStore(t, clk)
+	return &env{t: t, path: st.Path(), clock: clk, st: st}
 }
 
 func (e *env) reopen() {
 	e.t.Helper()
-	if err := e.st.Close(); err != nil {
-		e.t.Fatalf("Close: %v", err)
-	}
-	e.st = nil
-	e.open()
+	e.st.Reopen()
 }
 
 // fineAt builds (without saving) a valid fine from the domain.

@@ -135,7 +135,7 @@ func TestListFinesPagesAndFilters(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/limit %d", c.name, limit), func(t *testing.T) {
 				q := c.q
 				q.Limit = limit
-				got := walk(t, e.st, q)
+				got := walk(t, e.st.Store, q)
 				if !slices.Equal(ids(got), ids(want)) {
 					t.Errorf("got  %v\nwant %v", ids(got), ids(want))
 				}
@@ -189,7 +189,7 @@ func TestListFinesLimitsAndCursors(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.create("AB123CD", "7-15", rome(2026, 3, 10, 9, 0), notices.ContestDeferred)
-	rest := walk(t, e.st, notices.FineFilter{Limit: 10, Cursor: first.NextCursor})
+	rest := walk(t, e.st.Store, notices.FineFilter{Limit: 10, Cursor: first.NextCursor})
 	got := append(ids(first.Items), ids(rest)...)
 	var want []string
 	for i := len(in) - 1; i >= 0; i-- {
@@ -203,12 +203,7 @@ func TestListFinesLimitsAndCursors(t *testing.T) {
 func TestImportFines(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.st.Close()
-	st, err := boltdb.Open(e.path, boltdb.Options{Now: e.clock.Now, ImportChunk: 64}) // many chunks
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.st = st
+	e.st.ReopenWith(boltdb.Options{ImportChunk: 64}) // many chunks
 	existing := e.create("AB123CD", "7-15", rome(2026, 3, 1, 9, 0), notices.ContestDeferred)
 
 	const n = 500
@@ -346,7 +341,7 @@ func TestBackupRestoresAnIdenticalStore(t *testing.T) {
 		{"users", func(s *boltdb.Store) any { u, _ := s.Users(ctx); return u }},
 		{"proof", func(s *boltdb.Store) any { p, _ := s.ReceiptProof(ctx, x.receipt.ID); return p }},
 	} {
-		if a, b := jsonOf(t, pair.get(x.st)), jsonOf(t, pair.get(restored)); a != b {
+		if a, b := jsonOf(t, pair.get(x.st.Store)), jsonOf(t, pair.get(restored)); a != b {
 			t.Errorf("%s differ after restore:\n store  %s\n backup %s", pair.name, a, b)
 		}
 	}
