@@ -62,11 +62,11 @@ func (s *Server) getNotice(c *fiber.Ctx) error {
 			return notices.Errorf(notices.ENoticeNotFound, "no notice %s for creditor %s", nav, fc)
 		}
 	}
-	f, err := s.cfg.Store.FineByNAV(c.UserContext(), nav)
+	f, due, err := s.payments.Quote(c.UserContext(), nav, on)
 	if err != nil {
 		return err
 	}
-	view, err := s.noticeView(c, &f, nav, on)
+	view, err := s.noticeView(c, &f, nav, due)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,9 @@ func (s *Server) getNotice(c *fiber.Ctx) error {
 	return c.JSON(view)
 }
 
-func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on notices.Date) (noticeView, error) {
+// noticeView shows fine f, reached by nav, with due: what the payment use
+// case quoted for the chosen day.
+func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, due notices.AmountDue) (noticeView, error) {
 	opt, _ := f.Option(nav)
 	cal := s.cfg.Settings.Calendar
 	v := noticeView{
@@ -87,7 +89,7 @@ func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on n
 		Place:        f.Place,
 		PlateMasked:  notices.MaskPlate(f.Plate),
 		Night:        f.IsNight(),
-		AmountDue:    cal.Due(f, on),
+		AmountDue:    due,
 		Schedule:     cal.Schedule(f),
 		Options:      cal.Options(f),
 	}
