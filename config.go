@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/pagopa"
 )
 
 // config is everything an operator can set. Every flag has a MULTA_*
@@ -37,7 +38,20 @@ type config struct {
 	LogLevel       string
 	MetricsToken   string
 
+	// The pagoPA station (issue 10): off unless a broker or station id is set.
+	PagoPABroker    string
+	PagoPAStation   string
+	CreditorIBAN    string
+	PagoPACategory  string
+	PagoPAAddr      string
+	PagoPATLSCert   string
+	PagoPATLSKey    string
+	PagoPAClientCA  string
+	PagoPAKey       string
+	PagoPAKeyHeader string
+
 	settings notices.Settings
+	station  pagopa.Settings
 }
 
 // bindFlags declares the serve flags with env-derived defaults.
@@ -63,6 +77,16 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.LedgerKeyFile, "ledger-key-file", "MULTA_LEDGER_KEY_FILE", "", "file with the ledger signing key (default: <db>.ledger.key, created on first start)")
 	str(&c.PSPStateFile, "psp-state-file", "MULTA_PSP_STATE_FILE", "", "sandbox PSP state file (default: <db>.psp); \"memory\" keeps it in memory, for load tests")
 	str(&c.MetricsToken, "metrics-token", "MULTA_METRICS_TOKEN", "", "bearer token required by /metrics; empty leaves it open (put it behind the gateway then)")
+	str(&c.PagoPABroker, "pagopa-broker-id", "MULTA_PAGOPA_BROKER_ID", "", "pagoPA idBrokerPA of the station; with --pagopa-station-id it turns the station on")
+	str(&c.PagoPAStation, "pagopa-station-id", "MULTA_PAGOPA_STATION_ID", "", "pagoPA idStation, e.g. 01199250158_01")
+	str(&c.CreditorIBAN, "creditor-iban", "MULTA_CREDITOR_IBAN", "", "Italian IBAN that receives the fines paid through pagoPA (checked, mod 97)")
+	str(&c.PagoPACategory, "pagopa-transfer-category", "MULTA_PAGOPA_TRANSFER_CATEGORY", pagopa.DefaultTransferCategory, "pagoPA taxonomy code of a traffic fine's transfer")
+	str(&c.PagoPAAddr, "pagopa-addr", "MULTA_PAGOPA_ADDR", "", "serve the station on this address only (not on --addr), e.g. :8443")
+	str(&c.PagoPATLSCert, "pagopa-tls-cert", "MULTA_PAGOPA_TLS_CERT", "", "PEM certificate of the station's own listener (with --pagopa-tls-key)")
+	str(&c.PagoPATLSKey, "pagopa-tls-key", "MULTA_PAGOPA_TLS_KEY", "", "PEM private key of the station's own listener")
+	str(&c.PagoPAClientCA, "pagopa-client-ca", "MULTA_PAGOPA_CLIENT_CA", "", "PEM CA bundle: the station's listener requires a client certificate it signed (mutual TLS)")
+	str(&c.PagoPAKey, "pagopa-key", "MULTA_PAGOPA_KEY", "", "shared key every station call must carry (header --pagopa-key-header)")
+	str(&c.PagoPAKeyHeader, "pagopa-key-header", "MULTA_PAGOPA_KEY_HEADER", "Ocp-Apim-Subscription-Key", "header that carries --pagopa-key")
 	str(&c.LogFormat, "log-format", "MULTA_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.LogLevel, "log-level", "MULTA_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 }
@@ -118,6 +142,32 @@ func (c *config) validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, errors.New("--log-format must be text or json"))
+	}
+	c.station = pagopa.Settings{BrokerID: strings.TrimSpace(c.PagoPABroker), StationID: strings.TrimSpace(c.PagoPAStation),
+		IBAN: c.CreditorIBAN, TransferCategory: strings.TrimSpace(c.PagoPACategory)}
+	if c.station.Enabled() {
+		if err := c.station.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("pagoPA station: %v", err))
+		}
+		if c.PagoPAAddr != "" {
+			if _, _, err := net.SplitHostPort(c.PagoPAAddr); err != nil {
+				errs = append(errs, fmt.Errorf("--pagopa-addr %q: %v", c.PagoPAAddr, err))
+			}
+		}
+		if (c.PagoPATLSCert == "") != (c.PagoPATLSKey == "") {
+			errs = append(errs, errors.New("--pagopa-tls-cert and --pagopa-tls-key go together"))
+		}
+		if (c.PagoPATLSCert != "" || c.PagoPAClientCA != "") && c.PagoPAAddr == "" {
+			errs = append(errs, errors.New("--pagopa-tls-cert and --pagopa-client-ca need --pagopa-addr, the station's own listener"))
+		}
+		if c.PagoPAClientCA != "" && c.PagoPATLSCert == "" {
+			errs = append(errs, errors.New("--pagopa-client-ca needs --pagopa-tls-cert and --pagopa-tls-key: mutual TLS is TLS"))
+		}
+		if c.PagoPAKey != "" && (len(c.PagoPAKey) < 16 || strings.TrimSpace(c.PagoPAKeyHeader) == "") {
+			errs = append(errs, errors.New("--pagopa-key must have at least 16 characters and --pagopa-key-header must name a header"))
+		}
+	} else if c.CreditorIBAN != "" || c.PagoPAAddr != "" || c.PagoPAClientCA != "" || c.PagoPAKey != "" {
+		errs = append(errs, errors.New("pagoPA station settings given without --pagopa-broker-id and --pagopa-station-id"))
 	}
 	c.settings = notices.Settings{
 		Creditor:    notices.Creditor{FiscalCode: c.CreditorCF, Name: strings.TrimSpace(c.CreditorName)},

@@ -174,21 +174,39 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	if err != nil {
 		return err
 	}
-	// One payment use case per process: its per-fine locks must see every
-	// adapter that settles fines.
+	// One payment use case for the whole process: the checkout and the
+	// pagoPA station settle fines through it, under the same locks.
 	payments := payment.New(payment.Config{Store: store, Provider: sandbox, Settings: c.settings, Logger: log})
+	station := newStation(&c, payments, log)
 	srv := server.New(server.Config{
-		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox, Payments: payments,
-		PublicURL: c.PublicURL, RateLimit: c.RateLimit, TrustedProxies: splitList(c.TrustedProxies),
+		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox,
+		Payments: payments, PublicURL: c.PublicURL, RateLimit: c.RateLimit, TrustedProxies: splitList(c.TrustedProxies),
 		CORSOrigins: splitList(c.CORSOrigins), SecureCookies: secureCookies(c.PublicURL), Logger: log,
 		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey, MetricsToken: c.MetricsToken,
+		Station: station, StationKey: c.PagoPAKey, StationKeyHeader: c.PagoPAKeyHeader, StationOwnListener: c.PagoPAAddr != "",
 	})
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	stationDone := make(chan struct{}) // closed once the station's own listener has drained
+	if station != nil && c.PagoPAAddr != "" {
+		ln, err := stationListener(&c)
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer close(stationDone)
+			errc <- srv.ServeStation(ctx, ln)
+		}()
+	} else {
+		close(stationDone)
+	}
 	go func() { errc <- srv.Listen(c.Addr) }()
 	log.Info("multa serving", "addr", c.Addr, "db", c.DB, "public_url", c.PublicURL, "version", version)
+	if station != nil {
+		log.Info("pagoPA station on", stationSummary(&c, c.settings.Creditor)...)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -197,7 +215,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	log.Info("shutting down: draining requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	select { // the store closes after this: no receipt may be cut in half
+	case <-stationDone:
+	case <-sctx.Done():
+	}
+	return err
 }
 
 // openPSPState opens where the sandbox provider keeps its tokens and

@@ -68,6 +68,11 @@ var operations = []op{
 	{method: "GET", path: "/api/v1/reconciliation", summary: "Receipts matched to settlement lines for a day (JSON or CSV)", tag: "finance", auth: "bearer",
 		params: []param{{"date", "query", "Settlement day"}, {"locale", "query", "it: CSV with semicolons and decimal commas, for Excel set to Italian"}}, responses: map[string]string{"200": "Reconciliation"}},
 	{method: "POST", path: "/api/v1/reconciliation/flows", summary: "Upload a settlement flow", tag: "finance", auth: "bearer", body: "application/json", responses: map[string]string{"201": "Stored flow"}},
+	{method: "POST", path: "/pagopa/v1/paForNode", summary: "pagoPA station (SOAP 1.1, paForNode.wsdl): paVerifyPaymentNotice, paGetPayment(V2), paSendRT(V2); only when the station is configured", tag: "pagopa",
+		params: []param{{"SOAPAction", "header", "Optional; when present it must name the operation of the body's message"}, {"Ocp-Apim-Subscription-Key", "header", "The shared station key, when one is configured (the header name is configurable)"}},
+		body:   "text/xml",
+		responses: map[string]string{"200": "text/xml SOAP envelope: the operation's response, outcome OK or KO with a pagoPA fault (PAA_PAGAMENTO_SCONOSCIUTO, PAA_PAGAMENTO_ANNULLATO, PAA_PAGAMENTO_DUPLICATO, PAA_ID_DOMINIO_ERRATO, PAA_ID_INTERMEDIARIO_ERRATO, PAA_STAZIONE_INT_ERRATA, PAA_SEMANTICA, PAA_SYSTEM_ERROR); a SOAP Client fault when the body names no paForNode operation",
+			"401": "unauthorized (station key missing or wrong)"}},
 	{method: "POST", path: "/psp/v1/tokens", summary: "Sandbox PSP: tokenize a card", tag: "psp", body: "application/json", responses: map[string]string{"201": "Token", "422": "invalid_card, card_expired, invalid_cvc"}},
 }
 

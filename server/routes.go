@@ -57,6 +57,10 @@ func (s *Server) routes() {
 	pspg := app.Group("/psp/v1", s.rateLimit(s.cfg.RateLimit, time.Minute))
 	pspg.Post("/tokens", s.tokenize)
 
+	if s.cfg.Station != nil && !s.cfg.StationOwnListener {
+		app.Post(stationPath, s.paForNode)
+	}
+
 	s.appRoutes()
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/pagopa"
 	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/qr"
@@ -68,6 +69,17 @@ type Config struct {
 	LedgerVerifierKey string
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// Station, when set, answers the pagoPA node's SOAP calls on
+	// POST /pagopa/v1/paForNode; nil leaves the route out.
+	Station *pagopa.Station
+	// StationKey, when set, must come with every station call in the
+	// header StationKeyHeader (default Ocp-Apim-Subscription-Key): a shared
+	// key that the operator's gateway or the node adds.
+	StationKey       string
+	StationKeyHeader string
+	// StationOwnListener keeps the station off the main listener: it is
+	// served only by ServeStation, on a listener of its own (mutual TLS).
+	StationOwnListener bool
 }
 
 // Server is the running HTTP service.

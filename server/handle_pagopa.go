@@ -1,0 +1,69 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/multa/multa/pagopa"
+)
+
+// stationPath is where the pagoPA node calls the creditor's station.
+const stationPath = "/pagopa/v1/paForNode"
+
+// paForNode hands a SOAP call to the station and writes its answer. The
+// station never fails: refusals are HTTP 200 with outcome KO, so the node
+// never sees a 5xx or an HTML page from this route.
+func (s *Server) paForNode(c *fiber.Ctx) error {
+	if key := s.cfg.StationKey; key != "" {
+		h := s.cfg.StationKeyHeader
+		if h == "" {
+			h = "Ocp-Apim-Subscription-Key"
+		}
+		if subtle.ConstantTimeCompare([]byte(c.Get(h)), []byte(key)) != 1 {
+			return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "The station key is missing or wrong.")
+		}
+	}
+	// The station bounds the body itself (pagopa.MaxBody) and answers a
+	// KO for anything larger; the app-wide limit bounds what is read.
+	out := s.cfg.Station.Handle(c.UserContext(), c.Get("SOAPAction"), c.Body())
+	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusOK).Send(out)
+}
+
+// stationApp is the station alone, for a listener of its own.
+func (s *Server) stationApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "multa-pagopa",
+		BodyLimit:             pagopa.MaxBody + 4096, // the station's bound, plus the envelope's slack
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           90 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		JSONEncoder:           jsonMarshal,
+	})
+	app.Use(recover.New())
+	app.Use(rejectContentEncoding)
+	app.Post(stationPath, s.paForNode)
+	return app
+}
+
+// ServeStation serves only the pagoPA station on ln until ctx ends, then
+// drains calls in flight (a receipt being recorded is never cut in half).
+// The caller wraps ln in TLS, with a client-certificate CA for mutual TLS.
+func (s *Server) ServeStation(ctx context.Context, ln net.Listener) error {
+	app := s.stationApp()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		app.ShutdownWithContext(sctx)
+	}()
+	return app.Listener(ln)
+}
