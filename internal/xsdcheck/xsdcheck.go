@@ -144,3 +144,33 @@ func Check(xsd string, envelope []byte) error {
 	}
 	return nil
 }
+
+// CheckAll validates many envelopes with one run of xmllint, which is far
+// cheaper than one process each; the error names the ones that failed.
+func CheckAll(xsd string, envelopes [][]byte) error {
+	if len(envelopes) == 0 {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "pagopa-xsd-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"--noout", "--nonet", "--schema", xsd}
+	for i, env := range envelopes {
+		msg, err := Message(env)
+		if err != nil {
+			return fmt.Errorf("message %d: %v\n%s", i, err, env)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%05d.xml", i))
+		if err := os.WriteFile(p, msg, 0o600); err != nil {
+			return err
+		}
+		args = append(args, p)
+	}
+	out, err := exec.Command("xmllint", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("not valid against paForNode.xsd: %v\n%s", err, out)
+	}
+	return nil
+}
