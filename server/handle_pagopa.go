@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/multa/multa/auth"
 	"github.com/multa/multa/pagopa"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) paForNode(c *fiber.Ctx) error {
 			h = "Ocp-Apim-Subscription-Key"
 		}
 		if subtle.ConstantTimeCompare([]byte(c.Get(h)), []byte(key)) != 1 {
-			return errStatus(fiber.StatusUnauthorized, codeUnauthorized, "The station key is missing or wrong.")
+			return errCode(auth.EUnauthorized, "The station key is missing or wrong.")
 		}
 	}
 	// The station bounds the body itself (pagopa.MaxBody) and answers a
