@@ -4,36 +4,22 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
-var milan = notices.Settings{
-	Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
-	Segregation: "01",
-	Fees:        notices.DefaultFees,
-}
+var (
+	milan = testkit.Milan
+	now   = testkit.Rome(2026, 11, 3, 9, 0)
+)
 
-var now = time.Date(2026, 11, 3, 9, 0, 0, 0, notices.Rome)
-
-func open(t *testing.T) *boltdb.Store {
-	t.Helper()
-	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.VerifyLedger(context.Background()); err != nil {
-			t.Errorf("ledger: %v", err)
-		}
-		st.Close()
-	})
-	return st
+// open is a store checked and ledger-verified at cleanup by the test kit.
+func open(t *testing.T) *testkit.Store {
+	return testkit.NewStore(t, testkit.NewClock(now))
 }
 
 func request(plate string) notices.FineRequest {
@@ -43,7 +29,7 @@ func request(plate string) notices.FineRequest {
 
 // squatter stores, under another id, a fine holding the very NAVs that a
 // service reading the same seeded random stream will draw first.
-func squatter(t *testing.T, st *boltdb.Store, seed uint64) notices.Fine {
+func squatter(t *testing.T, st *testkit.Store, seed uint64) notices.Fine {
 	t.Helper()
 	f, err := notices.NewFine(request("ZZ999ZZ"), notices.DefaultCatalogue(), milan, now, seeded(seed))
 	if err != nil {

@@ -2,64 +2,34 @@ package payment_test
 
 import (
 	"context"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
 )
 
-var milan = notices.Settings{
-	Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
-	Segregation: "01",
-	Fees:        notices.DefaultFees,
-	Calendar:    notices.Calendar{PatronMonth: time.December, PatronDay: 7},
-}
+var milan = testkit.Milan
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-func rome(y int, m time.Month, d, hh, mm int) time.Time {
-	return time.Date(y, m, d, hh, mm, 0, 0, notices.Rome)
-}
-
-// env is the use case over a real bbolt file and the real sandbox PSP.
+// env is the use case over a real bbolt file (checked and ledger-verified
+// at cleanup by the test kit) and the real sandbox PSP.
 type env struct {
 	t       *testing.T
-	clock   *clock
-	store   *boltdb.Store
+	clock   *testkit.Clock
+	store   *testkit.Store
 	sandbox *psp.Sandbox
 	svc     *payment.Service
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clk := &clock{t: rome(2026, 11, 3, 9, 0)}
-	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := psp.NewSandbox(psp.SandboxOptions{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk := testkit.NewClock(testkit.Rome(2026, 11, 3, 9, 0))
+	st := testkit.NewStore(t, clk)
+	sb := testkit.NewSandbox(t, clk)
 	e := &env{t: t, clock: clk, store: st, sandbox: sb}
 	e.svc = payment.New(payment.Config{Store: st, Provider: sb, Settings: milan, Now: clk.Now})
-	t.Cleanup(func() {
-		if err := st.VerifyLedger(context.Background()); err != nil {
-			t.Errorf("ledger after the test: %v", err)
-		}
-		st.Close()
-	})
 	return e
 }
 
