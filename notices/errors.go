@@ -37,6 +37,10 @@ const (
 	// ELedgerMismatch is returned by VerifyLedger when a stored value, the
 	// log or its hashes disagree.
 	ELedgerMismatch = "ledger_mismatch"
+	// EDuplicate is returned by a store's ImportFines for a fine whose
+	// camera detection (Fine.DetectionKey) was already imported: uploading
+	// the same export twice must not fine a driver twice.
+	EDuplicate = "duplicate_detection"
 )
 
 // Error is the one error type of the domain. Code is for machines, Message

@@ -69,8 +69,9 @@ type FineStore interface {
 	// EIdempotencyConflict (same key, other request).
 	CreateFine(ctx context.Context, f *Fine, idem *Idempotent) (replay *Idempotent, err error)
 	// ImportFines saves many fines in few transactions; errs[i] is the
-	// outcome of fines[i] (ENAVTaken on a collision), and a bad fine never
-	// stops the others.
+	// outcome of fines[i] (ENAVTaken on a collision; EDuplicate when a fine
+	// with the same DetectionKey was imported before, by this call or an
+	// earlier one), and a bad fine never stops the others.
 	ImportFines(ctx context.Context, fines []*Fine) (errs []error, err error)
 	// Fine returns a fine by id. Errors: EFineNotFound.
 	Fine(ctx context.Context, id string) (Fine, error)

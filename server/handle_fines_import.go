@@ -1,46 +1,52 @@
 package server
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/importcsv"
 	"github.com/multa/multa/notices"
 )
 
-// importRow is the outcome of one CSV row: a fine, or why not.
+// importRow is the outcome of one CSV row: a fine, a duplicate of one
+// already imported, or why not. Row is the line number in the file.
 type importRow struct {
 	Row          int                  `json:"row"`
+	Status       string               `json:"status"` // imported, refused, duplicate; valid in a dry run
 	ID           string               `json:"id,omitempty"`
 	ReportNumber string               `json:"reportNumber,omitempty"`
 	Errors       []notices.FieldError `json:"errors,omitempty"`
 }
 
-// importColumns are the camera export's required columns; lat and lon
-// are optional. Order in the file is free, found from the header.
-var importColumns = []string{"plate", "violationCode", "occurredAt", "place"}
+// Row outcomes of an import.
+const (
+	rowImported  = "imported"
+	rowRefused   = "refused"
+	rowDuplicate = "duplicate"
+	rowValid     = "valid" // dry run: would be imported
+)
 
-// importFines issues deferred fines from a CSV of camera detections. Each
-// row succeeds or fails alone: a bad row never stops the good ones.
+// importPreviewRows is how many rows a dry run shows as they were read.
+const importPreviewRows = 5
+
+// importFines issues deferred fines from a CSV of camera detections (see
+// package importcsv for the accepted forms). Each row succeeds or fails
+// alone: a bad row never stops the good ones, and a detection imported
+// before is reported as a duplicate, not fined again. With dryRun=true
+// nothing is saved: the answer shows the separator, how the columns were
+// understood and the first rows, for the office to check before importing.
 func (s *Server) importFines(c *fiber.Ctx) error {
 	if mediaType(c) != "text/csv" {
 		return errCode(codeUnsupportedMedia, "Send the detections as text/csv.")
 	}
-	r := csv.NewReader(bytes.NewReader(c.Body()))
-	r.ReuseRecord = true
-	header, err := r.Read()
+	dry := c.Query("dryRun") == "true"
+	file, err := importcsv.Parse(c.Body())
 	if err != nil {
-		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "header", Message: "the CSV needs a header row"}}}
-	}
-	col, err := columnIndex(header)
-	if err != nil {
-		return err
+		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "header", Message: err.Error()}}}
 	}
 	officer, now := principalOf(c).Username, s.now()
 	var (
@@ -48,36 +54,55 @@ func (s *Server) importFines(c *fiber.Ctx) error {
 		pending []*notices.Fine
 		at      []int // index in rows of each pending fine
 	)
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			rows = append(rows, importRow{Row: line, Errors: []notices.FieldError{{Field: "row", Message: "not valid CSV"}}})
-			if _, ok := err.(*csv.ParseError); !ok {
-				break
-			}
+	for _, r := range file.Rows {
+		if r.Problem != importcsv.ProblemNone {
+			rows = append(rows, importRow{Row: r.Line, Status: rowRefused, Errors: []notices.FieldError{{Field: "row", Message: lineProblem[r.Problem]}}})
 			continue
 		}
-		f, ferrs := s.importFine(rec, col, officer, now)
+		f, ferrs := s.importFine(r.Fields, officer, now)
 		if ferrs != nil {
-			rows = append(rows, importRow{Row: line, Errors: ferrs})
+			rows = append(rows, importRow{Row: r.Line, Status: rowRefused, Errors: ferrs})
 			continue
 		}
-		rows = append(rows, importRow{Row: line})
+		rows = append(rows, importRow{Row: r.Line, Status: rowValid})
 		pending, at = append(pending, f), append(at, len(rows)-1)
 	}
-	if err := s.saveImported(c, pending, at, rows); err != nil {
-		return err
-	}
-	imported := 0
-	for _, row := range rows {
-		if row.ID != "" {
-			imported++
+	if !dry {
+		if err := s.saveImported(c, pending, at, rows); err != nil {
+			return err
 		}
 	}
-	return c.JSON(fiber.Map{"imported": imported, "failed": len(rows) - imported, "rows": rows})
+	count := map[string]int{}
+	for i := range rows {
+		rows[i].Errors = localizeFields(c, rows[i].Errors)
+		count[rows[i].Status]++
+	}
+	out := fiber.Map{"dryRun": dry, "imported": count[rowImported], "duplicates": count[rowDuplicate],
+		"failed": count[rowRefused], "rows": rows}
+	if dry {
+		out["valid"] = count[rowValid]
+		out["separator"] = string(file.Separator)
+		columns := map[string]string{}
+		for name, i := range file.Columns {
+			columns[name] = file.Header[i]
+		}
+		out["columns"] = columns
+		preview := []map[string]any{}
+		for _, r := range file.Rows[:min(len(file.Rows), importPreviewRows)] {
+			preview = append(preview, map[string]any{"row": r.Line, "fields": r.Fields})
+		}
+		out["preview"] = preview
+	}
+	return c.JSON(out)
+}
+
+// lineProblem words, in English, why a line could not be read; the
+// Italian is in the message catalogue (messages.go) like every other.
+var lineProblem = map[importcsv.Problem]string{
+	importcsv.ProblemQuote:      "a quote is not closed on this line",
+	importcsv.ProblemFieldCount: "the line does not have as many fields as the header",
+	importcsv.ProblemTooLong:    "the line is too long",
+	importcsv.ProblemEncoding:   "the line is not UTF-8 text",
 }
 
 // saveImported stores the valid fines through the issuing use case
@@ -91,48 +116,35 @@ func (s *Server) saveImported(c *fiber.Ctx, pending []*notices.Fine, at []int, r
 	for i, f := range pending {
 		row := &rows[at[i]]
 		if errs[i] != nil {
+			row.Status = rowRefused
+			if notices.ErrorCode(errs[i]) == notices.EDuplicate {
+				row.Status = rowDuplicate
+			}
 			row.Errors = []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(errs[i])}}
 			continue
 		}
-		row.ID, row.ReportNumber = f.ID, f.ReportNumber
+		row.Status, row.ID, row.ReportNumber = rowImported, f.ID, f.ReportNumber
 		s.metrics.fineIssued(*f)
 	}
 	return nil
 }
 
-func columnIndex(header []string) (map[string]int, error) {
-	col := make(map[string]int)
-	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	for _, want := range importColumns {
-		if _, ok := col[want]; !ok {
-			return nil, &notices.ValidationError{Fields: []notices.FieldError{{Field: "header", Message: "missing column " + want}}}
-		}
-	}
-	return col, nil
-}
-
-func (s *Server) importFine(rec []string, col map[string]int, officer string, now time.Time) (*notices.Fine, []notices.FieldError) {
-	get := func(name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	req := notices.FineRequest{Plate: get("plate"), ViolationCode: get("violationCode"), Place: get("place"),
+func (s *Server) importFine(get map[string]string, officer string, now time.Time) (*notices.Fine, []notices.FieldError) {
+	req := notices.FineRequest{Plate: get[importcsv.Plate], ViolationCode: get[importcsv.ViolationCode], Place: get[importcsv.Place],
 		Contestation: notices.ContestDeferred, Officer: officer}
 	var errs []notices.FieldError
-	at, err := parseInstant("occurredAt", get("occurredAt"))
+	at, err := importcsv.ParseTime(get[importcsv.OccurredAt], notices.Rome)
 	if err != nil {
-		errs = append(errs, notices.FieldError{Field: "occurredAt", Message: "must be an RFC 3339 instant with offset"})
+		errs = append(errs, notices.FieldError{Field: "occurredAt", Message: "must be dd/mm/yyyy hh:mm or an RFC 3339 instant with offset"})
 	}
 	req.OccurredAt = at
 	for _, c := range []struct {
 		name string
 		dst  **float64
-	}{{"lat", &req.Lat}, {"lon", &req.Lon}} {
-		if v := get(c.name); v != "" {
+	}{{importcsv.Lat, &req.Lat}, {importcsv.Lon, &req.Lon}} {
+		if v := get[c.name]; v != "" {
+			// Italian exports write decimal commas (45,4642).
+			v = strings.Replace(v, ",", ".", 1)
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil || !plainDecimal(v) {
 				errs = append(errs, notices.FieldError{Field: c.name, Message: "must be a number"})
@@ -141,16 +153,22 @@ func (s *Server) importFine(rec []string, col map[string]int, officer string, no
 			*c.dst = &x
 		}
 	}
-	if errs != nil {
-		return nil, errs
-	}
 	f, err := notices.NewFine(req, s.cfg.Catalogue, s.cfg.Settings, now, s.cfg.Rand)
 	if err != nil {
 		var ve *notices.ValidationError
 		if errors.As(err, &ve) {
-			return nil, ve.Fields
+			// The time error above is clearer than NewFine's "required".
+			for _, fe := range ve.Fields {
+				if fe.Field != "occurredAt" || req.OccurredAt != (time.Time{}) {
+					errs = append(errs, fe)
+				}
+			}
+			return nil, errs
 		}
-		return nil, []notices.FieldError{{Field: "row", Message: notices.ErrorMessage(err)}}
+		return nil, append(errs, notices.FieldError{Field: "row", Message: notices.ErrorMessage(err)})
+	}
+	if errs != nil {
+		return nil, errs
 	}
 	return f, nil
 }

@@ -36,6 +36,7 @@ var statusOf = map[string]int{
 	notices.EInvalidDate:         http.StatusBadRequest,
 	notices.EValidation:          http.StatusUnprocessableEntity,
 	notices.EUnknownViolation:    http.StatusUnprocessableEntity,
+	notices.EDuplicate:           http.StatusConflict,
 	notices.ENotFound:            http.StatusNotFound,
 	notices.ENoticeNotFound:      http.StatusNotFound,
 	notices.EFineNotFound:        http.StatusNotFound,
@@ -178,6 +179,7 @@ func errCode(code, msg string) error {
 
 // writeProblem sends p as application/problem+json.
 func writeProblem(c *fiber.Ctx, p Problem) error {
+	localizeProblem(c, &p)
 	body := map[string]any{
 		"type": p.Type, "title": p.Title, "status": p.Status, "detail": p.Detail, "code": p.Code,
 	}

@@ -84,15 +84,19 @@ var (
 	bktTokenFamily  = []byte("tokens.family")
 	bktLedgerRecord = []byte("ledger.records")
 	bktLedgerHash   = []byte("ledger.hashes")
+	// bktFineDetection maps an imported fine's DetectionKey to its id. It
+	// came after schema 1 shipped: created at a writable open, absent from
+	// older files, which read-only opens still accept (see laterBuckets).
+	bktFineDetection = []byte("fines.detection")
 
 	allBuckets = [][]byte{
 		bktMeta, bktFines, bktViolations, bktFineNAV, bktFinePlate, bktFineStatus,
 		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktIdempotency,
-		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash,
+		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash, bktFineDetection,
 	}
 	// laterBuckets were added after files existed: a read-only open of an
 	// older file goes on without them, and their readers accept nil.
-	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom}
+	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktFineDetection}
 )
 
 // Options configure Open. The zero value is ready to use.

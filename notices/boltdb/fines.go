@@ -123,7 +123,9 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 // ImportFines saves many fines (a camera batch, a migration) in chunks of
 // Options.ImportChunk per transaction, so that a million fines cost a
 // hundred fsyncs rather than a million. errs[i] is the outcome of fines[i]
-// (ENAVTaken, EConflict, EValidation); a bad fine is skipped and never
+// (ENAVTaken, EConflict, EValidation, EDuplicate when a fine with the same
+// DetectionKey was imported before, in this call or an earlier one); a
+// bad fine is skipped and never
 // stops the others. Fines without a report number get the next of their
 // year, set in fines[i] once their chunk is committed. A non-nil err
 // (I/O, cancelled ctx) stops the import: chunks already committed stay,
@@ -145,11 +147,19 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					continue
 				}
 				g := *fines[i]
+				det := []byte(g.DetectionKey())
+				if first := tx.Bucket(bktFineDetection).Get(det); first != nil {
+					errs[i] = s.duplicateOf(tx, op, string(first))
+					continue
+				}
 				if err := s.insertFine(tx, op, &g); err != nil {
 					if isDomain(err) {
 						errs[i] = err
 						continue
 					}
+					return err
+				}
+				if err := tx.Bucket(bktFineDetection).Put(det, []byte(g.ID)); err != nil {
 					return err
 				}
 				reports[i] = g.ReportNumber
@@ -168,6 +178,16 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 		}
 	}
 	return errs, nil
+}
+
+// duplicateOf is the refusal of a detection already imported as fine id,
+// naming that fine's report number so the office can look it up.
+func (s *Store) duplicateOf(tx *bolt.Tx, op, id string) error {
+	report := id
+	if f, _, err := s.loadFine(tx, op, id); err == nil {
+		report = f.ReportNumber
+	}
+	return domainErr(op, notices.EDuplicate, "already imported as report %s", report)
 }
 
 func fill(errs []error, err error) {
