@@ -86,6 +86,7 @@ type Fine struct {
 	CancelledAt  *time.Time      `json:"cancelledAt,omitempty"`
 	CancelledBy  string          `json:"cancelledBy,omitempty"`
 	CancelReason string          `json:"cancelReason,omitempty"`
+	Corrections  []Correction    `json:"corrections,omitempty"`
 }
 
 // IsNight reports whether the night surcharge of art. 195 c.2-bis applies:

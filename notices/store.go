@@ -8,7 +8,13 @@ import (
 
 // FineFilter selects fines for listing, newest violation first.
 type FineFilter struct {
-	Plate  string // exact, normalised plate
+	Plate string // exact, normalised plate
+	// PlatePart is part of a normalised plate ("AB123" finds AB123CD).
+	PlatePart string
+	// ReportNumber is an exact report number, YYYY/NNNNNN.
+	ReportNumber string
+	// Unpaid keeps the fines still to be paid: issued or notified.
+	Unpaid bool
 	Status Status
 	From   Date // violation day on or after, when set
 	To     Date // violation day on or before, when set
@@ -78,10 +84,14 @@ type FineStore interface {
 	// FineByNAV returns the fine that one of whose options has NAV n.
 	// Errors: ENoticeNotFound.
 	FineByNAV(ctx context.Context, n NAV) (Fine, error)
+	// FineHistory returns the ledger entries of one fine, oldest first,
+	// with who made each change (see WithActor). Errors: EFineNotFound.
+	FineHistory(ctx context.Context, id string) ([]FineEvent, error)
 	// ListFines returns a page of fines matching the filter.
 	ListFines(ctx context.Context, q FineFilter) (FinePage, error)
 	// UpdateFine loads a fine, applies change and saves it with a ledger
-	// entry, all in one transaction; an error from change aborts it.
+	// entry naming ActorOf(ctx), all in one transaction; an error from
+	// change aborts it.
 	UpdateFine(ctx context.Context, id string, change func(*Fine) error) (Fine, error)
 	// RecordPayment marks the fine paid and saves the receipt and the
 	// idempotent answer in one transaction. Errors: EAlreadyPaid (the

@@ -37,6 +37,8 @@ func (s *Server) requireRole(roles ...notices.Role) fiber.Handler {
 			return errCode(codeForbidden, "Your role does not allow this.")
 		}
 		c.Locals(principalKey{}, p)
+		// The store names the user in the ledger record of each change.
+		c.SetUserContext(notices.WithActor(c.UserContext(), p.Username))
 		return c.Next()
 	}
 }

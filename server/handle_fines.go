@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -50,6 +49,7 @@ type fineView struct {
 	CancelledAt  *time.Time             `json:"cancelledAt,omitempty"`
 	CancelledBy  string                 `json:"cancelledBy,omitempty"`
 	CancelReason string                 `json:"cancelReason,omitempty"`
+	Corrections  []notices.Correction   `json:"corrections,omitempty"`
 }
 
 func (s *Server) fineView(f *notices.Fine) fineView {
@@ -60,7 +60,7 @@ func (s *Server) fineView(f *notices.Fine) fineView {
 		Contestation: f.Contestation, Channel: f.Channel, FeesCents: f.FeesCents, Options: cal.Options(f),
 		AmountDue: cal.Due(f, s.today()), Officer: f.Officer, CreatedAt: f.CreatedAt.In(notices.Rome),
 		ReceiptID: f.ReceiptID, PaidAt: f.PaidAt, CancelledAt: f.CancelledAt, CancelledBy: f.CancelledBy,
-		CancelReason: f.CancelReason,
+		CancelReason: f.CancelReason, Corrections: f.Corrections,
 	}
 	if !f.NotifiedOn.IsZero() {
 		d := f.NotifiedOn
@@ -123,55 +123,6 @@ func (s *Server) getFine(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(s.fineView(&f))
-}
-
-func (s *Server) listFines(c *fiber.Ctx) error {
-	q := notices.FineFilter{Cursor: c.Query("cursor")}
-	var errs []notices.FieldError
-	if p := c.Query("plate"); p != "" {
-		plate, err := notices.NormalizePlate(p)
-		if err != nil {
-			errs = append(errs, notices.FieldError{Field: "plate", Message: notices.ErrorMessage(err)})
-		}
-		q.Plate = plate
-	}
-	if st := notices.Status(c.Query("status")); st != "" {
-		if !st.Valid() {
-			errs = append(errs, notices.FieldError{Field: "status", Message: "must be issued, notified, paid or cancelled"})
-		}
-		q.Status = st
-	}
-	for _, d := range []struct {
-		name string
-		dst  *notices.Date
-	}{{"from", &q.From}, {"to", &q.To}} {
-		if v := c.Query(d.name); v != "" {
-			date, err := notices.ParseDate(v)
-			if err != nil {
-				errs = append(errs, notices.FieldError{Field: d.name, Message: "must be a date YYYY-MM-DD"})
-			}
-			*d.dst = date
-		}
-	}
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			errs = append(errs, notices.FieldError{Field: "limit", Message: "must be between 1 and 500"})
-		}
-		q.Limit = n
-	}
-	if len(errs) > 0 {
-		return &notices.ValidationError{Fields: errs}
-	}
-	page, err := s.cfg.Store.ListFines(c.UserContext(), q)
-	if err != nil {
-		return err
-	}
-	items := make([]fineView, len(page.Items))
-	for i := range page.Items {
-		items[i] = s.fineView(&page.Items[i])
-	}
-	return c.JSON(fiber.Map{"items": items, "nextCursor": page.NextCursor})
 }
 
 type notificationRequest struct {

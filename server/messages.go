@@ -162,6 +162,7 @@ var itPatterns = []struct {
 	{regexp.MustCompile(`^fine (.+) was already notified on (.+)$`), "la multa $1 è già stata notificata il $2"},
 	{regexp.MustCompile(`^a paid fine cannot be corrected \((.+)\)$`), "una multa pagata non si può correggere ($1)"},
 	{regexp.MustCompile(`^no fine (.+)$`), "nessuna multa $1"},
+	{regexp.MustCompile(`^fine (.+) was cancelled; there is no notice to print$`), "la multa $1 è stata annullata: non c'è avviso da stampare"},
 	{regexp.MustCompile(`^(".*") is not a date in the form YYYY-MM-DD$`), "$1 non è una data nella forma AAAA-MM-GG"},
 }
 

@@ -14,8 +14,45 @@ type op struct {
 	method, path, summary, tag string
 	auth                       string // "", "bearer"
 	params                     []param
-	body                       string // request media type, "" for none
+	body                       string         // request media type, "" for none
+	schema                     map[string]any // the request body's JSON Schema, if documented
 	responses                  map[string]string
+}
+
+// obj and str, num, integer, boolean build the JSON Schemas of request
+// bodies, kept short so the table stays readable.
+func obj(required []string, props map[string]any) map[string]any {
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func str(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+func num(desc string) map[string]any { return map[string]any{"type": "number", "description": desc} }
+func integer(desc string) map[string]any {
+	return map[string]any{"type": "integer", "description": desc}
+}
+
+// importCSVSchema documents the camera export: the header names its
+// columns (English or Italian names, any order), rows follow.
+var importCSVSchema = map[string]any{
+	"type": "string",
+	"description": "CSV with a header row. Separator ';' or ',' (detected from the header), optional UTF-8 BOM, CRLF or LF; " +
+		"one record per line (a quote left open refuses that line only). Columns, in any order, English or Italian names: " +
+		"plate|targa (required); violationCode|codice|codice violazione (required, a catalogue code); " +
+		"occurredAt|data/ora|data (required: dd/mm/yyyy hh:mm[:ss] in Rome time, or RFC 3339 with offset); " +
+		"place|luogo|indirizzo (required, at most 200 characters); lat|latitudine and lon|longitudine (optional, decimal point or comma). " +
+		"A row whose plate, violation, second and place (case and punctuation ignored) were already imported is reported as duplicate.",
+}
+
+// finesQuery are the filters of the fine listing and its CSV export.
+var finesQuery = []param{
+	{"q", "query", "A report number (2026/000123), a notice number (18 digits) or part of a plate (ab123 finds AB123CD)"},
+	{"plate", "query", "Exact plate"}, {"status", "query", "issued, notified, paid, cancelled"},
+	{"unpaid", "query", "true: issued or notified only"},
+	{"from", "query", "Violation day from, YYYY-MM-DD"}, {"to", "query", "Violation day to, YYYY-MM-DD"},
 }
 
 type param struct{ name, in, desc string }
@@ -46,16 +83,37 @@ var operations = []op{
 	{method: "POST", path: "/api/v1/auth/refresh", summary: "New access token from the refresh cookie (rotates it)", tag: "auth", responses: map[string]string{"200": "Session", "401": "unauthorized"}},
 	{method: "POST", path: "/api/v1/auth/logout", summary: "Revoke the refresh token", tag: "auth", responses: map[string]string{"204": "Logged out"}},
 	{method: "POST", path: "/api/v1/fines", summary: "Issue a fine", tag: "office", auth: "bearer", body: "application/json",
+		schema: obj([]string{"plate", "violationCode", "occurredAt", "place", "contestation"}, map[string]any{
+			"plate": str("2 to 10 letters and digits; spaces and dashes ignored"), "violationCode": str("A code of GET /api/v1/violations"),
+			"occurredAt": str("RFC 3339 instant with offset"), "place": str("Street address, 1 to 200 characters"),
+			"lat": num("Optional latitude"), "lon": num("Optional longitude"), "contestation": str("immediate or deferred")}),
 		params: []param{{"Idempotency-Key", "header", "Optional; a retry returns the first fine"}}, responses: map[string]string{"201": "Fine", "422": "validation_failed"}},
-	{method: "POST", path: "/api/v1/fines/import", summary: "Issue fines from a CSV of camera detections", tag: "office", auth: "bearer", body: "text/csv", responses: map[string]string{"200": "Per-row results"}},
-	{method: "GET", path: "/api/v1/fines", summary: "List fines, newest first", tag: "office", auth: "bearer",
-		params:    []param{{"plate", "query", "Plate"}, {"status", "query", "issued, notified, paid, cancelled"}, {"from", "query", "Violation day from"}, {"to", "query", "Violation day to"}, {"limit", "query", "1-500"}, {"cursor", "query", "From nextCursor"}},
-		responses: map[string]string{"200": "Page of fines"}},
+	{method: "POST", path: "/api/v1/fines/import", summary: "Issue fines from a CSV of camera detections", tag: "office", auth: "bearer", body: "text/csv",
+		schema:    importCSVSchema,
+		params:    []param{{"dryRun", "query", "true: save nothing; answer with the separator, the column mapping, the first rows and each row's outcome"}},
+		responses: map[string]string{"200": "Counts (imported, duplicates, failed) and each row's status: imported, refused (with field errors), duplicate", "415": "unsupported_media_type", "422": "validation_failed (header)"}},
+	{method: "GET", path: "/api/v1/fines", summary: "List or search fines, newest first", tag: "office", auth: "bearer",
+		params:    append(append([]param(nil), finesQuery...), param{"limit", "query", "1-500"}, param{"cursor", "query", "From nextCursor"}),
+		responses: map[string]string{"200": "Page of fines (each with amountDue today and its payBy)", "422": "validation_failed"}},
+	{method: "GET", path: "/api/v1/fines.csv", summary: "Export a listing as CSV (at most 20,000 rows)", tag: "office", auth: "bearer",
+		params:    append(append([]param(nil), finesQuery...), param{"locale", "query", "it: semicolons, decimal commas, notice numbers as =\"…\" text for Excel"}),
+		responses: map[string]string{"200": "text/csv", "422": "validation_failed"}},
+	{method: "POST", path: "/api/v1/fines/notices.pdf", summary: "Print the A4 notices of many fines as one PDF", tag: "office", auth: "bearer", body: "application/json",
+		schema:    obj([]string{"ids"}, map[string]any{"ids": map[string]any{"type": "array", "minItems": 1, "maxItems": 200, "items": str("Fine id")}}),
+		responses: map[string]string{"200": "PDF, one page per fine", "404": "fine_not_found", "410": "fine_cancelled", "422": "validation_failed"}},
+	{method: "POST", path: "/api/v1/fines/{id}/correction", summary: "Correct a fine's plate or place (supervisors); the old values are kept", tag: "office", auth: "bearer", body: "application/json",
+		schema:    obj([]string{"reason"}, map[string]any{"plate": str("New plate, or empty to keep it"), "place": str("New place, or empty to keep it"), "reason": str("Why, 1 to 500 characters")}),
+		params:    []param{{"id", "path", "Fine id"}},
+		responses: map[string]string{"200": "Fine with its corrections", "403": "forbidden", "409": "already_paid", "410": "fine_cancelled", "422": "validation_failed"}},
+	{method: "GET", path: "/api/v1/fines/{id}/history", summary: "Audit trail: the fine's ledger records (who, when, status) and corrections", tag: "office", auth: "bearer",
+		params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "events and corrections", "404": "fine_not_found"}},
 	{method: "GET", path: "/api/v1/fines/{id}", summary: "A fine", tag: "office", auth: "bearer", params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "404": "fine_not_found"}},
 	{method: "GET", path: "/api/v1/fines/{id}/notice.pdf", summary: "Printable notice", tag: "office", auth: "bearer",
 		params: []param{{"id", "path", "Fine id"}, {"format", "query", "a4 or thermal"}}, responses: map[string]string{"200": "PDF"}},
-	{method: "POST", path: "/api/v1/fines/{id}/notification", summary: "Record the notification", tag: "office", auth: "bearer", body: "application/json", params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "409": "invalid_transition, already_paid"}},
-	{method: "POST", path: "/api/v1/fines/{id}/cancellation", summary: "Cancel a fine (supervisors)", tag: "office", auth: "bearer", body: "application/json", params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "403": "forbidden"}},
+	{method: "POST", path: "/api/v1/fines/{id}/notification", summary: "Record the notification", tag: "office", auth: "bearer", body: "application/json",
+		schema: obj([]string{"notifiedOn", "channel"}, map[string]any{"notifiedOn": str("YYYY-MM-DD"), "channel": str("hand, post or pec"), "feesCents": integer("Optional; default per channel")}), params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "409": "invalid_transition, already_paid"}},
+	{method: "POST", path: "/api/v1/fines/{id}/cancellation", summary: "Cancel a fine (supervisors)", tag: "office", auth: "bearer", body: "application/json",
+		schema: obj([]string{"reason"}, map[string]any{"reason": str("1 to 500 characters")}), params: []param{{"id", "path", "Fine id"}}, responses: map[string]string{"200": "Fine", "403": "forbidden"}},
 	{method: "POST", path: "/api/v1/users", summary: "Create a user (admin)", tag: "admin", auth: "bearer", body: "application/json", responses: map[string]string{"201": "User", "409": "conflict"}},
 	{method: "GET", path: "/api/v1/users", summary: "List users (admin)", tag: "admin", auth: "bearer", responses: map[string]string{"200": "Users"}},
 	{method: "PATCH", path: "/api/v1/users/{username}", summary: "Change a user's role, disable or enable it, or reset its password (admin)", tag: "admin", auth: "bearer", body: "application/json",
@@ -107,7 +165,11 @@ func buildOpenAPI() map[string]any {
 			operation["parameters"] = params
 		}
 		if o.body != "" {
-			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{o.body: map[string]any{}}}
+			media := map[string]any{}
+			if o.schema != nil {
+				media["schema"] = o.schema
+			}
+			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{o.body: media}}
 		}
 		responses := map[string]any{}
 		for status, desc := range o.responses {

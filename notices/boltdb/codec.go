@@ -88,6 +88,7 @@ type fineRecord struct {
 	CancelledAt  int64                `json:"xa,omitempty"`
 	CancelledBy  string               `json:"xb,omitempty"`
 	CancelReason string               `json:"xr,omitempty"`
+	Corrections  []notices.Correction `json:"cr,omitempty"`
 	LedgerEntry  int64                `json:"le"`
 }
 
@@ -229,7 +230,7 @@ func (s *Store) encodeFine(tx *bolt.Tx, f *notices.Fine, entry int64) ([]byte, e
 		Options: make([]string, len(f.Options)), Officer: f.Officer,
 		CreatedAt: unixNano(f.CreatedAt), ReceiptID: f.ReceiptID, PaidAt: unixNanoPtr(f.PaidAt),
 		CancelledAt: unixNanoPtr(f.CancelledAt), CancelledBy: f.CancelledBy, CancelReason: f.CancelReason,
-		LedgerEntry: entry,
+		Corrections: f.Corrections, LedgerEntry: entry,
 	}
 	if !f.UpdatedAt.Equal(f.CreatedAt) { // usually equal until the first change
 		r.UpdatedAt = unixNano(f.UpdatedAt)
@@ -259,7 +260,7 @@ func (s *Store) decodeFine(tx *bolt.Tx, id, b []byte) (notices.Fine, error) {
 		Options: make([]notices.PaymentOption, len(r.Options)), Officer: r.Officer,
 		CreatedAt: fromUnixNano(r.CreatedAt), UpdatedAt: fromUnixNano(r.UpdatedAt), ReceiptID: r.ReceiptID,
 		PaidAt: fromUnixNanoPtr(r.PaidAt), CancelledAt: fromUnixNanoPtr(r.CancelledAt),
-		CancelledBy: r.CancelledBy, CancelReason: r.CancelReason,
+		CancelledBy: r.CancelledBy, CancelReason: r.CancelReason, Corrections: r.Corrections,
 	}
 	if r.UpdatedAt == 0 {
 		f.UpdatedAt = f.CreatedAt

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -95,7 +97,7 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 			}
 		}
 		g := *f
-		if err := s.insertFine(tx, op, &g); err != nil {
+		if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx)); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -148,11 +150,11 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 				}
 				g := *fines[i]
 				det := []byte(g.DetectionKey())
-				if first := tx.Bucket(bktFineDetection).Get(det); first != nil {
+				if first := tx.Bucket(bktFineDetection).Get(det); first != nil && string(first) != g.ID {
 					errs[i] = s.duplicateOf(tx, op, string(first))
 					continue
 				}
-				if err := s.insertFine(tx, op, &g); err != nil {
+				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx)); err != nil {
 					if isDomain(err) {
 						errs[i] = err
 						continue
@@ -206,7 +208,7 @@ func isDomain(err error) bool {
 // insertFine writes a new fine with its indexes and ledger entry. Every
 // check comes before the first write, so a refusal leaves tx untouched and
 // an import can go on with the next fine.
-func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine) error {
+func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string) error {
 	if tx.Bucket(bktFines).Get([]byte(f.ID)) != nil {
 		return domainErr(op, notices.EConflict, "fine %s already exists", f.ID)
 	}
@@ -234,7 +236,7 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine) error {
 	if err := putFineIndexes(tx, f); err != nil {
 		return err
 	}
-	return s.appendLedger(tx, n, ledgerEvent{Type: evFine, ID: f.ID, Op: opCreate, Status: string(f.Status)}, val)
+	return s.appendLedger(tx, n, ledgerEvent{Type: evFine, ID: f.ID, Op: opCreate, Status: string(f.Status), By: actor}, val)
 }
 
 // nextReportNumber takes the next number of a year's counter: YYYY/NNNNNN,
@@ -396,7 +398,7 @@ func (s *Store) UpdateFine(ctx context.Context, id string, change func(*notices.
 				return domainErr(op, notices.ENAVTaken, "notice number %s is taken", o.NAV)
 			}
 		}
-		oldEntry, _ := valueEntry(oldVal)
+		oldEntry, hasOld := valueEntry(oldVal)
 		val, err := s.encodeFine(tx, &f, oldEntry)
 		if err != nil {
 			return err
@@ -409,7 +411,7 @@ func (s *Store) UpdateFine(ctx context.Context, id string, change func(*notices.
 		if val, err = s.encodeFine(tx, &f, n); err != nil {
 			return err
 		}
-		return s.saveFine(tx, &old, &f, val, n, opUpdate)
+		return s.saveFine(tx, &old, &f, val, n, ledgerEvent{Op: opUpdate, By: notices.ActorOf(ctx), Prev: entryRef(oldEntry, hasOld)})
 	})
 	if err != nil {
 		return notices.Fine{}, internal(op, err)
@@ -418,8 +420,9 @@ func (s *Store) UpdateFine(ctx context.Context, id string, change func(*notices.
 }
 
 // saveFine replaces a stored fine (old) with f, whose encoding is val,
-// moving its index entries and appending ledger record n.
-func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64, evOp string) error {
+// moving its index entries and appending ledger record n: ev with its
+// Op, By and Prev set by the caller, the rest here.
+func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64, ev ledgerEvent) error {
 	if err := delFineIndexes(tx, old); err != nil {
 		return err
 	}
@@ -429,7 +432,8 @@ func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64,
 	if err := putFineIndexes(tx, f); err != nil {
 		return err
 	}
-	return s.appendLedger(tx, n, ledgerEvent{Type: evFine, ID: f.ID, Op: evOp, Status: string(f.Status)}, val)
+	ev.Type, ev.ID, ev.Status = evFine, f.ID, string(f.Status)
+	return s.appendLedger(tx, n, ev, val)
 }
 
 // Listing limits: a page is small enough to render, large enough to export.
@@ -461,6 +465,20 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
 		return notices.FinePage{}, domainErr(op, notices.EValidation, "from must not be after to")
+	}
+	// A report number is numbered within the year of its violation, so
+	// the scan needs only that year of the date index.
+	if q.ReportNumber != "" {
+		y, err := strconv.Atoi(strings.SplitN(q.ReportNumber, "/", 2)[0])
+		if err != nil || y < 1 || y > 9999 {
+			return notices.FinePage{}, nil // no fine has such a number
+		}
+		if first := (notices.Date{Year: y, Month: time.January, Day: 1}); q.From.IsZero() || q.From.Before(first) {
+			q.From = first
+		}
+		if last := (notices.Date{Year: y, Month: time.December, Day: 31}); q.To.IsZero() || q.To.After(last) {
+			q.To = last
+		}
 	}
 	var after []byte // the position to resume before, in time(8) ‖ id form
 	if q.Cursor != "" {
@@ -523,7 +541,7 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 			if err != nil {
 				return err
 			}
-			if (q.Status != "" && f.Status != q.Status) || (q.Plate != "" && f.Plate != q.Plate) {
+			if !matches(&f, q) {
 				continue
 			}
 			if len(page.Items) == limit { // one more match exists: there is a next page
@@ -542,6 +560,20 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 		return notices.FinePage{}, internal(op, err)
 	}
 	return page, nil
+}
+
+// matches reports whether f passes the filter's conditions other than
+// the violation day, which the scan bounds.
+func matches(f *notices.Fine, q notices.FineFilter) bool {
+	switch {
+	case q.Status != "" && f.Status != q.Status,
+		q.Plate != "" && f.Plate != q.Plate,
+		q.PlatePart != "" && !strings.Contains(f.Plate, q.PlatePart),
+		q.ReportNumber != "" && f.ReportNumber != q.ReportNumber,
+		q.Unpaid && f.Status != notices.StatusIssued && f.Status != notices.StatusNotified:
+		return false
+	}
+	return true
 }
 
 // seekBefore positions c on the greatest key strictly less than target

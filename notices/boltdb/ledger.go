@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,6 +43,21 @@ type ledgerEvent struct {
 	AmountCents int64  `json:"amountCents,omitempty"`
 	At          string `json:"at"`
 	SHA256      string `json:"sha256"`
+	// By names the user who made the change (notices.ActorOf), and Prev
+	// the record of the fine's previous version, so that a fine's trail is
+	// read back by following Prev from its current record. Records written
+	// before these fields existed have neither: their trail ends there.
+	By   string `json:"by,omitempty"`
+	Prev *int64 `json:"prev,omitempty"`
+}
+
+// entryRef is the Prev of a change to a value whose own record is n (ok
+// false: a value without a record number, whose trail starts here).
+func entryRef(n int64, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	return &n
 }
 
 // hashReader reads stored tlog hashes from a transaction's bucket;
@@ -467,4 +483,43 @@ func checkReceiptIndexes(tx *bolt.Tx) *LedgerError {
 		})
 	}
 	return found
+}
+
+// FineHistory returns the ledger records of fine id, oldest first: it
+// starts at the record of the fine's current version (kept in the value)
+// and follows each record's Prev, so it reads as many records as the fine
+// has versions, never the whole log. Errors: EFineNotFound.
+func (s *Store) FineHistory(ctx context.Context, id string) ([]notices.FineEvent, error) {
+	const op = "boltdb.FineHistory"
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []notices.FineEvent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktFines).Get([]byte(id))
+		if v == nil {
+			return domainErr(op, notices.EFineNotFound, "no fine %s", id)
+		}
+		n, ok := valueEntry(v)
+		records := tx.Bucket(bktLedgerRecord)
+		for seen := 0; ok; seen++ {
+			rec := records.Get(u64(uint64(n)))
+			var ev ledgerEvent
+			if rec == nil || json.Unmarshal(rec, &ev) != nil || ev.Type != evFine || ev.ID != id || seen > 100_000 {
+				return fmt.Errorf("ledger record %d is not a version of fine %s", n, id)
+			}
+			at, _ := time.Parse(time.RFC3339, ev.At)
+			out = append(out, notices.FineEvent{Index: n, Op: ev.Op, Status: notices.Status(ev.Status), By: ev.By, At: at.In(notices.Rome)})
+			if ev.Prev == nil || *ev.Prev >= n {
+				break
+			}
+			n = *ev.Prev
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	slices.Reverse(out)
+	return out, nil
 }

@@ -67,11 +67,12 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 				return err
 			}
 		}
-		f, _, err := s.loadFine(tx, op, p.FineID)
+		f, oldVal, err := s.loadFine(tx, op, p.FineID)
 		if err != nil {
 			return err
 		}
 		old := f
+		prev, hasPrev := valueEntry(oldVal)
 		if err := f.MarkPaid(r.ID, r.PaidAt); err != nil {
 			if notices.ErrorCode(err) == notices.EAlreadyPaid {
 				if v := tx.Bucket(bktReceipts).Get([]byte(f.ReceiptID)); v != nil {
@@ -100,7 +101,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		if err != nil {
 			return err
 		}
-		return s.saveFine(tx, &old, &f, fv, n+1, opPay)
+		return s.saveFine(tx, &old, &f, fv, n+1, ledgerEvent{Op: opPay, By: notices.ActorOf(ctx), Prev: entryRef(prev, hasPrev)})
 	})
 	if err != nil {
 		if notices.ErrorCode(err) == notices.EAlreadyPaid {

@@ -66,10 +66,11 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 				return nil
 			}
 		}
-		f, _, err := s.loadFine(tx, op, in.FineID)
+		f, oldVal, err := s.loadFine(tx, op, in.FineID)
 		if err != nil {
 			return err
 		}
+		prev, hasPrev := valueEntry(oldVal)
 		receipts := tx.Bucket(bktReceipts)
 		if receipts.Get([]byte(out.ID)) != nil {
 			return domainErr(op, notices.EConflict, "receipt %s already exists", out.ID)
@@ -87,7 +88,7 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 		if err != nil {
 			return err
 		}
-		return s.saveFine(tx, &old, &f, fv, n+1, opPay)
+		return s.saveFine(tx, &old, &f, fv, n+1, ledgerEvent{Op: opPay, By: notices.ActorOf(ctx), Prev: entryRef(prev, hasPrev)})
 	})
 	if err != nil {
 		return notices.Receipt{}, false, internal(op, err)

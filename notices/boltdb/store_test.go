@@ -723,6 +723,7 @@ func TestFineRoundTripsEveryField(t *testing.T) {
 	f.ReceiptID, f.PaidAt = "r", &at
 	f.CancelledAt, f.CancelledBy, f.CancelReason = &at, "capo", "test"
 	f.ReportNumber = "2026/777777"
+	f.Corrections = []notices.Correction{{At: at, By: "capo", Reason: "typo", Changes: []notices.FieldChange{{Field: "plate", Old: "AB123CE", New: "AB123CD"}}}}
 	f.Violation.DescriptionIt = "Eccesso di velocità"
 	f.Violation.Points = 3
 	// A kind the codec has no letter for yet is kept in full.
