@@ -183,3 +183,96 @@ func TestQuote(t *testing.T) {
 	_, _, err = e.svc.Quote(context.Background(), "301000000000000000", notices.DateOf(e.clock.Now()))
 	wantCode(t, err, notices.ENoticeNotFound)
 }
+
+// recordingProvider is the real sandbox, remembering every authorization
+// it gave, so a test can check what became of each.
+type recordingProvider struct {
+	*psp.Sandbox
+	mu    sync.Mutex
+	auths map[string]bool
+}
+
+func (p *recordingProvider) Authorize(ctx context.Context, req psp.AuthorizeRequest) (psp.Authorization, error) {
+	a, err := p.Sandbox.Authorize(ctx, req)
+	if err == nil {
+		p.mu.Lock()
+		p.auths[a.ID] = true
+		p.mu.Unlock()
+	}
+	return a, err
+}
+
+// Card payers and pagoPA receipts for one fine, all at once: exactly one
+// payment settles it, no card is charged unless it is that one, and every
+// pagoPA receipt that did not settle is kept, flagged for a refund.
+func TestCardAndPagoPARaceSettleOnce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.fine()
+	prov := &recordingProvider{Sandbox: e.sandbox, auths: map[string]bool{}}
+	svc := payment.New(payment.Config{Store: e.store, Provider: prov, Settings: milan, Now: e.clock.Now})
+	token := e.token("4242424242424242")
+	const cards, receipts = 20, 10
+	var wg sync.WaitGroup
+	cardErrs := make([]error, cards)
+	recs := make([]payment.Recorded, receipts)
+	for i := range cards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, cardErrs[i] = svc.PayByCard(ctx, payment.CardPayment{NAV: f.Options[0].NAV, AmountCents: 2940, Token: token, IdempotencyKey: fmt.Sprintf("card-%02d", i)})
+		}()
+	}
+	for i := range receipts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if recs[i], err = svc.RecordReceipt(ctx, pagoPA(f, fmt.Sprintf("rt-%02d", i), 2940, e.clock.Now())); err != nil {
+				t.Errorf("receipt %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	settled := e.fresh(f.ID).ReceiptID
+	winners := 0
+	for i, err := range cardErrs {
+		switch notices.ErrorCode(err) {
+		case "":
+			winners++
+		case notices.EAlreadyPaid:
+		default:
+			t.Errorf("card %d: %v", i, err)
+		}
+	}
+	for _, r := range recs {
+		if r.Receipt.ID == settled {
+			winners++
+			continue
+		}
+		if r.Receipt.Anomaly != notices.AnomalyDoublePayment || r.Receipt.RefundCents != 2940 {
+			t.Errorf("pagoPA receipt %s after the settlement: %q refund %d", r.Receipt.ID, r.Receipt.Anomaly, r.Receipt.RefundCents)
+		}
+	}
+	if winners != 1 {
+		t.Fatalf("%d payments settled the fine, want 1", winners)
+	}
+	captured := 0
+	for id := range prov.auths {
+		switch st, _ := e.sandbox.Status(id); st {
+		case psp.StatusCaptured:
+			captured++
+		case psp.StatusVoided:
+		default:
+			t.Errorf("authorization %s left %s", id, st)
+		}
+	}
+	rs, err := e.store.ReceiptsOfFine(ctx, f.ID)
+	if err != nil || len(rs) != captured+receipts {
+		t.Fatalf("receipts of the fine = %d (%v), want %d card + %d pagoPA", len(rs), err, captured, receipts)
+	}
+	first, err := e.store.Receipt(ctx, settled)
+	if err != nil || captured > 1 || (captured == 1) != (first.Channel == notices.PaidViaCheckout) {
+		t.Fatalf("%d cards captured; the settling receipt came by %s (%v)", captured, first.Channel, err)
+	}
+}

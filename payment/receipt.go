@@ -65,6 +65,11 @@ func (s *Service) RecordReceipt(ctx context.Context, r notices.Receipt) (Recorde
 		r.PaidAt = s.now()
 	}
 	r.PaidAt = r.PaidAt.In(notices.Rome)
+	// The amount due is quoted from the fine as read here, just before
+	// the store's transaction: the store has no calendar. A notification
+	// committed in between (it adds fees) would leave ExpectedCents short
+	// by those fees; the window is one round trip, and finance sees the
+	// receipt flagged amount_mismatch rather than money lost.
 	due := s.cfg.Settings.Calendar.Due(&f, notices.DateOf(r.PaidAt))
 	r.ExpectedCents, r.Stage = due.Cents, due.Stage
 	// The breakdown always adds up to what was paid: fees first, as the
