@@ -150,15 +150,15 @@ func TestPaymentIdempotencyAndDecline(t *testing.T) {
 	fine := issueNightSpeeding(e, e.login("officer"))
 	nav := navs(fine)["reduced"]
 	declined := e.cardToken("4000000000000002")
-	if r := pay(e, nav, 16147, declined, "attempt-0001"); r.status != 402 || r.code(t) != "card_declined" {
+	if r := pay(e, nav, 16147, declined, "attempt-0001"); r.status != 402 || r.code(t) != "card_declined" || r.json(t)["reason"] != nil {
 		t.Fatalf("declined card: %d %s", r.status, r.body)
 	}
 	if v := e.do("GET", "/api/v1/notices/"+nav, nil).json(t); v["status"] != "notified" {
 		t.Fatalf("a decline changed the fine: %v", v)
 	}
 	poor := e.cardToken("4000000000009995")
-	if r := pay(e, nav, 16147, poor, "attempt-0002"); r.status != 402 || r.code(t) != "card_declined" {
-		t.Fatalf("insufficient funds: %d %s", r.status, r.body)
+	if r := pay(e, nav, 16147, poor, "attempt-0002"); r.status != 402 || r.code(t) != "card_declined" || r.json(t)["reason"] != "insufficient_funds" {
+		t.Fatalf("insufficient funds: %d %s, want 402 card_declined with reason insufficient_funds", r.status, r.body)
 	}
 	good := e.cardToken("4242424242424242")
 	first := pay(e, nav, 16147, good, "attempt-0003")

@@ -23,6 +23,7 @@ type noticeView struct {
 	PlateMasked  string                 `json:"plateMasked"`
 	Night        bool                   `json:"night"`
 	NotifiedOn   *notices.Date          `json:"notifiedOn"`
+	On           notices.Date           `json:"on"` // the day AmountDue is for
 	AmountDue    notices.AmountDue      `json:"amountDue"`
 	Schedule     []notices.Step         `json:"schedule"`
 	Options      []notices.OptionAmount `json:"options"`
@@ -70,6 +71,7 @@ func (s *Server) getNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	view.On = on
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(view)
 }

@@ -71,6 +71,8 @@ var operations = []op{
 		params: []param{pathNAV, {"kind", "query", "pagopa (default) or link"}, {"scale", "query", "Pixels per module, 2-20"}}, responses: map[string]string{"200": "SVG", "304": "Not modified"}},
 	{method: "GET", path: "/api/v1/notices/{nav}/qr.png", summary: "QR code of a notice (PNG)", tag: "public",
 		params: []param{pathNAV, {"kind", "query", "pagopa (default) or link"}, {"scale", "query", "Pixels per module, 2-20"}}, responses: map[string]string{"200": "PNG", "304": "Not modified"}},
+	{method: "GET", path: "/api/v1/notices/{nav}/deadlines.ics", summary: "The notice's payment deadlines as calendar events (iCalendar)", tag: "public",
+		params: []param{pathNAV, {"lang", "query", "it (default) or en"}}, responses: map[string]string{"200": "text/calendar", "404": "notice_not_found", "409": "already_paid", "410": "fine_cancelled"}},
 	{method: "POST", path: "/api/v1/notices/{nav}/payments", summary: "Pay a notice exactly once", tag: "public",
 		params: []param{pathNAV, {"Idempotency-Key", "header", "8-128 printable characters, one per payment attempt"}}, body: "application/json",
 		responses: map[string]string{"201": "Receipt", "402": "card_declined", "409": "amount_changed, already_paid", "410": "fine_cancelled", "422": "idempotency_conflict, validation_failed"}},

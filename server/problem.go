@@ -113,6 +113,10 @@ func problemFor(err error, log *slog.Logger, path string) Problem {
 	if errors.As(err, &de) && len(de.Details) > 0 && p.Status < 500 {
 		p.Extra = de.Details
 	}
+	if errors.Is(err, psp.ErrInsufficientFunds) {
+		// The payer can act on this one: another card, not a retry.
+		p.Extra = map[string]any{"reason": "insufficient_funds"}
+	}
 	return p
 }
 

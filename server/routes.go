@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	api.Get("/violations", public, s.listViolations)
 	api.Get("/notices/:nav/qr.svg", public, s.noticeQR("svg"))
 	api.Get("/notices/:nav/qr.png", public, s.noticeQR("png"))
+	api.Get("/notices/:nav/deadlines.ics", public, s.noticeDeadlines)
 	api.Get("/notices/:nav", public, s.getNotice)
 	api.Post("/notices/:nav/payments", public, s.pay)
 	api.Get("/receipts/:id.pdf", public, s.receiptPDF)

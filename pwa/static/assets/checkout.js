@@ -82,6 +82,27 @@ function details(n) {
   return h('dl', { class: 'facts' }, rows.map(([k, v2, id]) => [h('dt', { text: t(k) }), h('dd', { id, text: v2 })]));
 }
 
+/**
+ * The stage's name, with its window ("within 5 days") — or "last day
+ * today" on its last day, when "within 5 days" would mislead.
+ */
+function stageLabel(due, today) {
+  if (!due.stage) return '';
+  const key = 'co.stage.' + due.stage;
+  return due.payBy && today && due.payBy === today ? t(key + '.last') : t(key);
+}
+
+/**
+ * Links that put the deadlines of this notice (the 30% discount, the
+ * minimum) into the phone's calendar, with the notice's link inside.
+ */
+function calendarLinks(n, nav) {
+  const steps = (n.schedule || []).filter((s) => s.until && (!n.on || s.until >= n.on));
+  if (!steps.length || n.status === 'paid' || n.status === 'cancelled') return '';
+  return h('p', { class: 'calendar-links' },
+    h('a', { class: 'btn btn-ghost', id: 'add-calendar', href: `/api/v1/notices/${nav}/deadlines.ics?lang=${lang}`, download: `multa-${nav}.ics`, text: t('co.calendar') }));
+}
+
 /** "€29.40 until Tue 2 Dec, then €42.00" from the schedule. */
 function until(n) {
   const due = n.amountDue;
@@ -103,25 +124,28 @@ class Checkout {
     this.busy = false;
   }
 
+  /**
+   * What a driver needs to decide comes first, inside the first screen of
+   * a phone: the amount, until when, and the button. The notice's details
+   * and the breakdown follow, for whoever wants to check them.
+   */
   render() {
     const n = this.n, due = n.amountDue || {};
-    const stage = due.stage ? t('co.stage.' + due.stage) : '';
-    this.stageEl = h('span', { class: 'chip stage', text: stage, hidden: !stage });
+    this.stageEl = h('span', { class: 'chip stage', id: 'amount-stage' });
     this.amountEl = h('p', { class: 'amount', id: 'amount-due', text: money(due.cents) });
     this.untilEl = h('p', { class: 'until', id: 'amount-until', text: until(n) });
-    this.breakEl = h('dl', { class: 'breakdown' },
-      h('dt', { text: t('co.sanction') }), h('dd', { text: money(due.sanctionCents) }),
-      h('dt', { text: t('co.fees') }), h('dd', { text: money(due.feesCents) }));
+    this.breakEl = h('dl', { class: 'breakdown' });
     this.msg = h('div', { id: 'pay-status', 'aria-live': 'polite' });
     this.payArea = h('div', { id: 'pay-area', class: 'stack' });
     swap(this.main, h('section', { id: 'checkout', class: 'stack', 'data-nav': this.nav },
       h('h1', { text: t('co.title') }),
       h('div', { class: 'card due' },
         h('p', { class: 'label' }, t('co.due'), this.stageEl),
-        this.amountEl, this.untilEl, this.breakEl),
-      h('div', { class: 'card' }, details(n)),
+        this.amountEl, this.untilEl),
       this.msg,
-      this.payArea));
+      this.payArea,
+      h('div', { class: 'card' }, this.breakEl, details(n), calendarLinks(n, this.nav))));
+    this.setAmount(due);
     const pending = attempts.get(this.nav);
     if (pending) this.unconfirmed(pending);
     else this.renderPay();
@@ -130,7 +154,7 @@ class Checkout {
   setAmount(due) {
     this.n.amountDue = due;
     // The stage chip follows the amount (a 409 moves "reduced" to "minimum").
-    this.stageEl.textContent = due.stage ? t('co.stage.' + due.stage) : '';
+    this.stageEl.textContent = stageLabel(due, this.n.on);
     this.stageEl.hidden = !due.stage;
     this.amountEl.textContent = money(due.cents);
     this.untilEl.textContent = until(this.n);
@@ -161,7 +185,8 @@ class Checkout {
     } else if (saved && !openForm) {
       this.payArea.append(
         this.payButton(t('pay.with', { amount: money(cents), brand: brandName(saved.brand), last4: saved.last4 }), () => this.pay(saved.token, null)),
-        h('button', { type: 'button', class: 'btn btn-ghost', id: 'use-other-card', text: t('pay.other'), on: { click: () => { this.renderPay(true); focusId('card-number'); } } }));
+        h('button', { type: 'button', class: 'btn btn-ghost', id: 'use-other-card', text: t('pay.other'), on: { click: () => { this.say('info', ''); this.renderPay(true); focusId('card-number'); } } }),
+        h('button', { type: 'button', class: 'btn btn-ghost', id: 'forget-card', text: t('pay.forget', { brand: brandName(saved.brand), last4: saved.last4 }), on: { click: () => this.forgetCard(saved) } }));
     } else if (openForm) {
       this.payArea.append(this.cardForm());
       if (saved) {
@@ -178,6 +203,15 @@ class Checkout {
       this.payArea.append(b);
     }
     this.payArea.append(h('p', { class: 'small muted', text: t('pay.secure') }));
+  }
+
+  /** Forgets the remembered card on this phone, after the driver confirms. */
+  forgetCard(saved) {
+    if (!window.confirm(t('pay.forget.confirm', { brand: brandName(saved.brand), last4: saved.last4 }))) return;
+    card.forget();
+    this.say('info', t('pay.forgotten'));
+    this.renderPay(false);
+    focusId('pay-btn');
   }
 
   payButton(label, onClick) {
@@ -255,7 +289,7 @@ class Checkout {
       if (!this.alive()) return;
       if (!res.ok || !res.data || !res.data.token) {
         this.setBusy(false, submit);
-        if (res.status === 402 || res.code === 'card_declined') { this.declined(); return; }
+        if (res.status === 402 || res.code === 'card_declined') { this.declined(res.data && res.data.reason); return; }
         this.say('error', res.status === 429 ? t('rate') : t('card.psp'));
         if (res.status === 422 || res.status === 400) bad(num, 'card.bad.number');
         return;
@@ -274,8 +308,8 @@ class Checkout {
    * remembered it is offered again ("Pay €X with Visa ••4242", plus "Use
    * another card") with focus on it; otherwise an empty card form.
    */
-  declined() {
-    this.say('error', t('pay.declined'));
+  declined(reason) {
+    this.say('error', t(reason === 'insufficient_funds' ? 'pay.insufficient' : 'pay.declined'));
     const saved = card.get();
     this.renderPay(!saved);
     focusId(saved ? 'pay-btn' : 'card-number');
@@ -333,7 +367,7 @@ class Checkout {
       const saved = card.get();
       if (saved && saved.token === a.token) card.forget();
       this.token = null;
-      this.declined();
+      this.declined(d.reason);
       return;
     }
     if (res.code === 'amount_changed' && d.amountDue) {
