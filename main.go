@@ -38,6 +38,7 @@ Usage:
   multa user add --db FILE --username NAME --role ROLE   (password on stdin)
   multa backup --db FILE --out FILE
   multa ledger verify --db FILE
+  multa pagopa-sim --url URL --notices N1,N2 --count N   play the pagoPA node against a station
   multa healthcheck              exit 0 when the local service answers /healthz (for containers)
   multa version
 `
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = backupCmd(args, stdout)
 	case "ledger":
 		err = ledgerCmd(ctx, args, stdout)
+	case "pagopa-sim":
+		err = pagopaSimCmd(ctx, args, stdin, stdout)
 	case "healthcheck":
 		err = healthcheck(envOr("MULTA_ADDR", ":8080"))
 	case "version":
@@ -166,7 +169,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		fmt.Fprintf(stdout, "\nCreated the first user: admin / %s\nThis password is shown only once: keep it safe.\n\n", pw)
 	}
 	if c.Demo {
-		if err := seedDemo(ctx, store, accounts, cat, c.settings, time.Now(), pspState, stdout); err != nil {
+		if err := seedDemo(ctx, store, accounts, cat, c.settings, c.station, time.Now(), pspState, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
