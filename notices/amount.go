@@ -66,8 +66,12 @@ func (c Calendar) Schedule(f *Fine) []Step {
 	return steps
 }
 
-// Due returns what a payment on day on costs.
+// Due returns what a payment on day on costs. Before the day the
+// notification is perfected (known in advance after a compiuta giacenza
+// or a SEND delivery) the fine costs what it did before notification: the
+// terms and fees of the notification start on that day.
 func (c Calendar) Due(f *Fine, on Date) AmountDue {
+	f = f.asOn(on)
 	fees := f.fees()
 	for _, s := range c.Schedule(f) {
 		if s.Until.IsZero() || !on.After(s.Until) {
@@ -75,6 +79,21 @@ func (c Calendar) Due(f *Fine, on Date) AmountDue {
 		}
 	}
 	panic("notices: schedule without an open-ended stage")
+}
+
+// ScheduleOn is the schedule a payer sees on day on: before the
+// notification is perfected, the one before notification.
+func (c Calendar) ScheduleOn(f *Fine, on Date) []Step { return c.Schedule(f.asOn(on)) }
+
+// asOn returns f as it stands on day on: a perfection day still to come
+// is not in force yet.
+func (f *Fine) asOn(on Date) *Fine {
+	if f.NotifiedOn.IsZero() || !on.Before(f.NotifiedOn) {
+		return f
+	}
+	g := *f
+	g.NotifiedOn = Date{}
+	return &g
 }
 
 // OptionAmount is what a payment option asks for on the printed notice.

@@ -109,7 +109,6 @@ func TestDueWorkedExample(t *testing.T) {
 		payBy    notices.Date
 	}{
 		{"on the notification day", day(2026, time.November, 2), notices.StageReduced, 16147, reducedBy},
-		{"before notification", day(2026, time.November, 1), notices.StageReduced, 16147, reducedBy},
 		{"5th day, a Saturday", day(2026, time.November, 7), notices.StageReduced, 16147, reducedBy},
 		{"6th day", day(2026, time.November, 8), notices.StageMinimum, 23067, minimumBy},
 		{"60th day, New Year", day(2027, time.January, 1), notices.StageMinimum, 23067, minimumBy},
@@ -123,6 +122,13 @@ func TestDueWorkedExample(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: Due(%s) = %+v, want %+v", tt.name, tt.on, got, want)
 		}
+	}
+	// The day before the notification is perfected, the notification is
+	// not in force: no fees, and the windows run from the violation.
+	got := notices.Calendar{}.Due(f, day(2026, time.November, 1))
+	want := notices.AmountDue{Cents: 16147, SanctionCents: 16147, Stage: notices.StageReduced, PayBy: day(2026, time.November, 6)}
+	if got != want {
+		t.Errorf("before notification: Due = %+v, want %+v", got, want)
 	}
 }
 

@@ -87,6 +87,14 @@ type Fine struct {
 	CancelledBy  string          `json:"cancelledBy,omitempty"`
 	CancelReason string          `json:"cancelReason,omitempty"`
 	Corrections  []Correction    `json:"corrections,omitempty"`
+	// Verbale is the report's content beyond the above (personal data).
+	Verbale *Verbale `json:"verbale,omitempty"`
+	// Attempts are the notifications sent and their outcomes, in order.
+	Attempts []Attempt `json:"notifications,omitempty"`
+	// Void is set when the notification term passed (art. 201 c.5).
+	Void *VoidFlag `json:"void,omitempty"`
+	// Driver is the driver named by the owner under art. 126-bis c.2.
+	Driver *DriverIdentification `json:"driverIdentification,omitempty"`
 }
 
 // IsNight reports whether the night surcharge of art. 195 c.2-bis applies:
@@ -118,14 +126,18 @@ func (f *Fine) Option(n NAV) (PaymentOption, bool) {
 	return PaymentOption{}, false
 }
 
-// Payable returns nil when the fine can be paid now, else already_paid or
-// fine_cancelled.
+// Payable returns nil when the fine can be paid now, else already_paid,
+// fine_cancelled, or fine_void while its missed notification term awaits
+// a supervisor's decision.
 func (f *Fine) Payable() error {
 	switch f.Status {
 	case StatusPaid:
 		return Errorf(EAlreadyPaid, "fine %s is already paid", f.ReportNumber)
 	case StatusCancelled:
 		return Errorf(EFineCancelled, "fine %s was cancelled", f.ReportNumber)
+	}
+	if f.Void.Blocking() {
+		return Errorf(EFineVoid, "fine %s was not notified in time; a supervisor must decide before it is paid", f.ReportNumber)
 	}
 	return nil
 }

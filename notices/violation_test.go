@@ -25,6 +25,7 @@ func TestDefaultCatalogue(t *testing.T) {
 		{"142-9bis", "art. 142 c.9-bis", 84500, 338200, false, true, 10},
 		{"146-2", "art. 146 c.2", 4200, 17300, true, true, 0},
 		{"146-3", "art. 146 c.3", 16700, 66500, true, true, 6},
+		{"126bis-2", "art. 126-bis c.2", 29100, 116600, true, false, 0},
 	}
 	cat := notices.DefaultCatalogue()
 	all := cat.All()

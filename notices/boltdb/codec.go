@@ -89,7 +89,14 @@ type fineRecord struct {
 	CancelledBy  string               `json:"xb,omitempty"`
 	CancelReason string               `json:"xr,omitempty"`
 	Corrections  []notices.Correction `json:"cr,omitempty"`
-	LedgerEntry  int64                `json:"le"`
+	// The verbale's content, notifications, void flag and driver
+	// identification keep their domain JSON: they are absent from most
+	// fines (and short where present), and their shape is the domain's.
+	Verbale     *notices.Verbale              `json:"vb,omitempty"`
+	Attempts    []notices.Attempt             `json:"nt,omitempty"`
+	Void        *notices.VoidFlag             `json:"vd,omitempty"`
+	Driver      *notices.DriverIdentification `json:"dr,omitempty"`
+	LedgerEntry int64                         `json:"le"`
 }
 
 // storedReceipt is a receipt on disk: its domain JSON and the number of
@@ -230,7 +237,9 @@ func (s *Store) encodeFine(tx *bolt.Tx, f *notices.Fine, entry int64) ([]byte, e
 		Options: make([]string, len(f.Options)), Officer: f.Officer,
 		CreatedAt: unixNano(f.CreatedAt), ReceiptID: f.ReceiptID, PaidAt: unixNanoPtr(f.PaidAt),
 		CancelledAt: unixNanoPtr(f.CancelledAt), CancelledBy: f.CancelledBy, CancelReason: f.CancelReason,
-		Corrections: f.Corrections, LedgerEntry: entry,
+		Corrections: f.Corrections,
+		Verbale:     f.Verbale, Attempts: f.Attempts, Void: f.Void, Driver: f.Driver,
+		LedgerEntry: entry,
 	}
 	if !f.UpdatedAt.Equal(f.CreatedAt) { // usually equal until the first change
 		r.UpdatedAt = unixNano(f.UpdatedAt)
@@ -261,6 +270,7 @@ func (s *Store) decodeFine(tx *bolt.Tx, id, b []byte) (notices.Fine, error) {
 		CreatedAt: fromUnixNano(r.CreatedAt), UpdatedAt: fromUnixNano(r.UpdatedAt), ReceiptID: r.ReceiptID,
 		PaidAt: fromUnixNanoPtr(r.PaidAt), CancelledAt: fromUnixNanoPtr(r.CancelledAt),
 		CancelledBy: r.CancelledBy, CancelReason: r.CancelReason, Corrections: r.Corrections,
+		Verbale: r.Verbale, Attempts: r.Attempts, Void: r.Void, Driver: r.Driver,
 	}
 	if r.UpdatedAt == 0 {
 		f.UpdatedAt = f.CreatedAt

@@ -732,6 +732,16 @@ func TestFineRoundTripsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Options = append(f.Options, notices.PaymentOption{Kind: "instalment", NAV: extra})
+	f.Verbale = &notices.Verbale{
+		Owner:          &notices.Liable{Kind: notices.LiablePerson, Role: notices.RoleOwner, Name: "Rossi Mario", FiscalCode: "RSSMRA80A01H501U", Address: "Via Roma 1, 20121 Milano", KnownOn: notices.DateOf(at)},
+		Vehicle:        notices.Vehicle{Type: "car", Make: "Fiat", Model: "Panda"},
+		Agents:         []string{"A123"},
+		DeferredReason: notices.DeferredCamera,
+	}
+	f.Attempts = []notices.Attempt{{Recipient: notices.RecipientOwner, Channel: notices.ChannelPEC, SentOn: notices.DateOf(at), FeesCents: 300,
+		Delivery: &notices.Delivery{Outcome: notices.OutcomePECDelivered, On: notices.DateOf(at)}, PerfectedOn: notices.DateOf(at), Evidence: "rdac-1", RecordedAt: at}}
+	f.Void = &notices.VoidFlag{Since: notices.DateOf(at), Reason: "late"}
+	f.Driver = &notices.DriverIdentification{Status: notices.DriverSubmitted, DeclaredBy: "Rossi Mario", SubmittedAt: at}
 	v := reflect.ValueOf(*f)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
