@@ -17,26 +17,31 @@ import (
 // config is everything an operator can set. Every flag has a MULTA_*
 // environment variable; flags win; invalid values stop the start.
 type config struct {
-	Addr           string
-	DB             string
-	PublicURL      string
-	Demo           bool
-	RateLimit      int
-	CreditorCF     string
-	CreditorName   string
-	Segregation    string
-	FeePost        string
-	FeePEC         string
-	PatronDay      string
-	CatalogueFile  string
-	TrustedProxies string
-	CORSOrigins    string
-	JWTKeyFile     string
-	LedgerKeyFile  string
-	PSPStateFile   string
-	LogFormat      string
-	LogLevel       string
-	MetricsToken   string
+	Addr         string
+	DB           string
+	PublicURL    string
+	Demo         bool
+	RateLimit    int
+	CreditorCF   string
+	CreditorName string
+	Segregation  string
+	FeePost      string
+	FeePEC       string
+	FeeSEND      string
+	FeeSENDPaper string
+	// MoveDepositTenth moves a compiuta giacenza's 10th day off weekends
+	// and holidays (docs/verbale-rules.md).
+	MoveDepositTenth bool
+	PatronDay        string
+	CatalogueFile    string
+	TrustedProxies   string
+	CORSOrigins      string
+	JWTKeyFile       string
+	LedgerKeyFile    string
+	PSPStateFile     string
+	LogFormat        string
+	LogLevel         string
+	MetricsToken     string
 
 	// The pagoPA station (issue 10): off unless a broker or station id is set.
 	PagoPABroker    string
@@ -69,6 +74,9 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.Segregation, "segregation-code", "MULTA_SEGREGATION_CODE", "01", "two-digit segregation code of the NAVs issued here")
 	str(&c.FeePost, "fee-post", "MULTA_FEE_POST", "13.00", "notification fees by post, in euro")
 	str(&c.FeePEC, "fee-pec", "MULTA_FEE_PEC", "3.00", "notification fees by PEC, in euro")
+	str(&c.FeeSEND, "fee-send", "MULTA_FEE_SEND", "2.00", "notification costs by SEND (platform and sender fees), in euro")
+	str(&c.FeeSENDPaper, "fee-send-paper", "MULTA_FEE_SEND_PAPER", "11.95", "postage with VAT added when SEND delivers on paper, in euro")
+	fs.BoolVar(&c.MoveDepositTenth, "move-deposit-tenth-day", envBool("MULTA_MOVE_DEPOSIT_TENTH_DAY"), "move the 10th day of a compiuta giacenza off Saturdays, Sundays and holidays (env MULTA_MOVE_DEPOSIT_TENTH_DAY=1)")
 	str(&c.PatronDay, "patron-day", "MULTA_PATRON_DAY", "12-07", "patron saint's day MM-DD, a local holiday; empty for none")
 	str(&c.CatalogueFile, "catalogue", "MULTA_CATALOGUE", "", "JSON file with the violation catalogue (default: the built-in one)")
 	str(&c.TrustedProxies, "trusted-proxies", "MULTA_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted")
@@ -119,6 +127,14 @@ func (c *config) validate() error {
 	pec, err := parseEuro(c.FeePEC)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--fee-pec: %v", err))
+	}
+	send, err := parseEuro(c.FeeSEND)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--fee-send: %v", err))
+	}
+	sendPaper, err := parseEuro(c.FeeSENDPaper)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--fee-send-paper: %v", err))
 	}
 	cal, err := parsePatronDay(c.PatronDay)
 	if err != nil {
@@ -172,7 +188,7 @@ func (c *config) validate() error {
 	c.settings = notices.Settings{
 		Creditor:    notices.Creditor{FiscalCode: c.CreditorCF, Name: strings.TrimSpace(c.CreditorName)},
 		Segregation: c.Segregation,
-		Fees:        notices.Fees{Post: post, PEC: pec, Hand: 0},
+		Fees:        notices.Fees{Post: post, PEC: pec, Hand: 0, SEND: send, SENDPaper: sendPaper},
 		Calendar:    cal,
 	}
 	return errors.Join(errs...)

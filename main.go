@@ -187,6 +187,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		CORSOrigins: splitList(c.CORSOrigins), SecureCookies: secureCookies(c.PublicURL), Logger: log,
 		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey, MetricsToken: c.MetricsToken,
 		Station: station, StationKey: c.PagoPAKey, StationKeyHeader: c.PagoPAKeyHeader, StationOwnListener: c.PagoPAAddr != "",
+		MoveDepositTenthDay: c.MoveDepositTenth,
 	})
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -50,6 +50,7 @@ type fineView struct {
 	CancelledBy  string                 `json:"cancelledBy,omitempty"`
 	CancelReason string                 `json:"cancelReason,omitempty"`
 	Corrections  []notices.Correction   `json:"corrections,omitempty"`
+	verbaleView
 }
 
 func (s *Server) fineView(f *notices.Fine) fineView {
@@ -66,6 +67,7 @@ func (s *Server) fineView(f *notices.Fine) fineView {
 		d := f.NotifiedOn
 		v.NotifiedOn = &d
 	}
+	v.verbaleView = s.verbaleOf(f, false)
 	return v
 }
 
@@ -122,7 +124,7 @@ func (s *Server) getFine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.fineView(&f))
+	return s.officeFine(c, &f, fiber.StatusOK)
 }
 
 type notificationRequest struct {

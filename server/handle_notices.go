@@ -28,6 +28,7 @@ type noticeView struct {
 	Schedule     []notices.Step         `json:"schedule"`
 	Options      []notices.OptionAmount `json:"options"`
 	Payment      *paymentRef            `json:"payment,omitempty"`
+	publicVerbale
 }
 
 type violationRef struct {
@@ -67,7 +68,7 @@ func (s *Server) getNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.noticeView(c, &f, nav, due)
+	view, err := s.noticeView(c, &f, nav, on, due)
 	if err != nil {
 		return err
 	}
@@ -77,8 +78,8 @@ func (s *Server) getNotice(c *fiber.Ctx) error {
 }
 
 // noticeView shows fine f, reached by nav, with due: what the payment use
-// case quoted for the chosen day.
-func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, due notices.AmountDue) (noticeView, error) {
+// case quoted for the chosen day on.
+func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on notices.Date, due notices.AmountDue) (noticeView, error) {
 	opt, _ := f.Option(nav)
 	cal := s.cfg.Settings.Calendar
 	v := noticeView{
@@ -92,13 +93,14 @@ func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, due 
 		PlateMasked:  notices.MaskPlate(f.Plate),
 		Night:        f.IsNight(),
 		AmountDue:    due,
-		Schedule:     cal.Schedule(f),
+		Schedule:     cal.ScheduleOn(f, on),
 		Options:      cal.Options(f),
 	}
-	if !f.NotifiedOn.IsZero() {
+	if !f.NotifiedOn.IsZero() && !on.Before(f.NotifiedOn) {
 		d := f.NotifiedOn
 		v.NotifiedOn = &d
 	}
+	v.publicVerbale = s.publicVerbaleOf(f, on)
 	if f.Status == notices.StatusPaid && f.ReceiptID != "" {
 		r, err := s.cfg.Store.Receipt(c.UserContext(), f.ReceiptID)
 		if err != nil {

@@ -47,6 +47,8 @@ var statusOf = map[string]int{
 	notices.EConflict:            http.StatusConflict,
 	notices.EInvalidTransition:   http.StatusConflict,
 	notices.EFineCancelled:       http.StatusGone,
+	notices.EFineVoid:            http.StatusConflict,
+	notices.EOwnerMismatch:       http.StatusForbidden,
 	notices.EIdempotencyConflict: http.StatusUnprocessableEntity,
 	// Five random NAVs in a row already taken: the server gave up
 	// retrying; the client may try again (with the same idempotency key).

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	api.Patch("/users/:username", s.requireRole(admins...), s.updateUser)
 
 	s.financeRoutes(api)
+	s.verbaleRoutes(api)
 
 	pspg := app.Group("/psp/v1", s.rateLimit(s.cfg.RateLimit, time.Minute))
 	pspg.Post("/tokens", s.tokenize)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/multa/multa/notices"
 	"github.com/multa/multa/server"
 )
 
@@ -167,7 +168,7 @@ func TestHeadersLimitsAndProblems(t *testing.T) {
 		t.Error("CORS header present without configuration")
 	}
 	var list []map[string]any
-	if err := json.Unmarshal(r.body, &list); err != nil || len(list) != 10 {
+	if err := json.Unmarshal(r.body, &list); err != nil || len(list) != len(notices.DefaultCatalogue().All()) {
 		t.Errorf("catalogue: %v, %d entries", err, len(list))
 	}
 	big := bytes.Repeat([]byte("x"), 40<<20)

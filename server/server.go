@@ -80,6 +80,9 @@ type Config struct {
 	// StationOwnListener keeps the station off the main listener: it is
 	// served only by ServeStation, on a listener of its own (mutual TLS).
 	StationOwnListener bool
+	// MoveDepositTenthDay moves a compiuta giacenza's 10th day off a
+	// Saturday, Sunday or holiday, as some courts do (off by default).
+	MoveDepositTenthDay bool
 }
 
 // Server is the running HTTP service.
