@@ -10,10 +10,6 @@ import (
 // (piattaforma notifiche digitali, art. 26 DL 76/2020).
 const ChannelSEND Channel = "send"
 
-// EFineVoid is returned when a fine whose notification term passed is
-// to be paid or enforced before a supervisor decides (art. 201 c.5).
-const EFineVoid = "fine_void"
-
 // Recipient is whom a notification attempt was addressed to.
 type Recipient string
 

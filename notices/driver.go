@@ -98,10 +98,6 @@ func (f *Fine) SubmitDriver(d DriverDeclaration, cal Calendar, now time.Time) er
 	return nil
 }
 
-// EOwnerMismatch is returned when a declaration's owner code is not the
-// owner's on the verbale.
-const EOwnerMismatch = "owner_mismatch"
-
 // ReviewDriver is the office's decision on a submitted declaration;
 // accepted, the driver becomes the verbale's offender. Errors:
 // EInvalidTransition (nothing submitted), EValidation (a rejection needs

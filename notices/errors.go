@@ -41,6 +41,12 @@ const (
 	// camera detection (Fine.DetectionKey) was already imported: uploading
 	// the same export twice must not fine a driver twice.
 	EDuplicate = "duplicate_detection"
+	// EFineVoid is returned when a fine whose notification term passed is
+	// to be paid or enforced before a supervisor decides (art. 201 c.5).
+	EFineVoid = "fine_void"
+	// EOwnerMismatch is returned when a driver declaration's owner code is
+	// not the owner's on the verbale (art. 126-bis).
+	EOwnerMismatch = "owner_mismatch"
 )
 
 // Error is the one error type of the domain. Code is for machines, Message

@@ -10,26 +10,6 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// verbaleRoutes are the routes of issue 18: the verbale's content, its
-// notifications and their outcomes, the notification terms, the
-// supervisor's decision on a void fine, and art. 126-bis.
-func (s *Server) verbaleRoutes(api fiber.Router) {
-	public := s.rateLimit(scaled(s.cfg.RateLimit, 2), time.Minute)
-	api.Post("/notices/:nav/driver", public, s.submitDriver)
-
-	api.Put("/fines/:id/verbale", s.requireRole(officers...), s.putVerbale)
-	api.Post("/fines/:id/notifications", s.requireRole(officers...), s.sendNotification)
-	api.Post("/fines/:id/notifications/:n/outcome", s.requireRole(officers...), s.recordOutcome)
-	api.Post("/notification-outcomes/import", s.requireRole(officers...), s.importOutcomes)
-	api.Get("/notification-terms", s.requireRole(officers...), s.notificationTerms)
-	api.Post("/notification-terms/sweep", s.requireRole(supervisor...), s.sweepNotificationTerms)
-	api.Post("/fines/:id/void-decision", s.requireRole(supervisor...), s.decideVoid)
-	api.Get("/driver-identifications", s.requireRole(officers...), s.listDriverIdentifications)
-	api.Post("/fines/:id/driver-identification/review", s.requireRole(officers...), s.reviewDriver)
-	api.Post("/fines/:id/driver-penalty", s.requireRole(officers...), s.issueDriverPenalty)
-	api.Get("/licence-points", s.requireRole(officers...), s.licencePoints)
-}
-
 func init() { operations = append(operations, verbaleOperations...) }
 
 var pathFine = param{"id", "path", "Fine id"}
