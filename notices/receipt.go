@@ -53,6 +53,11 @@ type Receipt struct {
 	// amount of a second payment or of one after cancellation, the
 	// excess of an overpayment.
 	RefundCents int64 `json:"refundCents,omitempty"`
+	// FromFlow flags a payment recorded from a settlement flow rather than
+	// from a receipt of the node: a stand-in payment (outcome 4 or 8),
+	// which the node took without asking us, so no receipt will ever come.
+	// It names the flow, for finance to check.
+	FromFlow string `json:"fromFlow,omitempty"`
 }
 
 // PaymentChannel is the way a payment reached Multa.

@@ -2,204 +2,141 @@ package notices
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 )
 
-// Outcome codes of a settlement line, as in pagoPA's reporting flow (FdR).
-// The domain keeps its own copy of the two codes so that it need not
-// import a payment provider's package.
+// ReconCategory is how one receipt, flow line, flow or bank entry was
+// reconciled. The names are part of the API and the CSV export.
+type ReconCategory string
+
+// The categories of reconciliation, three ways: receipts against flow
+// lines, each flow against its own declared totals, flows against the
+// bank's credits. Only matched, pending, bank_matched and bank_pending are
+// in order; every other one needs someone in the finance office to look.
 const (
-	OutcomeExecuted = 0 // the money was transferred to the creditor
-	OutcomeRevoked  = 3 // the payment was refunded to the payer after capture
+	// CatMatched: a receipt (one transfer of it) and a paid line with the
+	// same IUV, IUR and transfer index, and the same amount.
+	CatMatched ReconCategory = "matched"
+	// CatAmountDiffers: the same pair, with another amount.
+	CatAmountDiffers ReconCategory = "amount_differs"
+	// CatPending: a receipt no line settled yet, still within the
+	// settlement window (D+2 working days).
+	CatPending ReconCategory = "pending"
+	// CatReceiptWithoutLine: a receipt no line settled after the window.
+	CatReceiptWithoutLine ReconCategory = "receipt_without_line"
+	// CatLineWithoutReceipt: a paid line (code 0 or 9) naming no receipt.
+	CatLineWithoutReceipt ReconCategory = "line_without_receipt"
+	// CatStandIn: a stand-in line (code 4 or 8). The node took the money
+	// without asking us, so no receipt from the node will come: the
+	// payment is recorded from the flow and flagged.
+	CatStandIn ReconCategory = "stand_in"
+	// CatDuplicateLine: a paid line for a receipt another line already
+	// settled, in the same flow or another.
+	CatDuplicateLine ReconCategory = "duplicate_line"
+	// CatRevoked: a revoked line (code 3): the money went back to the
+	// payer, while the fine may show paid.
+	CatRevoked ReconCategory = "revoked"
+	// CatFlowTotalDiffers: the flow's declared number or total of
+	// payments is not that of its lines.
+	CatFlowTotalDiffers ReconCategory = "flow_total_differs"
+	// CatBankMatched: a credit with the flow's regulation id and total.
+	CatBankMatched ReconCategory = "bank_matched"
+	// CatBankAmountDiffers: a credit with the flow's regulation id and
+	// another amount.
+	CatBankAmountDiffers ReconCategory = "bank_amount_differs"
+	// CatBankPending: no credit for a flow yet, within two working days
+	// of its regulation date.
+	CatBankPending ReconCategory = "bank_pending"
+	// CatFlowNotCredited: no credit for a flow after that.
+	CatFlowNotCredited ReconCategory = "flow_not_credited"
+	// CatCreditWithoutFlow: a credit that settles no flow.
+	CatCreditWithoutFlow ReconCategory = "credit_without_flow"
 )
 
-// SettlementLine is one payment in a settlement flow: what a PSP says it
-// transferred for one IUV.
-type SettlementLine struct {
-	IUV string `json:"iuv"`
-	// TransactionID is the PSP's identifier of the payment (the IUR of
-	// pagoPA); our receipts carry it as PSP.TransactionID.
-	TransactionID string    `json:"transactionId"`
-	AmountCents   int64     `json:"amountCents"`
-	Outcome       int       `json:"outcome"`
-	PaidAt        time.Time `json:"paidAt,omitzero"`
+// Categories lists every category in the order reports show them:
+// problems first.
+var Categories = []ReconCategory{
+	CatAmountDiffers, CatReceiptWithoutLine, CatLineWithoutReceipt, CatDuplicateLine, CatRevoked,
+	CatFlowTotalDiffers, CatBankAmountDiffers, CatFlowNotCredited, CatCreditWithoutFlow,
+	CatStandIn, CatPending, CatBankPending, CatMatched, CatBankMatched,
 }
 
-// SettlementFlow is a PSP's report of what it settled on one day (pagoPA's
-// Flusso di Rendicontazione). Flows come from the payment provider's port or
-// are uploaded by the finance office for providers the server cannot ask.
-type SettlementFlow struct {
-	ID             string           `json:"id"`
-	PSP            string           `json:"psp"`
-	SettlementDate Date             `json:"settlementDate"`
-	Lines          []SettlementLine `json:"lines"`
-	// TotalCents is the control total the PSP declares: the sum of the
-	// executed lines. Reconciliation checks it, since a flow whose lines do
-	// not add up to its own total is itself in error.
-	TotalCents int64 `json:"totalCents"`
-}
-
-// ExecutedCents returns the sum of the flow's executed lines, the money
-// that actually moved; revoked lines are refunds and count for nothing.
-func (f *SettlementFlow) ExecutedCents() int64 {
-	var sum int64
-	for _, l := range f.Lines {
-		if l.Outcome == OutcomeExecuted {
-			sum += l.AmountCents
-		}
-	}
-	return sum
-}
-
-// Bounds of an acceptable flow. maxLineCents matches the provider's own
-// bound on one payment (one billion euro), so that no sum overflows int64;
-// maxFlowLines keeps one upload within a few megabytes.
-const (
-	maxLineCents = 100_000_000_000
-	maxFlowLines = 100_000
-	maxFlowIDLen = 64
-)
-
-// Validate checks a flow received from outside (an upload) field by field,
-// and reports every problem at once. Identifiers are restricted to letters,
-// digits, dots, underscores and dashes, starting with a letter or digit:
-// enough for pagoPA flow ids, and safe to put in a CSV cell that a
-// spreadsheet will open.
-func (f *SettlementFlow) Validate() error {
-	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		if len(errs) < 20 { // a thousand bad lines need not make a thousand messages
-			errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-		}
-	}
-	if !isIdentifier(f.ID) {
-		add("id", "a flow id of 1 to %d letters, digits, dots, dashes or underscores is required", maxFlowIDLen)
-	}
-	if !isIdentifier(f.PSP) {
-		add("psp", "the PSP identifier (1 to %d letters, digits, dots, dashes or underscores) is required", maxFlowIDLen)
-	}
-	if f.SettlementDate.IsZero() {
-		add("settlementDate", "the settlement date (YYYY-MM-DD) is required")
-	}
-	switch {
-	case len(f.Lines) == 0:
-		add("lines", "a flow has at least one line")
-	case len(f.Lines) > maxFlowLines:
-		add("lines", "a flow has at most %d lines", maxFlowLines)
-	}
-	for i, l := range f.Lines {
-		if i >= maxFlowLines {
-			break
-		}
-		if len(l.IUV) != 17 || !isDigits(l.IUV) {
-			add(fmt.Sprintf("lines[%d].iuv", i), "an IUV has 17 digits")
-		}
-		if !isIdentifier(l.TransactionID) {
-			add(fmt.Sprintf("lines[%d].transactionId", i), "a transaction id (IUR) of 1 to %d letters, digits, dots, dashes or underscores is required", maxFlowIDLen)
-		}
-		if l.AmountCents <= 0 || l.AmountCents > maxLineCents {
-			add(fmt.Sprintf("lines[%d].amountCents", i), "the amount is a positive whole number of cents")
-		}
-		if l.Outcome != OutcomeExecuted && l.Outcome != OutcomeRevoked {
-			add(fmt.Sprintf("lines[%d].outcome", i), "the outcome is 0 (executed) or 3 (revoked)")
-		}
-	}
-	if len(errs) == 0 {
-		if sum := f.ExecutedCents(); sum != f.TotalCents {
-			add("totalCents", "the declared total %d differs from the sum of the executed lines, %d", f.TotalCents, sum)
-		}
-	}
-	if len(errs) > 0 {
-		return &ValidationError{Fields: errs}
-	}
-	return nil
-}
-
-// isIdentifier accepts 1–64 characters of [A-Za-z0-9._-] starting with a
-// letter or digit: no spreadsheet formula can start that way.
-func isIdentifier(s string) bool {
-	if len(s) == 0 || len(s) > maxFlowIDLen || !isAlnum(s[0]) {
+// Problem reports whether the category needs a person. Stand-in lines
+// do: the payment was recorded from the flow alone.
+func (c ReconCategory) Problem() bool {
+	switch c {
+	case CatMatched, CatPending, CatBankMatched, CatBankPending:
 		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' {
-			return false
-		}
 	}
 	return true
 }
 
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+// SettlementWindow is how many bank working days after the payment day a
+// PSP has to report a payment in a flow (pagoPA: transfer on D+1, flow on
+// D+2).
+const SettlementWindow = 2
+
+// SettlementDue returns the last day on which a flow line for a payment
+// of day d is still on time: d plus SettlementWindow bank working days.
+// Bank working days are Monday to Friday without the calendar's public
+// holidays: banks do not settle on Saturdays, unlike the deadlines of
+// the highway code.
+func (c Calendar) SettlementDue(d Date) Date {
+	for n := 0; n < SettlementWindow; {
+		d = d.AddDays(1)
+		if c.isBankDay(d) {
+			n++
+		}
+	}
+	return d
 }
 
-// ReconStatus says how a receipt or a settlement line was reconciled.
-type ReconStatus string
+func (c Calendar) isBankDay(d Date) bool {
+	wd := d.Weekday()
+	return wd != time.Saturday && wd != time.Sunday && !c.IsHoliday(d)
+}
 
-// The statuses of reconciliation rows. Only matched rows are in order;
-// every other status needs someone in the finance office to look.
-const (
-	// ReconMatched: one receipt and one executed line, same amount.
-	ReconMatched ReconStatus = "matched"
-	// ReconMismatched: a receipt and an executed line that belong together
-	// (same IUV and transaction id, or the same IUV where neither has any
-	// other partner) but disagree on the amount or the transaction id.
-	ReconMismatched ReconStatus = "mismatched"
-	// ReconMissing: a receipt that no executed line settles (paid but not
-	// settled, e.g. a capture that failed after the receipt).
-	ReconMissing ReconStatus = "missing"
-	// ReconUnexpected: an executed line with no receipt (money we cannot
-	// attribute to any payment we recorded).
-	ReconUnexpected ReconStatus = "unexpected"
-	// ReconDuplicate: an executed line for a receipt already settled by
-	// another line: the PSP reported (or moved) the money twice.
-	ReconDuplicate ReconStatus = "duplicate"
-	// ReconRevoked: a revoked line (a refund). When it names one of our
-	// receipts, the fine shows paid while the money went back.
-	ReconRevoked ReconStatus = "revoked"
-)
-
-// Mismatch reasons.
-const (
-	ReasonAmount        = "amount"         // the line's amount differs from the receipt's
-	ReasonTransactionID = "transaction_id" // same IUV, but another transaction id
-	ReasonBoth          = "amount_and_transaction_id"
-)
-
-// ReconItem is one row of a reconciliation: a receipt, a line, or both.
-// Amount fields are set only where the row has that side: every receipt
-// appears in exactly one row with its ReceiptAmountCents, and every
-// executed line in exactly one row with its SettledAmountCents, so the
-// columns add up to the day's totals.
+// ReconItem is one row of a reconciliation: a receipt's transfer, a flow
+// line, or both; a flow's totals; a flow and a bank credit. Amount fields
+// are set only where the row has that side, so each column adds up.
 type ReconItem struct {
-	Status        ReconStatus `json:"status"`
-	Reason        string      `json:"reason,omitempty"`
-	IUV           string      `json:"iuv"`
-	NoticeNumber  NAV         `json:"noticeNumber,omitempty"`
-	ReceiptID     string      `json:"receiptId,omitempty"`
-	TransactionID string      `json:"transactionId,omitempty"`
-	// LineTransactionID is the line's transaction id when it differs from
-	// the receipt's (a transaction_id mismatch).
-	LineTransactionID  string    `json:"lineTransactionId,omitempty"`
-	FlowID             string    `json:"flowId,omitempty"`
-	PSP                string    `json:"psp,omitempty"`
-	PaidAt             time.Time `json:"paidAt,omitzero"`
-	ReceiptAmountCents int64     `json:"receiptAmountCents,omitempty"`
-	SettledAmountCents int64     `json:"settledAmountCents,omitempty"`
-	// RevokedAmountCents is the amount of a revoked line: refunded, so it
-	// is in no total.
-	RevokedAmountCents int64 `json:"revokedAmountCents,omitempty"`
-	// DifferenceCents is settled minus receipt, for mismatched rows.
+	Category      ReconCategory  `json:"category"`
+	IUV           string         `json:"iuv,omitempty"`
+	NoticeNumber  NAV            `json:"noticeNumber,omitempty"`
+	FineID        string         `json:"fineId,omitempty"`
+	ReceiptID     string         `json:"receiptId,omitempty"`
+	Channel       PaymentChannel `json:"channel,omitempty"`
+	IUR           string         `json:"iur,omitempty"`
+	TransferIndex int            `json:"transferIndex,omitempty"`
+	FlowID        string         `json:"flowId,omitempty"`
+	FlowRevision  int            `json:"flowRevision,omitempty"`
+	PSP           string         `json:"psp,omitempty"`
+	// Outcome is the line's codiceEsitoSingoloPagamento, when there is a line.
+	Outcome *FlowOutcome `json:"outcome,omitempty"`
+	// Date is the day the row belongs to: the payment's, the line's, the
+	// flow's regulation day or the credit's booking day.
+	Date          Date      `json:"date"`
+	PaidAt        time.Time `json:"paidAt,omitzero"`
+	ReceiptCents  int64     `json:"receiptCents,omitempty"`
+	LineCents     int64     `json:"lineCents,omitempty"`
+	DeclaredCents int64     `json:"declaredCents,omitempty"`
+	DeclaredCount int       `json:"declaredCount,omitempty"`
+	LineCount     int       `json:"lineCount,omitempty"`
+	BankRef       string    `json:"bankRef,omitempty"`
+	BankCents     int64     `json:"bankCents,omitempty"`
+	// DifferenceCents is the flow's (or the bank's) side minus ours.
 	DifferenceCents int64 `json:"differenceCents,omitempty"`
-	hasReceipt      bool
+	// Explanation says what the row means and what to do, for people.
+	Explanation Explanation `json:"explanation"`
 }
 
-// HasReceipt reports whether the row carries a receipt's amount (it is
-// the row that accounts for that receipt).
-func (it ReconItem) HasReceipt() bool { return it.hasReceipt }
+// Explanation is a sentence in Italian and in English.
+type Explanation struct {
+	It string `json:"it"`
+	En string `json:"en"`
+}
 
 // Tally is a count of payments and their sum.
 type Tally struct {
@@ -209,224 +146,290 @@ type Tally struct {
 
 func (t *Tally) add(cents int64) { t.Count++; t.AmountCents += cents }
 
-// FlowTotals sums one flow and says whether it agrees with our receipts.
-type FlowTotals struct {
-	ID  string `json:"id"`
-	PSP string `json:"psp"`
-	// Count and AmountCents are the flow's executed lines.
-	Count       int   `json:"count"`
-	AmountCents int64 `json:"amountCents"`
-	// DeclaredCents is the total the flow declares about itself.
-	DeclaredCents int64 `json:"declaredCents"`
-	// MatchedCents is the sum of the receipts this flow's lines matched.
-	MatchedCents int64 `json:"matchedCents"`
-	Revoked      int   `json:"revoked"`
-	// Balanced: the declared total is the sum of the lines, and every
-	// executed line matched a receipt of the same amount.
-	Balanced bool `json:"balanced"`
-}
-
-// Reconciliation is the day's receipts set against the PSPs' flows.
+// Reconciliation is receipts, flows and bank credits of a period set
+// against each other.
 type Reconciliation struct {
-	Date     Date  `json:"date"`
+	From Date `json:"from"`
+	To   Date `json:"to"`
+	// Receipts are the receipts paid in the period.
 	Receipts Tally `json:"receipts"`
-	// Settled counts the executed lines of every flow, duplicates and
-	// unexpected ones included: it is the money that actually arrived.
-	Settled    Tally        `json:"settled"`
-	Matched    int          `json:"matched"`
-	Missing    []ReconItem  `json:"missing"`
-	Unexpected []ReconItem  `json:"unexpected"`
-	Mismatched []ReconItem  `json:"mismatched"`
-	Duplicates []ReconItem  `json:"duplicates"`
-	Revoked    []ReconItem  `json:"revoked"`
-	Flows      []FlowTotals `json:"flows"`
-	// Balanced is true when every receipt matched exactly one executed line
-	// of the same amount, every executed line matched a receipt, no refund
-	// touched one of our receipts, every flow adds up to its declared
-	// total, and so the day's totals agree to the cent.
+	// Settled are the paid lines dated in the period.
+	Settled Tally `json:"settled"`
+	// Credited are the bank credits that settle the period's flows.
+	Credited Tally `json:"credited"`
+	// Counts has every category, zero or not.
+	Counts map[ReconCategory]int `json:"counts"`
+	// Balanced is true when no row is a problem.
 	Balanced bool `json:"balanced"`
-	// Rows has every receipt and every line once, problems first, for the
-	// CSV export; JSON clients have the lists above.
-	Rows []ReconItem `json:"-"`
+	// Items has every row, problems first.
+	Items []ReconItem `json:"items"`
 }
 
-// Reconcile matches the receipts of day against the settlement flows of
-// that day (pagoPA: every receipt matches exactly one settlement line, and
-// every line one receipt; totals per day and per flow agree to the cent).
-//
-// A line belongs to a receipt when its IUV is the receipt's NAV.IUV() and
-// its transaction id is the receipt's PSP.TransactionID. Executed lines are
-// matched first; a line whose pair is not found is then paired with a
-// receipt of the same IUV that nothing else settled (mismatched: another
-// transaction id), and only otherwise is it unexpected. Revoked lines come
-// last: a refund of a receipt that no executed line settled takes that
-// receipt's row; a refund of a settled receipt is a row of its own. Either
-// way the day is not balanced, as a fine shows paid while its money went
-// back. A refund that names none of our receipts moved no money in either
-// direction and is listed without unbalancing the day.
-//
-// The caller chooses the flows (all those with settlement date day); the
-// function does no I/O and does not modify its arguments.
-func Reconcile(day Date, receipts []Receipt, flows []SettlementFlow) Reconciliation {
-	rec := Reconciliation{
-		Date: day, Missing: []ReconItem{}, Unexpected: []ReconItem{}, Mismatched: []ReconItem{},
-		Duplicates: []ReconItem{}, Revoked: []ReconItem{}, Flows: make([]FlowTotals, len(flows)),
+// ReconInput is what Reconcile works on. The caller loads receipts,
+// flows and credits generously around the period (a payment of 23:59 may
+// be reported the next day, a flow regulated on Friday credited on
+// Monday); Reconcile matches against all of them and reports only what
+// belongs to the period.
+type ReconInput struct {
+	From, To Date
+	// Today decides which receipts are late rather than pending.
+	Today    Date
+	Calendar Calendar
+	Receipts []Receipt
+	Flows    []SettlementFlow
+	Credits  []BankEntry
+}
+
+// ReceiptIUV returns the IUV a flow line names for receipt r.
+func ReceiptIUV(r *Receipt) string {
+	if r.PagoPA != nil && r.PagoPA.CreditorReferenceID != "" {
+		return r.PagoPA.CreditorReferenceID
 	}
-	type key struct{ iuv, tx string }
-	// settledBy[i] is the flow index whose executed line took receipt i;
-	// -1 while none has.
-	settledBy := make([]int, len(receipts))
-	revoked := make([]bool, len(receipts))
-	byKey := make(map[key][]int, len(receipts))
-	byIUV := make(map[string][]int, len(receipts))
-	for i, r := range receipts {
-		settledBy[i] = -1
-		rec.Receipts.add(r.AmountCents)
-		k := key{iuvOf(r.NAV), r.PSP.TransactionID}
-		byKey[k] = append(byKey[k], i)
-		byIUV[k.iuv] = append(byIUV[k.iuv], i)
+	return iuvOf(r.NAV)
+}
+
+// ReceiptIUR returns the IUR a flow line names for receipt r: pagoPA's
+// receiptId, or the checkout PSP's transaction id.
+func ReceiptIUR(r *Receipt) string {
+	if r.PagoPA != nil && r.PagoPA.ReceiptID != "" {
+		return r.PagoPA.ReceiptID
 	}
-	// first returns the first receipt of list that ok accepts, or -1.
-	first := func(list []int, ok func(int) bool) int {
-		for _, i := range list {
-			if ok(i) {
-				return i
-			}
+	return r.PSP.TransactionID
+}
+
+// receiptTransfers returns what each transfer of r should settle: the
+// pagoPA transfer list, or the whole amount as transfer 1.
+func receiptTransfers(r *Receipt) []PagoPATransfer {
+	if r.PagoPA != nil && len(r.PagoPA.Transfers) > 0 {
+		return r.PagoPA.Transfers
+	}
+	return []PagoPATransfer{{IDTransfer: 1, AmountCents: r.AmountCents}}
+}
+
+// Reconcile matches receipts to flow lines by (IUV, IUR, transfer index),
+// checks each flow's declared totals, and matches each flow to a bank
+// credit by its regulation id. It does no I/O and does not modify its
+// input; the same input always gives the same report.
+//
+// A receipt (each of its transfers) is settled by one paid line; a second
+// paid line for it is a duplicate. A revoked line accounts for a receipt
+// no paid line settled, or else is a row of its own. Rows are reported
+// when they belong to the period: receipts paid in it, lines dated in it
+// (or settling a receipt of it), flows (their totals and their credit)
+// with a line or their regulation in it, and credits booked in it that
+// settle no flow.
+func Reconcile(in ReconInput) Reconciliation {
+	rec := Reconciliation{From: in.From, To: in.To, Counts: make(map[ReconCategory]int, len(Categories)), Items: []ReconItem{}}
+	inPeriod := func(d Date) bool { return !d.Before(in.From) && !d.After(in.To) }
+
+	type key struct {
+		iuv, iur string
+		index    int
+	}
+	type slot struct {
+		r       int // receipt index
+		index   int // transfer index
+		cents   int64
+		settled bool // a paid or revoked line accounts for it
+	}
+	slots := make([]slot, 0, len(in.Receipts))
+	byKey := make(map[key]int, len(in.Receipts))
+	for i := range in.Receipts {
+		r := &in.Receipts[i]
+		if inPeriod(DateOf(r.PaidAt)) {
+			rec.Receipts.add(r.AmountCents)
 		}
-		return -1
+		iuv, iur := ReceiptIUV(r), ReceiptIUR(r)
+		for _, t := range receiptTransfers(r) {
+			k := key{iuv, iur, t.IDTransfer}
+			if _, dup := byKey[k]; dup {
+				continue // the same receipt twice in the input
+			}
+			byKey[k] = len(slots)
+			slots = append(slots, slot{r: i, index: t.IDTransfer, cents: t.AmountCents})
+		}
 	}
-	unsettled := func(i int) bool { return settledBy[i] < 0 && !revoked[i] }
-	lineItem := func(fi int, l SettlementLine) ReconItem {
-		return ReconItem{IUV: l.IUV, TransactionID: l.TransactionID, FlowID: flows[fi].ID, PSP: flows[fi].PSP, PaidAt: l.PaidAt}
-	}
-	withReceipt := func(it ReconItem, r Receipt) ReconItem {
-		it.NoticeNumber, it.ReceiptID, it.ReceiptAmountCents, it.hasReceipt = r.NAV, r.ID, r.AmountCents, true
-		it.PaidAt = r.PaidAt
-		if it.TransactionID != r.PSP.TransactionID {
-			it.LineTransactionID, it.TransactionID = it.TransactionID, r.PSP.TransactionID
+	withReceipt := func(it ReconItem, s slot) ReconItem {
+		r := &in.Receipts[s.r]
+		it.NoticeNumber, it.FineID, it.ReceiptID, it.Channel = r.NAV, r.FineID, r.ID, channelOf(r)
+		it.PaidAt, it.ReceiptCents = r.PaidAt, s.cents
+		if it.IUV == "" {
+			it.IUV, it.IUR = ReceiptIUV(r), ReceiptIUR(r)
 		}
 		return it
 	}
-	settle := func(fi, i int, l SettlementLine, reason string) {
-		settledBy[i] = fi
-		rec.Flows[fi].MatchedCents += receipts[i].AmountCents
-		it := withReceipt(lineItem(fi, l), receipts[i])
-		it.SettledAmountCents = l.AmountCents
-		if l.AmountCents != receipts[i].AmountCents {
-			reason = joinReason(reason, ReasonAmount)
-		}
-		if reason == "" {
-			it.Status = ReconMatched
-			rec.Matched++
-		} else {
-			it.Status, it.Reason, it.DifferenceCents = ReconMismatched, reason, l.AmountCents-receipts[i].AmountCents
-			rec.Mismatched = append(rec.Mismatched, it)
-		}
-		rec.Rows = append(rec.Rows, it)
+	emit := func(it ReconItem) {
+		it.Explanation = explain(&it)
+		rec.Counts[it.Category]++
+		rec.Items = append(rec.Items, it)
 	}
 
-	// Pass 1: executed lines with their exact (IUV, transaction id) pair.
-	type pending struct{ fi, li int }
-	var rest []pending
-	for fi, f := range flows {
-		ft := &rec.Flows[fi]
-		*ft = FlowTotals{ID: f.ID, PSP: f.PSP, DeclaredCents: f.TotalCents}
-		for li, l := range f.Lines {
-			if l.Outcome != OutcomeExecuted {
-				ft.Revoked++
-				continue
-			}
-			ft.Count++
-			ft.AmountCents += l.AmountCents
-			rec.Settled.add(l.AmountCents)
-			list := byKey[key{l.IUV, l.TransactionID}]
-			if i := first(list, unsettled); i >= 0 {
-				settle(fi, i, l, "")
-			} else if i := first(list, func(int) bool { return true }); i >= 0 {
-				it := lineItem(fi, l)
-				it.Status, it.ReceiptID, it.NoticeNumber = ReconDuplicate, receipts[i].ID, receipts[i].NAV
-				it.SettledAmountCents = l.AmountCents
-				rec.Duplicates = append(rec.Duplicates, it)
-				rec.Rows = append(rec.Rows, it)
-			} else {
-				rest = append(rest, pending{fi, li})
+	// Lines: paid ones first, so that a revocation finds the receipts
+	// that no payment settled.
+	for _, pass := range []bool{true, false} {
+		for fi := range in.Flows {
+			f := &in.Flows[fi]
+			for li := range f.Lines {
+				l := &f.Lines[li]
+				if l.Outcome.Paid() != pass {
+					continue
+				}
+				outcome := l.Outcome
+				it := ReconItem{IUV: l.IUV, IUR: l.IUR, TransferIndex: l.TransferIndex, FlowID: f.ID, FlowRevision: f.Revision,
+					PSP: f.PSP, Outcome: &outcome, Date: l.Date, LineCents: l.AmountCents}
+				si, known := byKey[key{l.IUV, l.IUR, l.TransferIndex}]
+				report := inPeriod(l.Date)
+				if known {
+					report = report || inPeriod(DateOf(in.Receipts[slots[si].r].PaidAt))
+				}
+				if pass && report {
+					rec.Settled.add(l.AmountCents)
+				}
+				switch {
+				case !pass: // revoked
+					it.Category = CatRevoked
+					if known {
+						if !slots[si].settled {
+							slots[si].settled = true
+							it = withReceipt(it, slots[si])
+						} else {
+							it.ReceiptID, it.FineID, it.NoticeNumber = in.Receipts[slots[si].r].ID, in.Receipts[slots[si].r].FineID, in.Receipts[slots[si].r].NAV
+						}
+					}
+				case known && slots[si].settled:
+					it.Category = CatDuplicateLine
+					it.ReceiptID, it.FineID, it.NoticeNumber = in.Receipts[slots[si].r].ID, in.Receipts[slots[si].r].FineID, in.Receipts[slots[si].r].NAV
+				case known:
+					slots[si].settled = true
+					it = withReceipt(it, slots[si])
+					switch {
+					case l.Outcome.StandIn():
+						it.Category = CatStandIn
+					case l.AmountCents == slots[si].cents:
+						it.Category = CatMatched
+					default:
+						it.Category, it.DifferenceCents = CatAmountDiffers, l.AmountCents-slots[si].cents
+					}
+				case l.Outcome.StandIn():
+					it.Category = CatStandIn
+				default:
+					it.Category = CatLineWithoutReceipt
+				}
+				if report {
+					emit(it)
+				}
 			}
 		}
 	}
-	// Pass 2: lines without an exact pair take a receipt of the same IUV
-	// that no line settled; the others are unexpected money.
-	for _, p := range rest {
-		l := flows[p.fi].Lines[p.li]
-		if i := first(byIUV[l.IUV], unsettled); i >= 0 {
-			settle(p.fi, i, l, ReasonTransactionID)
+	// Receipts that no line accounts for.
+	for _, s := range slots {
+		r := &in.Receipts[s.r]
+		day := DateOf(r.PaidAt)
+		if s.settled || !inPeriod(day) {
 			continue
 		}
-		it := lineItem(p.fi, l)
-		it.Status, it.SettledAmountCents = ReconUnexpected, l.AmountCents
-		rec.Unexpected = append(rec.Unexpected, it)
-		rec.Rows = append(rec.Rows, it)
+		it := withReceipt(ReconItem{Date: day}, s)
+		it.TransferIndex = s.index
+		if r.PSP.Name != "" {
+			it.PSP = r.PSP.Name
+		} else if r.PagoPA != nil {
+			it.PSP = r.PagoPA.IDPSP
+		}
+		it.Category = CatPending
+		if in.Today.After(in.Calendar.SettlementDue(day)) {
+			it.Category = CatReceiptWithoutLine
+		}
+		emit(it)
 	}
-	// Pass 3: refunds.
-	refundOfOurs := false
-	for fi, f := range flows {
+	// Flows: their own totals, then the bank.
+	used := make([]bool, len(in.Credits))
+	for fi := range in.Flows {
+		f := &in.Flows[fi]
+		regulated := inPeriod(f.RegulationDate)
+		linesIn := false
 		for _, l := range f.Lines {
-			if l.Outcome == OutcomeExecuted {
-				continue
+			if inPeriod(l.Date) {
+				linesIn = true
+				break
 			}
-			it := lineItem(fi, l)
-			it.Status, it.RevokedAmountCents = ReconRevoked, l.AmountCents
-			list := byKey[key{l.IUV, l.TransactionID}]
-			if i := first(list, unsettled); i >= 0 {
-				revoked[i] = true // this row accounts for the receipt
-				it = withReceipt(it, receipts[i])
-				refundOfOurs = true
-			} else if i := first(list, func(int) bool { return true }); i >= 0 {
-				it.ReceiptID, it.NoticeNumber = receipts[i].ID, receipts[i].NAV
-				refundOfOurs = true
+		}
+		base := ReconItem{FlowID: f.ID, FlowRevision: f.Revision, PSP: f.PSP, Date: f.RegulationDate,
+			DeclaredCents: f.DeclaredCents, DeclaredCount: f.DeclaredCount, LineCount: len(f.Lines), LineCents: f.PaidCents()}
+		if (regulated || linesIn) && (f.DeclaredCents != base.LineCents || f.DeclaredCount != len(f.Lines)) {
+			it := base
+			it.Category, it.DifferenceCents = CatFlowTotalDiffers, f.DeclaredCents-base.LineCents
+			emit(it)
+		}
+		ci := -1
+		for i := range in.Credits {
+			if !used[i] && in.Credits[i].Credit && in.Credits[i].settles(f) {
+				ci = i
+				break
 			}
-			rec.Revoked = append(rec.Revoked, it)
-			rec.Rows = append(rec.Rows, it)
+		}
+		it := base
+		it.LineCents = 0
+		if ci >= 0 {
+			used[ci] = true
+			c := &in.Credits[ci]
+			it.BankRef, it.BankCents = c.Ref, c.AmountCents
+			it.Category = CatBankMatched
+			if c.AmountCents != f.DeclaredCents {
+				it.Category, it.DifferenceCents = CatBankAmountDiffers, c.AmountCents-f.DeclaredCents
+			}
+			regulated = regulated || inPeriod(c.BookingDate)
+			if regulated || linesIn {
+				rec.Credited.add(c.AmountCents)
+			}
+		} else {
+			it.Category = CatBankPending
+			if in.Today.After(in.Calendar.SettlementDue(f.RegulationDate)) {
+				it.Category = CatFlowNotCredited
+			}
+		}
+		if regulated || linesIn {
+			emit(it)
 		}
 	}
-	// Pass 4: receipts nothing settled.
-	for i, r := range receipts {
-		if unsettled(i) {
-			it := withReceipt(ReconItem{Status: ReconMissing, IUV: iuvOf(r.NAV), TransactionID: r.PSP.TransactionID, PSP: r.PSP.Name}, r)
-			rec.Missing = append(rec.Missing, it)
-			rec.Rows = append(rec.Rows, it)
+	for i := range in.Credits {
+		c := &in.Credits[i]
+		if used[i] || !c.Credit || !inPeriod(c.BookingDate) {
+			continue
 		}
+		emit(ReconItem{Category: CatCreditWithoutFlow, Date: c.BookingDate, BankRef: c.Ref, BankCents: c.AmountCents})
 	}
 
-	flowsOK := true
-	for fi := range rec.Flows {
-		ft := &rec.Flows[fi]
-		ft.Balanced = ft.DeclaredCents == ft.AmountCents && ft.MatchedCents == ft.AmountCents &&
-			!flowHasProblem(&rec, ft.ID)
-		flowsOK = flowsOK && ft.Balanced
+	rec.Balanced = true
+	for _, c := range Categories {
+		if rec.Counts[c] > 0 && c.Problem() {
+			rec.Balanced = false
+		}
+		rec.Counts[c] += 0
 	}
-	rec.Balanced = flowsOK && !refundOfOurs && len(rec.Missing) == 0 && len(rec.Unexpected) == 0 &&
-		len(rec.Mismatched) == 0 && len(rec.Duplicates) == 0 && rec.Receipts == rec.Settled
-	sortItems(rec.Missing)
-	sortItems(rec.Unexpected)
-	sortItems(rec.Mismatched)
-	sortItems(rec.Duplicates)
-	sortItems(rec.Revoked)
-	sortItems(rec.Rows)
+	order := make(map[ReconCategory]int, len(Categories))
+	for i, c := range Categories {
+		order[c] = i
+	}
+	slices.SortStableFunc(rec.Items, func(a, b ReconItem) int {
+		return cmp.Or(
+			cmp.Compare(order[a.Category], order[b.Category]),
+			a.Date.Compare(b.Date),
+			a.PaidAt.Compare(b.PaidAt),
+			strings.Compare(a.IUV, b.IUV),
+			strings.Compare(a.IUR, b.IUR),
+			cmp.Compare(a.TransferIndex, b.TransferIndex),
+			strings.Compare(a.FlowID, b.FlowID),
+			strings.Compare(a.BankRef, b.BankRef),
+		)
+	})
 	return rec
 }
 
-// flowHasProblem reports whether a line of flow id is unexpected,
-// mismatched or a duplicate. Flow ids are unique within a day, as the
-// upload refuses a second flow with a known id.
-func flowHasProblem(rec *Reconciliation, id string) bool {
-	for _, list := range [][]ReconItem{rec.Unexpected, rec.Mismatched, rec.Duplicates} {
-		for _, it := range list {
-			if it.FlowID == id {
-				return true
-			}
-		}
+func channelOf(r *Receipt) PaymentChannel {
+	if r.Channel != "" {
+		return r.Channel
 	}
-	return false
+	return PaidViaCheckout
 }
 
 // iuvOf returns the IUV of a NAV, tolerating a malformed one (which a
@@ -436,33 +439,4 @@ func iuvOf(n NAV) string {
 		return string(n)
 	}
 	return n.IUV()
-}
-
-func joinReason(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case a == ReasonTransactionID && b == ReasonAmount:
-		return ReasonBoth
-	}
-	return a + "," + b
-}
-
-// statusOrder puts the rows that need a person first, matched rows last.
-var statusOrder = map[ReconStatus]int{
-	ReconMismatched: 0, ReconMissing: 1, ReconUnexpected: 2, ReconDuplicate: 3, ReconRevoked: 4, ReconMatched: 5,
-}
-
-// sortItems orders rows by status, then time, IUV, transaction id and flow,
-// so that the same inputs always give the same report.
-func sortItems(items []ReconItem) {
-	slices.SortStableFunc(items, func(a, b ReconItem) int {
-		return cmp.Or(
-			cmp.Compare(statusOrder[a.Status], statusOrder[b.Status]),
-			a.PaidAt.Compare(b.PaidAt),
-			strings.Compare(a.IUV, b.IUV),
-			strings.Compare(a.TransactionID, b.TransactionID),
-			strings.Compare(a.FlowID, b.FlowID),
-		)
-	})
 }

@@ -1,10 +1,9 @@
 package notices_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,250 +22,167 @@ func testNAV(t testing.TB, i int) notices.NAV {
 	return n
 }
 
-func receipt(t testing.TB, i int, tx string, cents int64, at time.Time) notices.Receipt {
+// checkout is a receipt of Multa's own checkout: its IUR is the PSP's
+// transaction id.
+func checkout(t testing.TB, i int, cents int64, at time.Time) notices.Receipt {
 	return notices.Receipt{
-		ID: fmt.Sprintf("r%02d", i), NAV: testNAV(t, i), AmountCents: cents, PaidAt: at,
-		PSP: notices.PSPRef{Name: "SANDBOX", TransactionID: tx}, Stage: notices.StageReduced,
+		ID: fmt.Sprintf("r%02d", i), FineID: fmt.Sprintf("f%02d", i), NAV: testNAV(t, i), AmountCents: cents, PaidAt: at,
+		PSP: notices.PSPRef{Name: "SANDBOX", TransactionID: fmt.Sprintf("tx%02d", i)}, Stage: notices.StageReduced,
+		Channel: notices.PaidViaCheckout,
 	}
 }
 
-func line(r notices.Receipt, cents int64, outcome int) notices.SettlementLine {
-	return notices.SettlementLine{IUV: r.NAV.IUV(), TransactionID: r.PSP.TransactionID, AmountCents: cents, Outcome: outcome, PaidAt: r.PaidAt}
+// pagopa is a receipt from the node, with two transfers.
+func pagopa(t testing.TB, i int, at time.Time, transfers ...int64) notices.Receipt {
+	r := checkout(t, i, 0, at)
+	r.Channel, r.PSP = notices.PaidViaPagoPA, notices.PSPRef{}
+	r.PagoPA = &notices.PagoPAReceipt{ReceiptID: fmt.Sprintf("iur%02d", i), CreditorReferenceID: r.NAV.IUV(), IDPSP: "POSTE"}
+	for k, c := range transfers {
+		r.AmountCents += c
+		r.PagoPA.Transfers = append(r.PagoPA.Transfers, notices.PagoPATransfer{IDTransfer: k + 1, AmountCents: c})
+	}
+	return r
 }
 
-func flow(id string, lines ...notices.SettlementLine) notices.SettlementFlow {
-	f := notices.SettlementFlow{ID: id, PSP: "PSP" + id, SettlementDate: day(2026, time.March, 10), Lines: lines}
-	f.TotalCents = f.ExecutedCents()
+func lineOf(r notices.Receipt, index int, cents int64, o notices.FlowOutcome) notices.SettlementLine {
+	return notices.SettlementLine{IUV: notices.ReceiptIUV(&r), IUR: notices.ReceiptIUR(&r), TransferIndex: index,
+		AmountCents: cents, Outcome: o, Date: notices.DateOf(r.PaidAt)}
+}
+
+func flowOf(id, psp string, regulated notices.Date, lines ...notices.SettlementLine) notices.SettlementFlow {
+	f := notices.SettlementFlow{ID: id, Revision: 1, PSP: psp, RegulationID: "SCT-" + id, RegulationDate: regulated,
+		Creditor: "01199250158", FlowTime: regulated.Start(), Lines: lines, DeclaredCount: len(lines)}
+	f.DeclaredCents = f.PaidCents()
 	return f
 }
 
-// ids lists the receipt ids (or, when empty, the IUVs) of items, sorted.
-func ids(items []notices.ReconItem) []string {
-	out := []string{}
-	for _, it := range items {
-		if it.ReceiptID != "" {
-			out = append(out, it.ReceiptID)
-		} else {
-			out = append(out, it.IUV)
+func count(rec notices.Reconciliation) string {
+	var b strings.Builder
+	for _, c := range notices.Categories {
+		if n := rec.Counts[c]; n > 0 {
+			fmt.Fprintf(&b, "%s=%d ", c, n)
 		}
 	}
-	slices.Sort(out)
-	return out
+	return strings.TrimSpace(b.String())
 }
 
-func TestReconcileEveryKindOfProblem(t *testing.T) {
+func TestReconcileEveryCategory(t *testing.T) {
+	d := day(2026, time.March, 10) // a Tuesday
 	at := rome(2026, time.March, 10, 9, 0, 0)
-	a := receipt(t, 1, "txA", 4200, at)
-	b := receipt(t, 2, "txB", 8700, at.Add(time.Hour))
-	c := receipt(t, 3, "txC", 2940, at.Add(2*time.Hour))
-	d := receipt(t, 4, "txD", 5000, at.Add(3*time.Hour))
-	e := receipt(t, 5, "txE", 1000, at.Add(4*time.Hour))
-	stranger := notices.SettlementLine{IUV: testNAV(t, 99).IUV(), TransactionID: "txX", AmountCents: 1234}
-	cOther := line(c, 2940, notices.OutcomeExecuted)
-	cOther.TransactionID = "txC-bis"
+	matched := checkout(t, 1, 4200, at)
+	differs := checkout(t, 2, 8700, at)
+	late := checkout(t, 3, 5000, at)                   // no line, and the window is over
+	twice := pagopa(t, 4, at, 3000, 1200)              // two transfers, both settled; the first twice
+	revoked := checkout(t, 5, 2900, at)                // refunded by the PSP
+	early := checkout(t, 6, 1000, at.AddDate(0, 0, 2)) // paid on the 12th: still pending on the 13th
+	other := checkout(t, 7, 100, at.AddDate(0, 0, -1)) // the day before: outside the period
 
-	f1 := flow("F1",
-		line(a, 4200, notices.OutcomeExecuted), // matched
-		line(b, 8600, notices.OutcomeExecuted), // one euro short
-		stranger,                               // nobody paid this
-		line(a, 4200, notices.OutcomeExecuted), // A settled twice
-	)
-	f2 := flow("F2",
-		cOther,                                // right IUV, other transaction id
-		line(d, 5000, notices.OutcomeRevoked), // refunded, never settled
-	)
-	rec := notices.Reconcile(day(2026, time.March, 10), []notices.Receipt{a, b, c, d, e}, []notices.SettlementFlow{f1, f2})
+	stranger := notices.SettlementLine{IUV: "01999999999999999", IUR: "x", TransferIndex: 1, AmountCents: 700, Outcome: notices.OutcomeExecuted, Date: d}
+	standIn := notices.SettlementLine{IUV: "01888888888888888", IUR: "s", TransferIndex: 1, AmountCents: 4200, Outcome: notices.OutcomeStandIn, Date: d}
+	a := flowOf("A", "SANDBOX", d.AddDays(1), lineOf(matched, 1, 4200, 0), lineOf(differs, 1, 8600, 0), lineOf(revoked, 1, 2900, 3), stranger, lineOf(other, 1, 100, 0))
+	b := flowOf("B", "POSTE", d.AddDays(1), lineOf(twice, 1, 3000, 0), lineOf(twice, 2, 1200, 0), lineOf(twice, 1, 3000, 0), standIn)
+	b.DeclaredCents -= 100 // a wrong declared total
 
-	if want := (notices.Tally{Count: 5, AmountCents: 4200 + 8700 + 2940 + 5000 + 1000}); rec.Receipts != want {
-		t.Errorf("Receipts = %+v, want %+v", rec.Receipts, want)
+	credits := []notices.BankEntry{
+		{Ref: "C1", BookingDate: d.AddDays(1), AmountCents: a.DeclaredCents, Credit: true, References: []string{"SCT-A"}},
+		{Ref: "C2", BookingDate: d.AddDays(1), AmountCents: 12345, Credit: true, Remittance: "rent"},
+		{Ref: "D1", BookingDate: d.AddDays(1), AmountCents: 999, Credit: false, Remittance: "/URI/B"},
 	}
-	if want := (notices.Tally{Count: 5, AmountCents: 4200 + 8600 + 1234 + 4200 + 2940}); rec.Settled != want {
-		t.Errorf("Settled = %+v, want %+v", rec.Settled, want)
-	}
-	if rec.Matched != 1 {
-		t.Errorf("Matched = %d, want 1", rec.Matched)
-	}
-	for _, tt := range []struct {
-		name string
-		got  []notices.ReconItem
-		want []string
-	}{
-		{"missing", rec.Missing, []string{"r05"}},
-		{"unexpected", rec.Unexpected, []string{stranger.IUV}},
-		{"mismatched", rec.Mismatched, []string{"r02", "r03"}},
-		{"duplicates", rec.Duplicates, []string{"r01"}},
-		{"revoked", rec.Revoked, []string{"r04"}},
-	} {
-		if got := ids(tt.got); !slices.Equal(got, tt.want) {
-			t.Errorf("%s = %v, want %v", tt.name, got, tt.want)
-		}
+	in := notices.ReconInput{From: d, To: d.AddDays(2), Today: d.AddDays(3), Receipts: []notices.Receipt{matched, differs, late, twice, revoked, early, other},
+		Flows: []notices.SettlementFlow{a, b}, Credits: credits}
+	rec := notices.Reconcile(in)
+	want := "amount_differs=1 receipt_without_line=1 line_without_receipt=1 duplicate_line=1 revoked=1 flow_total_differs=1 " +
+		"credit_without_flow=1 stand_in=1 pending=1 bank_pending=1 matched=3 bank_matched=1"
+	if got := count(rec); got != want {
+		t.Errorf("counts:\n got %s\nwant %s", got, want)
 	}
 	if rec.Balanced {
-		t.Error("Balanced = true, want false")
+		t.Error("a day with problems is not balanced")
 	}
-	for _, m := range rec.Mismatched {
-		switch m.ReceiptID {
-		case "r02":
-			if m.Reason != notices.ReasonAmount || m.DifferenceCents != -100 || m.ReceiptAmountCents != 8700 || m.SettledAmountCents != 8600 {
-				t.Errorf("B mismatch = %+v, want amount, -100 cents", m)
+	if rec.Receipts != (notices.Tally{Count: 6, AmountCents: 4200 + 8700 + 5000 + 4200 + 2900 + 1000}) {
+		t.Errorf("receipts %+v", rec.Receipts)
+	}
+	// Paid lines of the period: A's 4200+8600+700, B's 3000+1200+3000+4200.
+	if rec.Settled != (notices.Tally{Count: 7, AmountCents: 4200 + 8600 + 700 + 3000 + 1200 + 3000 + 4200}) {
+		t.Errorf("settled %+v", rec.Settled)
+	}
+	if rec.Credited != (notices.Tally{Count: 1, AmountCents: a.DeclaredCents}) {
+		t.Errorf("credited %+v", rec.Credited)
+	}
+	for _, it := range rec.Items {
+		if it.Explanation.It == "" || it.Explanation.En == "" {
+			t.Errorf("%s has no explanation", it.Category)
+		}
+		switch it.Category {
+		case notices.CatAmountDiffers:
+			if it.ReceiptID != "r02" || it.DifferenceCents != -100 || it.FineID != "f02" {
+				t.Errorf("amount differs: %+v", it)
 			}
-		case "r03":
-			if m.Reason != notices.ReasonTransactionID || m.TransactionID != "txC" || m.LineTransactionID != "txC-bis" {
-				t.Errorf("C mismatch = %+v, want transaction_id txC vs txC-bis", m)
+			if !strings.Contains(it.Explanation.It, "€ 86,00") || !strings.Contains(it.Explanation.En, "€87.00") {
+				t.Errorf("explanation: %+v", it.Explanation)
+			}
+		case notices.CatReceiptWithoutLine:
+			if it.ReceiptID != "r03" {
+				t.Errorf("without line: %+v", it)
+			}
+		case notices.CatPending:
+			if it.ReceiptID != "r06" {
+				t.Errorf("pending: %+v", it)
+			}
+		case notices.CatDuplicateLine:
+			if it.ReceiptID != "r04" || it.TransferIndex != 1 || it.FlowID != "B" {
+				t.Errorf("duplicate: %+v", it)
+			}
+		case notices.CatRevoked:
+			if it.ReceiptID != "r05" || it.LineCents != 2900 {
+				t.Errorf("revoked: %+v", it)
+			}
+		case notices.CatFlowTotalDiffers:
+			if it.FlowID != "B" || it.DifferenceCents != -100 {
+				t.Errorf("flow total: %+v", it)
+			}
+		case notices.CatBankPending:
+			if it.FlowID != "B" {
+				t.Errorf("bank pending: %+v", it)
 			}
 		}
 	}
-	if r := rec.Revoked[0]; r.ReceiptAmountCents != 5000 || r.RevokedAmountCents != 5000 || r.SettledAmountCents != 0 {
-		t.Errorf("revoked row = %+v, want receipt 5000, revoked 5000, settled 0", r)
+	if rec.Items[0].Category != notices.CatAmountDiffers {
+		t.Errorf("problems come first: %s", rec.Items[0].Category)
 	}
 
-	wantFlows := []notices.FlowTotals{
-		{ID: "F1", PSP: "PSPF1", Count: 4, AmountCents: 18234, DeclaredCents: 18234, MatchedCents: 4200 + 8700, Balanced: false},
-		{ID: "F2", PSP: "PSPF2", Count: 1, AmountCents: 2940, DeclaredCents: 2940, MatchedCents: 2940, Revoked: 1, Balanced: false},
-	}
-	if !slices.Equal(rec.Flows, wantFlows) {
-		t.Errorf("Flows = %+v\nwant    %+v", rec.Flows, wantFlows)
-	}
-
-	// Every receipt and every line is in exactly one row, so the columns
-	// add up to the totals.
-	var receiptSum, settledSum int64
-	receiptRows, lineRows := 0, 0
-	for _, r := range rec.Rows {
-		if r.HasReceipt() {
-			receiptRows++
-			receiptSum += r.ReceiptAmountCents
-		}
-		if r.SettledAmountCents != 0 || r.RevokedAmountCents != 0 {
-			lineRows++
-		}
-		settledSum += r.SettledAmountCents
-	}
-	if receiptRows != 5 || receiptSum != rec.Receipts.AmountCents {
-		t.Errorf("receipt rows = %d summing %d, want 5 summing %d", receiptRows, receiptSum, rec.Receipts.AmountCents)
-	}
-	if lineRows != 6 || settledSum != rec.Settled.AmountCents {
-		t.Errorf("line rows = %d, settled column %d; want 6 and %d", lineRows, settledSum, rec.Settled.AmountCents)
-	}
-	if rec.Rows[len(rec.Rows)-1].Status != notices.ReconMatched || rec.Rows[0].Status != notices.ReconMismatched {
-		t.Errorf("rows are not ordered problems first: first %s, last %s", rec.Rows[0].Status, rec.Rows[len(rec.Rows)-1].Status)
+	// Days later, B is still not on the statement: not credited.
+	in.Today = d.AddDays(10)
+	rec = notices.Reconcile(in)
+	if rec.Counts[notices.CatFlowNotCredited] != 1 || rec.Counts[notices.CatBankPending] != 0 || rec.Counts[notices.CatPending] != 0 || rec.Counts[notices.CatReceiptWithoutLine] != 2 {
+		t.Errorf("later: %s", count(rec))
 	}
 }
 
-func TestReconcileBalancedAndRefunds(t *testing.T) {
-	at := rome(2026, time.March, 10, 22, 30, 0)
-	a := receipt(t, 1, "txA", 4200, at)
-	b := receipt(t, 2, "txB", 16147, at.Add(time.Minute))
-	foreignRefund := notices.SettlementLine{IUV: testNAV(t, 50).IUV(), TransactionID: "txZ", AmountCents: 999, Outcome: notices.OutcomeRevoked}
-	tests := []struct {
-		name         string
-		receipts     []notices.Receipt
-		flows        []notices.SettlementFlow
-		balanced     bool
-		matched      int
-		revoked      int
-		flowBalanced []bool
-	}{
-		{"nothing to do", nil, nil, true, 0, 0, []bool{}},
-		{"all matched across two flows", []notices.Receipt{a, b},
-			[]notices.SettlementFlow{flow("F1", line(b, 16147, 0)), flow("F2", line(a, 4200, 0))}, true, 2, 0, []bool{true, true}},
-		{"a refund of someone else's payment moves nothing of ours", []notices.Receipt{a},
-			[]notices.SettlementFlow{flow("F1", line(a, 4200, 0), foreignRefund)}, true, 1, 1, []bool{true}},
-		{"a settled receipt refunded later: the fine shows paid, the money went back", []notices.Receipt{a},
-			[]notices.SettlementFlow{flow("F1", line(a, 4200, 0)), flow("F2", line(a, 4200, 3))}, false, 1, 1, []bool{true, true}},
-		{"a flow that lies about its own total", []notices.Receipt{a},
-			[]notices.SettlementFlow{func() notices.SettlementFlow {
-				f := flow("F1", line(a, 4200, 0))
-				f.TotalCents = 4300
-				return f
-			}()}, false, 1, 0, []bool{false}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := notices.Reconcile(day(2026, time.March, 10), tt.receipts, tt.flows)
-			if rec.Balanced != tt.balanced || rec.Matched != tt.matched || len(rec.Revoked) != tt.revoked {
-				t.Errorf("balanced %v, matched %d, revoked %d; want %v, %d, %d", rec.Balanced, rec.Matched, len(rec.Revoked), tt.balanced, tt.matched, tt.revoked)
-			}
-			got := []bool{}
-			for _, f := range rec.Flows {
-				got = append(got, f.Balanced)
-			}
-			if !slices.Equal(got, tt.flowBalanced) {
-				t.Errorf("flow balanced = %v, want %v", got, tt.flowBalanced)
-			}
-			if len(rec.Missing)+len(rec.Unexpected)+len(rec.Mismatched)+len(rec.Duplicates) != 0 {
-				t.Errorf("unexpected problems: %+v", rec)
-			}
-		})
+func TestReconcileBalancedDay(t *testing.T) {
+	d := day(2026, time.March, 10)
+	r1, r2 := checkout(t, 1, 4200, rome(2026, time.March, 10, 23, 59, 0)), pagopa(t, 2, rome(2026, time.March, 10, 8, 0, 0), 8700)
+	// The PSP dates r1's line on the next day: it still settles r1.
+	l1 := lineOf(r1, 1, 4200, 0)
+	l1.Date = d.AddDays(1)
+	f := flowOf("F", "P", d.AddDays(1), l1, lineOf(r2, 1, 8700, 0))
+	rec := notices.Reconcile(notices.ReconInput{From: d, To: d, Today: d.AddDays(1), Receipts: []notices.Receipt{r1, r2}, Flows: []notices.SettlementFlow{f},
+		Credits: []notices.BankEntry{{Ref: "X", BookingDate: d, AmountCents: 12900, Credit: true, Remittance: "/PUR/LGPE-RIVERSAMENTO/URI/F"}}})
+	if !rec.Balanced || count(rec) != "matched=2 bank_matched=1" {
+		t.Errorf("got %s balanced=%v", count(rec), rec.Balanced)
 	}
 }
 
-// An exact (IUV, transaction id) pair wins over a same-IUV guess even when
-// the guess comes first in the flow.
-func TestReconcileExactPairWins(t *testing.T) {
-	a := receipt(t, 1, "txA", 4200, rome(2026, time.March, 10, 10, 0, 0))
-	wrong := line(a, 4200, 0)
-	wrong.TransactionID = "txQ"
-	rec := notices.Reconcile(day(2026, time.March, 10), []notices.Receipt{a},
-		[]notices.SettlementFlow{flow("F1", wrong, line(a, 4200, 0))})
-	if rec.Matched != 1 || len(rec.Unexpected) != 1 || rec.Unexpected[0].TransactionID != "txQ" || len(rec.Mismatched) != 0 {
-		t.Errorf("matched %d, unexpected %+v, mismatched %+v; want 1 match and txQ unexpected", rec.Matched, rec.Unexpected, rec.Mismatched)
-	}
-}
-
-func TestReconciliationJSONShape(t *testing.T) {
-	rec := notices.Reconcile(day(2026, time.March, 10), nil, nil)
-	b, err := json.Marshal(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `{"date":"2026-03-10","receipts":{"count":0,"amountCents":0},"settled":{"count":0,"amountCents":0},` +
-		`"matched":0,"missing":[],"unexpected":[],"mismatched":[],"duplicates":[],"revoked":[],"flows":[],"balanced":true}`
-	if string(b) != want {
-		t.Errorf("JSON =\n%s\nwant\n%s", b, want)
-	}
-}
-
-func TestSettlementFlowValidate(t *testing.T) {
-	good := func() notices.SettlementFlow {
-		return notices.SettlementFlow{ID: "2026-03-10BANCA-0001", PSP: "BCITITMM", SettlementDate: day(2026, time.March, 10),
-			Lines: []notices.SettlementLine{
-				{IUV: "01000000000000123", TransactionID: "T-1", AmountCents: 4200, Outcome: 0},
-				{IUV: "01000000000000456", TransactionID: "T-2", AmountCents: 100, Outcome: 3},
-			}, TotalCents: 4200}
-	}
-	if err := (&notices.SettlementFlow{}).Validate(); err == nil {
-		t.Fatal("empty flow accepted")
-	}
-	f := good()
-	if err := f.Validate(); err != nil {
-		t.Fatalf("good flow: %v", err)
-	}
-	tests := []struct {
-		field  string
-		change func(*notices.SettlementFlow)
-	}{
-		{"id", func(f *notices.SettlementFlow) { f.ID = "" }},
-		{"id", func(f *notices.SettlementFlow) { f.ID = "=HYPERLINK(1)" }},
-		{"psp", func(f *notices.SettlementFlow) { f.PSP = "a b" }},
-		{"settlementDate", func(f *notices.SettlementFlow) { f.SettlementDate = notices.Date{} }},
-		{"lines", func(f *notices.SettlementFlow) { f.Lines = nil; f.TotalCents = 0 }},
-		{"lines[0].iuv", func(f *notices.SettlementFlow) { f.Lines[0].IUV = "0100000000000012" }},
-		{"lines[1].iuv", func(f *notices.SettlementFlow) { f.Lines[1].IUV = "0100000000000045x" }},
-		{"lines[0].transactionId", func(f *notices.SettlementFlow) { f.Lines[0].TransactionID = "" }},
-		{"lines[0].amountCents", func(f *notices.SettlementFlow) { f.Lines[0].AmountCents = 0; f.TotalCents = 0 }},
-		{"lines[1].amountCents", func(f *notices.SettlementFlow) { f.Lines[1].AmountCents = -5 }},
-		{"lines[1].outcome", func(f *notices.SettlementFlow) { f.Lines[1].Outcome = 1 }},
-		{"totalCents", func(f *notices.SettlementFlow) { f.TotalCents = 4300 }},
-	}
-	for _, tt := range tests {
-		f := good()
-		tt.change(&f)
-		err := f.Validate()
-		wantCode(t, err, notices.EValidation)
-		fields := err.(*notices.ValidationError).Fields
-		if len(fields) != 1 || fields[0].Field != tt.field {
-			t.Errorf("%s: fields = %+v, want exactly %s", tt.field, fields, tt.field)
+func TestSettlementDueSkipsWeekendsAndHolidays(t *testing.T) {
+	var c notices.Calendar
+	for _, tc := range []struct{ paid, due notices.Date }{
+		{day(2026, time.March, 10), day(2026, time.March, 12)},       // Tue → Thu
+		{day(2026, time.March, 12), day(2026, time.March, 16)},       // Thu → Mon (no Saturday)
+		{day(2026, time.December, 23), day(2026, time.December, 28)}, // Christmas and St Stephen
+		{day(2026, time.April, 2), day(2026, time.April, 7)},         // Good Friday is a bank day here; Easter Monday is not
+	} {
+		if got := c.SettlementDue(tc.paid); got != tc.due {
+			t.Errorf("SettlementDue(%s) = %s, want %s", tc.paid, got, tc.due)
 		}
 	}
 }

@@ -162,14 +162,38 @@ type LedgerStore interface {
 	VerifyLedger(ctx context.Context) error
 }
 
-// FlowStore keeps settlement flows uploaded by the finance office, which
-// reconciliation reads beside the provider's own flow.
+// FlowStore keeps settlement flows and bank statements for
+// reconciliation. It is separate from Store because not every store needs
+// it: the server asks for it with a type assertion and refuses uploads
+// when it is missing. Every method that writes does so in one transaction
+// with its ledger entry.
 type FlowStore interface {
-	// SaveFlow stores a validated flow durably. Errors: EConflict when a
-	// flow with the same id is already stored (on any day).
-	SaveFlow(ctx context.Context, f SettlementFlow) error
-	// Flows returns the stored flows whose settlement date is day, by id.
-	Flows(ctx context.Context, day Date) ([]SettlementFlow, error)
+	// SaveFlow stores a validated flow revision. A new id is created; the
+	// same id with a later FlowTime becomes the revision in force and the
+	// previous one is kept as superseded; the same id and FlowTime with the
+	// same lines is FlowUnchanged (so a retried import imports nothing
+	// twice). The stored revision (with its number) is returned. Errors:
+	// EValidation; EFlowOutdated for an older FlowTime, or the same
+	// FlowTime with other content; EConflict when the id was withdrawn
+	// (a withdrawn flow comes back only with a later revision, which is
+	// then FlowRevised).
+	SaveFlow(ctx context.Context, f SettlementFlow, src FlowSource, by string) (FlowRevision, FlowSaved, error)
+	// WithdrawFlow takes the flow in force with id out of reconciliation,
+	// recording reason. Errors: ENotFound; EConflict when already
+	// withdrawn; EValidation for an empty reason.
+	WithdrawFlow(ctx context.Context, id string, w FlowWithdrawal) (FlowRevision, error)
+	// FlowHistory returns every revision of a flow, oldest first.
+	// Errors: ENotFound.
+	FlowHistory(ctx context.Context, id string) ([]FlowRevision, error)
+	// FlowsBetween returns the flows in force (latest revision, not
+	// withdrawn) that have a line dated, or a regulation date, in from..to.
+	FlowsBetween(ctx context.Context, from, to Date) ([]SettlementFlow, error)
+	// SaveBankStatement stores the entries of a bank statement. Errors:
+	// EConflict when a statement with the same id was already stored;
+	// EValidation.
+	SaveBankStatement(ctx context.Context, st BankStatement) error
+	// BankCredits returns the credit entries booked on days from..to.
+	BankCredits(ctx context.Context, from, to Date) ([]BankEntry, error)
 }
 
 // BackupStore copies the whole database while it is in use.

@@ -16,7 +16,6 @@ package psp
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/multa/multa/notices"
 )
@@ -53,12 +52,6 @@ const (
 // without parsing messages: errors.Is(err, psp.ErrInsufficientFunds).
 var ErrInsufficientFunds = errors.New("insufficient funds")
 
-// Outcome codes of a settlement line, as in pagoPA's FdR.
-const (
-	OutcomeExecuted = 0 // the money was transferred
-	OutcomeRevoked  = 3 // the payment was refunded after capture
-)
-
 // AuthorizeRequest asks the provider to reserve an amount on a tokenized
 // card.
 type AuthorizeRequest struct {
@@ -81,26 +74,6 @@ type Authorization struct {
 	Last4         string
 }
 
-// FlowLine is one payment in a settlement flow.
-type FlowLine struct {
-	IUV           string
-	TransactionID string
-	AmountCents   int64
-	Outcome       int // OutcomeExecuted or OutcomeRevoked
-	PaidAt        time.Time
-}
-
-// Flow is the provider's report of what it settled on one day, modelled on
-// pagoPA's Flusso di Rendicontazione. TotalCents is the sum of the executed
-// lines only: revoked lines moved no money.
-type Flow struct {
-	ID             string
-	SettlementDate notices.Date
-	PSP            string
-	Lines          []FlowLine
-	TotalCents     int64
-}
-
 // Provider is the port the server charges cards through.
 type Provider interface {
 	// Name identifies the provider on receipts and in flows.
@@ -116,6 +89,10 @@ type Provider interface {
 	// Refund voids an authorization that was not captured, or refunds one
 	// that was; doing it twice is a no-op. Errors: not_found.
 	Refund(ctx context.Context, authID string) error
-	// Settlement returns the flow of the payments captured on day (Rome).
-	Settlement(ctx context.Context, day notices.Date) (Flow, error)
+	// Settlement returns the provider's settlement flow (pagoPA's
+	// FlussoRiversamento, in the domain's model) of the payments captured
+	// on day (Rome), addressed to creditor. Errors: not_found when nothing
+	// was captured that day (a flow has at least one payment),
+	// validation_failed, psp_unavailable.
+	Settlement(ctx context.Context, day notices.Date, creditor notices.Creditor) (notices.SettlementFlow, error)
 }

@@ -340,7 +340,9 @@ func (s *Sandbox) authorize(req AuthorizeRequest) (Authorization, error) {
 	if err != nil {
 		return Authorization{}, err
 	}
-	tx, err := s.newID("sbx_")
+	// "sbx" and 32 hex digits: 35 characters, the most an IUR may have in
+	// a settlement flow (stText35), where the transaction id is the IUR.
+	tx, err := s.newID("sbx")
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -447,39 +449,68 @@ func (s *Sandbox) Status(authID string) (Status, error) {
 
 // Settlement returns the flow of the payments captured on day (Rome); see
 // Provider. The sandbox settles once a day, so there is one flow per day,
-// with id "<YYYY-MM-DD>SANDBOX-0001" in the style of pagoPA flow ids. A
-// payment refunded after capture stays in its capture day's flow with
-// outcome 3 and does not count in the total; a voided one never appears.
-// Lines are ordered by capture time, then transaction id, so the same state
-// always gives the same flow.
-func (s *Sandbox) Settlement(ctx context.Context, day notices.Date) (Flow, error) {
+// with id "<YYYY-MM-DD>SANDBOX-0001" in the style of pagoPA flow ids,
+// regulated (transferred) on the next day by a credit transfer whose
+// reference is "SANDBOX-<YYYYMMDD>". A payment refunded after capture
+// stays in its capture day's flow with outcome 3 (revoked) and does not
+// count in the total; a voided one never appears. The flow's time
+// (dataOraFlusso) is that of the latest capture or refund it reports, so
+// the same state always gives the same flow, and a refund after
+// publication gives a later revision, as a PSP would publish one. Lines
+// are ordered by capture time, then transaction id. The IUR of a line is
+// the transaction id, which Multa's receipts show.
+func (s *Sandbox) Settlement(ctx context.Context, day notices.Date, creditor notices.Creditor) (notices.SettlementFlow, error) {
+	const op = "psp.Settlement"
 	if err := s.enter(ctx, OpSettlement); err != nil {
-		return Flow{}, err
+		return notices.SettlementFlow{}, err
 	}
 	if day.IsZero() {
-		return Flow{}, &notices.Error{Code: notices.EValidation, Op: "psp.Settlement", Message: "a settlement day is required"}
+		return notices.SettlementFlow{}, &notices.Error{Code: notices.EValidation, Op: op, Message: "a settlement day is required"}
 	}
-	f := Flow{ID: day.String() + SandboxName + "-0001", SettlementDate: day, PSP: SandboxName, Lines: []FlowLine{}}
+	compact := strings.ReplaceAll(day.String(), "-", "")
+	f := notices.SettlementFlow{ID: day.String() + SandboxName + "-0001", RegulationID: SandboxName + "-" + compact,
+		RegulationDate: day.AddDays(1), PSP: SandboxName, PSPName: "Multa sandbox PSP", Creditor: creditor.FiscalCode,
+		CreditorName: creditor.Name}
+	type line struct {
+		notices.SettlementLine
+		at time.Time
+		tx string
+	}
+	var lines []line
 	s.mu.Lock()
 	for _, a := range s.auths {
 		if a.CapturedAt.IsZero() || notices.DateOf(a.CapturedAt) != day {
 			continue
 		}
-		l := FlowLine{IUV: iuv(a.Reference), TransactionID: a.TransactionID, AmountCents: a.AmountCents, PaidAt: a.CapturedAt}
-		if a.Status == StatusRefunded {
-			l.Outcome = OutcomeRevoked
-		} else {
-			f.TotalCents += a.AmountCents
+		l := line{SettlementLine: notices.SettlementLine{IUV: iuv(a.Reference), IUR: a.TransactionID, TransferIndex: 1,
+			AmountCents: a.AmountCents, Outcome: notices.OutcomeExecuted, Date: day}, at: a.CapturedAt, tx: a.TransactionID}
+		if f.FlowTime.Before(a.CapturedAt) {
+			f.FlowTime = a.CapturedAt
 		}
-		f.Lines = append(f.Lines, l)
+		if a.Status == StatusRefunded {
+			l.Outcome = notices.OutcomeRevoked
+			if f.FlowTime.Before(a.RefundedAt) {
+				f.FlowTime = a.RefundedAt
+			}
+		}
+		lines = append(lines, l)
 	}
 	s.mu.Unlock()
-	slices.SortFunc(f.Lines, func(a, b FlowLine) int {
-		if c := a.PaidAt.Compare(b.PaidAt); c != 0 {
+	if len(lines) == 0 {
+		return notices.SettlementFlow{}, &notices.Error{Code: notices.ENotFound, Op: op, Message: fmt.Sprintf("the sandbox captured no payment on %s", day)}
+	}
+	slices.SortFunc(lines, func(a, b line) int {
+		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
-		return strings.Compare(a.TransactionID, b.TransactionID)
+		return strings.Compare(a.tx, b.tx)
 	})
+	f.Lines = make([]notices.SettlementLine, len(lines))
+	for i, l := range lines {
+		f.Lines[i] = l.SettlementLine
+	}
+	f.FlowTime = f.FlowTime.In(notices.Rome).Truncate(time.Millisecond)
+	f.DeclaredCount, f.DeclaredCents = len(f.Lines), f.PaidCents()
 	return f, nil
 }
 

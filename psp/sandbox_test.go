@@ -245,12 +245,12 @@ func authorizeConcurrently(t *testing.T, s *psp.Sandbox) map[string]bool {
 	if want := n/2 + 1; len(seen) != want {
 		t.Errorf("got %d distinct authorizations, want %d", len(seen), want)
 	}
-	f, err := s.Settlement(ctx, notices.Date{Year: 2026, Month: 11, Day: 25})
+	f, err := s.Settlement(ctx, notices.Date{Year: 2026, Month: 11, Day: 25}, notices.Creditor{FiscalCode: "01199250158"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Lines) != n/2+1 || f.TotalCents != int64(n/2+1)*4200 {
-		t.Errorf("flow has %d lines, total %d; want %d lines, total %d", len(f.Lines), f.TotalCents, n/2+1, (n/2+1)*4200)
+	if len(f.Lines) != n/2+1 || f.DeclaredCents != int64(n/2+1)*4200 {
+		t.Errorf("flow has %d lines, total %d; want %d lines, total %d", len(f.Lines), f.DeclaredCents, n/2+1, (n/2+1)*4200)
 	}
 	return seen
 }
@@ -346,48 +346,50 @@ func TestSettlement(t *testing.T) {
 	_ = uncaptured
 
 	day := notices.Date{Year: 2026, Month: 11, Day: 25}
-	f, err := s.Settlement(ctx, day)
+	milano := notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"}
+	f, err := s.Settlement(ctx, day, milano)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.ID != "2026-11-25SANDBOX-0001" || f.PSP != psp.SandboxName || f.SettlementDate != day {
-		t.Errorf("flow header = %q, %q, %v", f.ID, f.PSP, f.SettlementDate)
+	if f.ID != "2026-11-25SANDBOX-0001" || f.PSP != psp.SandboxName || f.RegulationDate != day.AddDays(1) ||
+		f.RegulationID != "SANDBOX-20261125" || f.Creditor != milano.FiscalCode || f.CreditorName != milano.Name {
+		t.Errorf("flow header = %+v", f)
 	}
-	want := []psp.FlowLine{
-		{IUV: nav[1:], TransactionID: early.TransactionID, AmountCents: 4200, Outcome: psp.OutcomeExecuted, PaidAt: rome(2026, 11, 25, 0, 10)},
-		{IUV: nav[1:], TransactionID: refunded.TransactionID, AmountCents: 8700, Outcome: psp.OutcomeRevoked, PaidAt: rome(2026, 11, 25, 12, 0)},
-		{IUV: nav2[1:], TransactionID: late.TransactionID, AmountCents: 17300, Outcome: psp.OutcomeExecuted, PaidAt: rome(2026, 11, 25, 23, 50)},
+	// The flow's time is its latest event: the refund of the 26th.
+	if !f.FlowTime.Equal(rome(2026, 11, 26, 9, 0)) {
+		t.Errorf("flow time %v, want the refund's", f.FlowTime)
 	}
-	if len(f.Lines) != len(want) {
-		t.Fatalf("flow lines = %+v, want %+v", f.Lines, want)
+	want := []notices.SettlementLine{
+		{IUV: nav[1:], IUR: early.TransactionID, TransferIndex: 1, AmountCents: 4200, Outcome: notices.OutcomeExecuted, Date: day},
+		{IUV: nav[1:], IUR: refunded.TransactionID, TransferIndex: 1, AmountCents: 8700, Outcome: notices.OutcomeRevoked, Date: day},
+		{IUV: nav2[1:], IUR: late.TransactionID, TransferIndex: 1, AmountCents: 17300, Outcome: notices.OutcomeExecuted, Date: day},
 	}
-	for i := range want {
-		got := f.Lines[i]
-		if got.IUV != want[i].IUV || got.TransactionID != want[i].TransactionID || got.AmountCents != want[i].AmountCents ||
-			got.Outcome != want[i].Outcome || !got.PaidAt.Equal(want[i].PaidAt) {
-			t.Errorf("line %d = %+v, want %+v", i, got, want[i])
-		}
+	if fmt.Sprint(f.Lines) != fmt.Sprint(want) {
+		t.Errorf("flow lines =\n%+v, want\n%+v", f.Lines, want)
 	}
-	if f.TotalCents != 4200+17300 {
-		t.Errorf("total = %d, want %d (revoked lines excluded)", f.TotalCents, 4200+17300)
+	if f.DeclaredCents != 4200+17300 || f.DeclaredCount != 3 {
+		t.Errorf("declared %d cents in %d lines, want %d in 3 (revoked lines excluded from the total)", f.DeclaredCents, f.DeclaredCount, 4200+17300)
+	}
+	if err := f.Validate(); err != nil {
+		t.Errorf("the sandbox's flow is not valid: %v", err)
 	}
 	// The same state gives the same flow.
-	g, _ := s.Settlement(ctx, day)
+	g, _ := s.Settlement(ctx, day, milano)
 	if fmt.Sprint(g) != fmt.Sprint(f) {
 		t.Errorf("second call differs:\n%v\n%v", g, f)
 	}
-	prev, _ := s.Settlement(ctx, day.AddDays(-1))
-	if len(prev.Lines) != 1 || prev.Lines[0].TransactionID != before.TransactionID || prev.TotalCents != 1000 {
+	prev, _ := s.Settlement(ctx, day.AddDays(-1), milano)
+	if len(prev.Lines) != 1 || prev.Lines[0].IUR != before.TransactionID || prev.DeclaredCents != 1000 {
 		t.Errorf("flow of the 24th = %+v", prev)
 	}
-	// A day without payments has an empty flow, not an error.
-	empty, err := s.Settlement(ctx, day.AddDays(5))
-	if err != nil || len(empty.Lines) != 0 || empty.TotalCents != 0 || empty.ID != "2026-11-30SANDBOX-0001" {
-		t.Errorf("empty day: %+v, %v", empty, err)
+	// A day without payments has no flow.
+	if _, err := s.Settlement(ctx, day.AddDays(5), milano); notices.ErrorCode(err) != notices.ENotFound {
+		t.Errorf("empty day: %v, want not_found", err)
 	}
-	if _, err := s.Settlement(ctx, notices.Date{}); notices.ErrorCode(err) != notices.EValidation {
+	if _, err := s.Settlement(ctx, notices.Date{}, milano); notices.ErrorCode(err) != notices.EValidation {
 		t.Errorf("zero day: %v, want validation_failed", err)
 	}
+	_, _ = voided, uncaptured
 }
 
 // Fail injects faults: before an operation nothing changes; after it, the
@@ -456,7 +458,7 @@ func TestFaultInjection(t *testing.T) {
 	}
 
 	set(psp.OpSettlement, true)
-	if _, err := s.Settlement(ctx, notices.Date{Year: 2026, Month: 11, Day: 25}); notices.ErrorCode(err) != psp.EUnavailable {
+	if _, err := s.Settlement(ctx, notices.Date{Year: 2026, Month: 11, Day: 25}, notices.Creditor{}); notices.ErrorCode(err) != psp.EUnavailable {
 		t.Errorf("settlement while failing: %v", err)
 	}
 }

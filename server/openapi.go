@@ -125,9 +125,21 @@ var operations = []op{
 	{method: "GET", path: "/api/v1/ledger", summary: "Signed head of the payment ledger", tag: "finance", auth: "bearer", responses: map[string]string{"200": "Tree head"}},
 	{method: "GET", path: "/api/v1/stats", summary: "Payments and outstanding amounts", tag: "finance", auth: "bearer",
 		params: []param{{"from", "query", "Day from"}, {"to", "query", "Day to"}}, responses: map[string]string{"200": "Statistics"}},
-	{method: "GET", path: "/api/v1/reconciliation", summary: "Receipts matched to settlement lines for a day (JSON or CSV)", tag: "finance", auth: "bearer",
-		params: []param{{"date", "query", "Settlement day"}, {"locale", "query", "it: CSV with semicolons and decimal commas, for Excel set to Italian"}}, responses: map[string]string{"200": "Reconciliation"}},
-	{method: "POST", path: "/api/v1/reconciliation/flows", summary: "Upload a settlement flow", tag: "finance", auth: "bearer", body: "application/json", responses: map[string]string{"201": "Stored flow"}},
+	{method: "GET", path: "/api/v1/reconciliation", summary: "Receipts, settlement flows and bank credits of a day or period, matched three ways (JSON, or CSV in Italian)", tag: "finance", auth: "bearer",
+		params: []param{{"date", "query", "One day (default yesterday)"}, {"from", "query", "First day of a period (with to; at most 92 days)"}, {"to", "query", "Last day of a period"},
+			{"Accept", "header", "application/json (default) or text/csv (semicolons, decimal commas, notice numbers and IUVs as text)"}},
+		responses: map[string]string{"200": "Counts by category, totals, and every row with an explanation in Italian and English", "400": "invalid_date"}},
+	{method: "POST", path: "/api/v1/reconciliation/flows", summary: "Import settlement flows: one FlussoRiversamento 1.0.4/1.0.5, or a zip of many", tag: "finance", auth: "bearer", body: "application/xml, application/zip",
+		responses: map[string]string{"200": "Already imported (XML), or one result per file (zip)", "201": "Flow created or revised", "409": "flow_revision_outdated, conflict (withdrawn)", "413": "payload_too_large", "415": "unsupported_media_type", "422": "invalid_xml (line, element), validation_failed"}},
+	{method: "GET", path: "/api/v1/reconciliation/flows/{id}", summary: "Every revision of a flow, with its withdrawal", tag: "finance", auth: "bearer",
+		params: []param{{"id", "path", "identificativoFlusso"}}, responses: map[string]string{"200": "Revisions, oldest first", "404": "not_found"}},
+	{method: "POST", path: "/api/v1/reconciliation/flows/{id}/withdrawal", summary: "Withdraw a wrongly imported flow, with a reason kept in the ledger", tag: "finance", auth: "bearer", body: "application/json",
+		schema: obj([]string{"reason"}, map[string]any{"reason": str("Why the flow is withdrawn (1-500 characters); kept in the audit trail and the ledger")}),
+		params: []param{{"id", "path", "identificativoFlusso"}}, responses: map[string]string{"200": "The withdrawn revision", "404": "not_found", "409": "conflict", "422": "validation_failed"}},
+	{method: "POST", path: "/api/v1/reconciliation/bank-statements", summary: "Import a bank statement (ISO 20022 camt.053)", tag: "finance", auth: "bearer", body: "application/xml",
+		responses: map[string]string{"201": "Statements imported", "409": "conflict", "415": "unsupported_media_type", "422": "invalid_xml (line, element), validation_failed"}},
+	{method: "GET", path: "/api/v1/reconciliation/psp-flow", summary: "The payment provider's settlement flow of a day, as FlussoRiversamento XML", tag: "finance", auth: "bearer",
+		params: []param{{"date", "query", "Capture day (default yesterday)"}}, responses: map[string]string{"200": "application/xml", "404": "not_found", "502": "psp_unavailable"}},
 	{method: "POST", path: "/pagopa/v1/paForNode", summary: "pagoPA station (SOAP 1.1, paForNode.wsdl): paVerifyPaymentNotice, paGetPayment(V2), paSendRT(V2); only when the station is configured", tag: "pagopa",
 		params: []param{{"SOAPAction", "header", "Optional; when present it must name the operation of the body's message"}, {"Ocp-Apim-Subscription-Key", "header", "The shared station key, when one is configured (the header name is configurable)"}},
 		body:   "text/xml",
@@ -171,7 +183,11 @@ func buildOpenAPI() map[string]any {
 			if o.schema != nil {
 				media["schema"] = o.schema
 			}
-			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{o.body: media}}
+			content := map[string]any{}
+			for _, mt := range strings.Split(o.body, ", ") {
+				content[mt] = media
+			}
+			operation["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		responses := map[string]any{}
 		for status, desc := range o.responses {

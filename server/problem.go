@@ -45,6 +45,8 @@ var statusOf = map[string]int{
 	notices.EAmountChanged:       http.StatusConflict,
 	notices.EAlreadyPaid:         http.StatusConflict,
 	notices.EConflict:            http.StatusConflict,
+	notices.EFlowOutdated:        http.StatusConflict,
+	codeInvalidXML:               http.StatusUnprocessableEntity,
 	notices.EInvalidTransition:   http.StatusConflict,
 	notices.EFineCancelled:       http.StatusGone,
 	notices.EFineVoid:            http.StatusConflict,

@@ -84,7 +84,11 @@ func (s *Server) financeRoutes(api fiber.Router) {
 	api.Get("/admin/backup", s.requireRole(admins...), s.backup)
 	api.Get("/stats", s.requireRole(finance...), s.stats)
 	api.Get("/reconciliation", s.requireRole(finance...), s.reconciliation)
-	api.Post("/reconciliation/flows", s.requireRole(finance...), s.uploadFlow)
+	api.Post("/reconciliation/flows", s.requireRole(finance...), s.uploadFlows)
+	api.Get("/reconciliation/flows/:id", s.requireRole(finance...), s.flowHistory)
+	api.Post("/reconciliation/flows/:id/withdrawal", s.requireRole(finance...), s.withdrawFlow)
+	api.Post("/reconciliation/bank-statements", s.requireRole(finance...), s.uploadBankStatement)
+	api.Get("/reconciliation/psp-flow", s.requireRole(finance...), s.pspFlow)
 }
 
 // appRoutes serve the embedded web app. Hashed assets are immutable; the

@@ -308,7 +308,7 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 				}
 			}
 			var ev ledgerEvent
-			if err := json.Unmarshal(rec, &ev); err != nil || (ev.Type != evFine && ev.Type != evReceipt) {
+			if err := json.Unmarshal(rec, &ev); err != nil || (ev.Type != evFine && ev.Type != evReceipt && ledgerBuckets[ev.Type] == nil) {
 				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d is not a ledger event", n)})
 			}
 			if le := checkLatest(tx, records, n, &ev); le != nil {
@@ -330,8 +330,12 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 		for _, kind := range []struct {
 			typ string
 			b   []byte
-		}{{evFine, bktFines}, {evReceipt, bktReceipts}} {
-			cur := tx.Bucket(kind.b).Cursor()
+		}{{evFine, bktFines}, {evReceipt, bktReceipts}, {evFlow, bktFlowRevs}, {evFlowWithdraw, bktFlowWd}, {evBank, bktBankStmt}} {
+			b := tx.Bucket(kind.b)
+			if b == nil {
+				continue // reconciliation's buckets exist after the first import
+			}
+			cur := b.Cursor()
 			i := 0
 			for k, v := cur.First(); k != nil; k, v = cur.Next() {
 				if i++; i&1023 == 0 {
@@ -382,8 +386,13 @@ func checkLatest(tx *bolt.Tx, records *bolt.Bucket, n int64, ev *ledgerEvent) *L
 	bkt := bktFines
 	if ev.Type == evReceipt {
 		bkt = bktReceipts
+	} else if b := ledgerBuckets[ev.Type]; b != nil {
+		bkt = b
 	}
-	v := tx.Bucket(bkt).Get([]byte(ev.ID))
+	var v []byte
+	if b := tx.Bucket(bkt); b != nil {
+		v = b.Get([]byte(ev.ID))
+	}
 	if v == nil {
 		return le("deleted since ledger entry %d", n)
 	}
