@@ -56,25 +56,39 @@ extend({
     'dash.weekdays': 'Lun,Mar,Mer,Gio,Ven,Sab,Dom',
     'dash.weekdays.long': 'lunedì,martedì,mercoledì,giovedì,venerdì,sabato,domenica',
     'dash.recon': 'Riconciliazione',
-    'dash.recon.lead': 'Ricevute del giorno confrontate con i flussi di rendicontazione dei PSP.',
+    'dash.recon.lead': 'Ricevute del giorno, flussi di rendicontazione dei PSP ed estratto conto della banca, confrontati.',
     'dash.recon.date': 'Giorno',
     'dash.recon.check': 'Verifica',
     'dash.recon.csv': 'Scarica CSV',
-    'dash.recon.balanced': 'In pari: {n} ricevute per {amount}, tutte abbinate a un accredito.',
-    'dash.recon.unbalanced': 'Da controllare: ricevute {r}, accreditato {s}.',
+    'dash.recon.balanced': 'In pari: {n} ricevute per {amount}, tutte riversate e accreditate.',
+    'dash.recon.unbalanced': 'Da controllare: ricevute {r}, riversato {s}, accreditato {c}.',
     'dash.recon.receipts': 'Ricevute',
-    'dash.recon.settled': 'Accreditato',
-    'dash.recon.matched': 'Abbinate',
-    'dash.recon.missing': 'Senza accredito',
-    'dash.recon.unexpected': 'Accrediti senza ricevuta',
-    'dash.recon.mismatched': 'Importi o transazioni diversi',
-    'dash.recon.duplicates': 'Accrediti doppi',
-    'dash.recon.revoked': 'Stornati',
-    'dash.recon.flows': 'Flussi',
-    'dash.recon.flowOk': 'in pari',
-    'dash.recon.flowKo': 'da controllare',
-    'dash.recon.upload': 'Carica un flusso (JSON)',
-    'dash.recon.uploaded': 'Flusso {id} caricato: {n} accrediti per {amount}.',
+    'dash.recon.settled': 'Riversato',
+    'dash.recon.credited': 'Accreditato',
+    'dash.recon.cat.matched': 'Abbinate',
+    'dash.recon.cat.amount_differs': 'Importo diverso',
+    'dash.recon.cat.pending': 'In attesa del flusso',
+    'dash.recon.cat.receipt_without_line': 'Ricevute senza riversamento',
+    'dash.recon.cat.line_without_receipt': 'Riversamenti senza ricevuta',
+    'dash.recon.cat.stand_in': 'Pagamenti in stand-in',
+    'dash.recon.cat.duplicate_line': 'Riversamenti doppi',
+    'dash.recon.cat.revoked': 'Revocati',
+    'dash.recon.cat.flow_total_differs': 'Totali dei flussi errati',
+    'dash.recon.cat.bank_matched': 'Flussi accreditati',
+    'dash.recon.cat.bank_amount_differs': 'Accrediti di importo diverso',
+    'dash.recon.cat.bank_pending': 'Accrediti attesi',
+    'dash.recon.cat.flow_not_credited': 'Flussi non accreditati',
+    'dash.recon.cat.credit_without_flow': 'Accrediti senza flusso',
+    'dash.recon.fine': 'Apri la multa',
+    'dash.recon.drop': 'Trascina qui i flussi (XML o zip) e l\'estratto conto (camt.053), anche più file insieme, o sceglili:',
+    'dash.recon.flowsFile': 'Flussi di rendicontazione (XML, zip)',
+    'dash.recon.bankFile': 'Estratto conto (camt.053)',
+    'dash.recon.uploaded': '{file}: flusso {id} (revisione {rev}) {status}, {n} pagamenti.',
+    'dash.recon.status.created': 'caricato',
+    'dash.recon.status.revised': 'sostituisce la revisione precedente',
+    'dash.recon.status.unchanged': 'già presente',
+    'dash.recon.failed': '{file}: {detail}',
+    'dash.recon.bankUploaded': '{file}: estratto conto {id}, {n} accrediti per {amount}.',
     'dash.recon.more': 'e altre {n} righe nel CSV.',
   },
   en: {
@@ -117,25 +131,39 @@ extend({
     'dash.weekdays': 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
     'dash.weekdays.long': 'Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday',
     'dash.recon': 'Reconciliation',
-    'dash.recon.lead': 'The day\'s receipts against the PSPs\' settlement flows.',
+    'dash.recon.lead': 'The day\'s receipts, the PSPs\' settlement flows and the bank statement, set against each other.',
     'dash.recon.date': 'Day',
     'dash.recon.check': 'Check',
     'dash.recon.csv': 'Download CSV',
-    'dash.recon.balanced': 'Balanced: {n} receipts for {amount}, each matched to a settlement.',
-    'dash.recon.unbalanced': 'Needs attention: receipts {r}, settled {s}.',
+    'dash.recon.balanced': 'Balanced: {n} receipts for {amount}, all settled and credited.',
+    'dash.recon.unbalanced': 'Needs attention: receipts {r}, settled {s}, credited {c}.',
     'dash.recon.receipts': 'Receipts',
     'dash.recon.settled': 'Settled',
-    'dash.recon.matched': 'Matched',
-    'dash.recon.missing': 'Paid, not settled',
-    'dash.recon.unexpected': 'Settled, no receipt',
-    'dash.recon.mismatched': 'Amount or transaction differs',
-    'dash.recon.duplicates': 'Settled twice',
-    'dash.recon.revoked': 'Refunded',
-    'dash.recon.flows': 'Flows',
-    'dash.recon.flowOk': 'balanced',
-    'dash.recon.flowKo': 'needs attention',
-    'dash.recon.upload': 'Upload a flow (JSON)',
-    'dash.recon.uploaded': 'Flow {id} uploaded: {n} settlements for {amount}.',
+    'dash.recon.credited': 'Credited',
+    'dash.recon.cat.matched': 'Matched',
+    'dash.recon.cat.amount_differs': 'Amount differs',
+    'dash.recon.cat.pending': 'Awaiting the flow',
+    'dash.recon.cat.receipt_without_line': 'Receipts not settled',
+    'dash.recon.cat.line_without_receipt': 'Settled without a receipt',
+    'dash.recon.cat.stand_in': 'Stand-in payments',
+    'dash.recon.cat.duplicate_line': 'Settled twice',
+    'dash.recon.cat.revoked': 'Revoked',
+    'dash.recon.cat.flow_total_differs': 'Flow totals wrong',
+    'dash.recon.cat.bank_matched': 'Flows credited',
+    'dash.recon.cat.bank_amount_differs': 'Credit amount differs',
+    'dash.recon.cat.bank_pending': 'Credits expected',
+    'dash.recon.cat.flow_not_credited': 'Flows not credited',
+    'dash.recon.cat.credit_without_flow': 'Credits without a flow',
+    'dash.recon.fine': 'Open the fine',
+    'dash.recon.drop': 'Drop the flows (XML or zip) and the bank statement (camt.053) here, several at once, or choose them:',
+    'dash.recon.flowsFile': 'Settlement flows (XML, zip)',
+    'dash.recon.bankFile': 'Bank statement (camt.053)',
+    'dash.recon.uploaded': '{file}: flow {id} (revision {rev}) {status}, {n} payments.',
+    'dash.recon.status.created': 'imported',
+    'dash.recon.status.revised': 'replaces the previous revision',
+    'dash.recon.status.unchanged': 'already imported',
+    'dash.recon.failed': '{file}: {detail}',
+    'dash.recon.bankUploaded': '{file}: statement {id}, {n} credits for {amount}.',
     'dash.recon.more': 'and {n} more rows in the CSV.',
   },
 });
@@ -431,8 +459,9 @@ function reconPanel(api) {
   const check = h('button', { type: 'submit', class: 'btn btn-primary', id: 'recon-check', text: t('dash.recon.check') });
   const csv = h('button', { type: 'button', class: 'btn btn-secondary', id: 'recon-csv', text: t('dash.recon.csv'), disabled: true });
   const result = h('div', { id: 'recon-result', class: 'stack', 'aria-live': 'polite' });
-  const file = h('input', { id: 'recon-file', type: 'file', accept: 'application/json,.json', class: 'input' });
-  const uploadMsg = h('div', { id: 'recon-upload-msg', 'aria-live': 'polite' });
+  const file = h('input', { id: 'recon-file', type: 'file', accept: '.xml,.zip,application/xml,application/zip', multiple: true, class: 'input' });
+  const bank = h('input', { id: 'recon-bank', type: 'file', accept: '.xml,application/xml', class: 'input' });
+  const uploadMsg = h('ul', { id: 'recon-upload-msg', class: 'dash-problems', 'aria-live': 'polite' });
   const form = h('form', { class: 'dash-recon-form', id: 'recon-form', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'recon-date', text: t('dash.recon.date') }), date), check);
 
@@ -446,7 +475,7 @@ function reconPanel(api) {
     if (!res) { result.replaceChildren(note('error', t('offline'))); return; }
     if (!res.ok || !res.data) { result.replaceChildren(note('error', (res.data && res.data.detail) || t('error'))); return; }
     csv.disabled = false;
-    result.replaceChildren(...reconView(res.data));
+    result.replaceChildren(...reconView(res.data, api.openFine));
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
 
@@ -474,32 +503,63 @@ function reconPanel(api) {
     }
   });
 
-  file.addEventListener('change', async () => {
-    const f = file.files && file.files[0];
-    if (!f) return;
-    uploadMsg.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
-    let res;
-    try {
-      res = await api.call('POST', '/api/v1/reconciliation/flows', { body: await f.text(), type: 'application/json', timeout: 60000 });
-    } catch { res = null; }
-    file.value = '';
-    if (!res) { uploadMsg.replaceChildren(note('error', t('offline'))); return; }
-    if (!res.ok) {
-      const errs = (res.data && res.data.errors) || [];
-      uploadMsg.replaceChildren(note('error', (res.data && res.data.detail) || t('error'),
-        errs.length ? h('ul', {}, errs.slice(0, 8).map((x) => h('li', { text: `${x.field}: ${x.message}` }))) : null));
-      return;
+  // Flows (XML, or zips of them) and camt.053 statements, chosen or
+  // dropped several at once; a statement is told from a flow by its
+  // namespace.
+  async function upload(files) {
+    uploadMsg.replaceChildren(h('li', { class: 'muted', text: t('loading') }));
+    const lines = [];
+    let firstDay = '';
+    for (const f of files) {
+      const zip = /\.zip$/i.test(f.name) || f.type === 'application/zip';
+      const body = zip ? await f.arrayBuffer() : await f.text();
+      const isBank = !zip && /camt\.053/.test(body.slice(0, 4000));
+      let res;
+      try {
+        res = await api.call('POST', isBank ? '/api/v1/reconciliation/bank-statements' : '/api/v1/reconciliation/flows',
+          { body, type: zip ? 'application/zip' : 'application/xml', timeout: 120000 });
+      } catch { res = null; }
+      if (!res) { lines.push(['error', t('offline')]); break; }
+      const d = res.data || {};
+      if (!res.ok) { lines.push(['error', t('dash.recon.failed', { file: f.name, detail: problemText(d) })]); continue; }
+      if (isBank) {
+        for (const st of d.statements || []) lines.push(['ok', t('dash.recon.bankUploaded', { file: f.name, id: st.id, n: st.credits, amount: money(st.creditCents) })]);
+        continue;
+      }
+      for (const r of zip ? (d.files || []) : [d]) {
+        if (r.error) { lines.push(['error', t('dash.recon.failed', { file: r.file, detail: problemText(r.error) })]); continue; }
+        lines.push(['ok', t('dash.recon.uploaded', { file: r.file || f.name, id: r.id, rev: r.revision, status: t('dash.recon.status.' + r.status), n: r.lines })]);
+        if (r.firstDay && (!firstDay || r.firstDay < firstDay)) firstDay = r.firstDay;
+      }
     }
-    const d = res.data;
-    uploadMsg.replaceChildren(note('ok', t('dash.recon.uploaded', { id: d.id, n: d.count, amount: money(d.amountCents) })));
-    if (d.settlementDate) { date.value = d.settlementDate; run(); }
+    uploadMsg.replaceChildren(...lines.map(([kind, text]) => h('li', { class: kind === 'ok' ? '' : 'dash-bad', 'data-kind': kind, text })));
+    if (firstDay && !date.value) date.value = firstDay;
+    if (date.value) run();
+  }
+  const pick = (input) => input.addEventListener('change', () => {
+    const fs = [...(input.files || [])];
+    input.value = '';
+    if (fs.length) upload(fs);
+  });
+  pick(file);
+  pick(bank);
+  const drop = h('div', { class: 'dash-drop stack', id: 'recon-drop' },
+    h('p', { text: t('dash.recon.drop') }),
+    h('div', { class: 'field' }, h('label', { for: 'recon-file', text: t('dash.recon.flowsFile') }), file),
+    h('div', { class: 'field' }, h('label', { for: 'recon-bank', text: t('dash.recon.bankFile') }), bank));
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('dash-drop-over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('dash-drop-over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('dash-drop-over');
+    const fs = [...((e.dataTransfer && e.dataTransfer.files) || [])];
+    if (fs.length) upload(fs);
   });
 
   const el = h('section', { class: 'card stack dash-recon', id: 'recon', 'aria-labelledby': 'recon-title' },
     h('h2', { id: 'recon-title', text: t('dash.recon') }),
     h('p', { class: 'muted', text: t('dash.recon.lead') }),
-    form, result, csv,
-    h('div', { class: 'field' }, h('label', { for: 'recon-file', text: t('dash.recon.upload') }), file), uploadMsg);
+    form, result, csv, drop, uploadMsg);
   return {
     el,
     setDate(ymd) {
@@ -510,42 +570,51 @@ function reconPanel(api) {
   };
 }
 
-const PROBLEMS = ['mismatched', 'missing', 'unexpected', 'duplicates', 'revoked'];
+// CATEGORIES are the reconciliation's categories, problems first (as
+// notices.Categories); FINE are those that need nobody.
+const CATEGORIES = ['amount_differs', 'receipt_without_line', 'line_without_receipt', 'duplicate_line', 'revoked',
+  'flow_total_differs', 'bank_amount_differs', 'flow_not_credited', 'credit_without_flow',
+  'stand_in', 'pending', 'bank_pending', 'matched', 'bank_matched'];
+const FINE = ['pending', 'matched', 'bank_pending', 'bank_matched'];
 
-function reconView(r) {
+function problemText(p) {
+  const errs = (p.errors || []).slice(0, 3).map((x) => `${x.field}: ${x.message}`);
+  return [p.detail || t('error'), ...errs].join(' — ');
+}
+
+function reconView(r, openFine) {
   const out = [];
+  const c = r.counts || {};
   out.push(r.balanced
     ? note('ok', t('dash.recon.balanced', { n: r.receipts.count, amount: money(r.receipts.amountCents) }))
-    : note('warn', t('dash.recon.unbalanced', { r: count(r.receipts.count, r.receipts.amountCents), s: count(r.settled.count, r.settled.amountCents) })));
+    : note('warn', t('dash.recon.unbalanced', { r: count(r.receipts.count, r.receipts.amountCents), s: count(r.settled.count, r.settled.amountCents), c: count(r.credited.count, r.credited.amountCents) })));
   const facts = [
-    ['receipts', count(r.receipts.count, r.receipts.amountCents)],
-    ['settled', count(r.settled.count, r.settled.amountCents)],
-    ['matched', String(r.matched)],
-    ...PROBLEMS.map((k) => [k, String((r[k] || []).length)]),
+    ['receipts', t('dash.recon.receipts'), count(r.receipts.count, r.receipts.amountCents), false],
+    ['settled', t('dash.recon.settled'), count(r.settled.count, r.settled.amountCents), false],
+    ['credited', t('dash.recon.credited'), count(r.credited.count, r.credited.amountCents), false],
+    ...CATEGORIES.map((k) => [k, t('dash.recon.cat.' + k), String(c[k] || 0), !FINE.includes(k) && c[k] > 0]),
   ];
-  out.push(h('dl', { class: 'dash-facts', id: 'recon-facts' }, facts.map(([k, v]) => [
-    h('dt', { text: t('dash.recon.' + k) }),
-    h('dd', { class: PROBLEMS.includes(k) && v !== '0' ? 'dash-bad' : '', 'data-key': k, text: v }),
+  out.push(h('dl', { class: 'dash-facts', id: 'recon-facts' }, facts.map(([k, label, v, bad]) => [
+    h('dt', { text: label }),
+    h('dd', { class: bad ? 'dash-bad' : '', 'data-key': k, text: v }),
   ])));
-  if ((r.flows || []).length) {
-    out.push(h('h3', { class: 'dash-h3', text: t('dash.recon.flows') }),
-      h('ul', { class: 'dash-flows', id: 'recon-flows' }, r.flows.map((f) => h('li', {},
-        h('span', { class: 'mono dash-flow-id', text: f.id }),
-        h('span', { text: `${count(f.count, f.amountCents)} · ${f.balanced ? t('dash.recon.flowOk') : t('dash.recon.flowKo')}`, class: f.balanced ? '' : 'dash-bad' })))));
-  }
-  const rows = PROBLEMS.flatMap((k) => (r[k] || []).map((it) => [k, it]));
+  const rows = (r.items || []).filter((it) => !FINE.includes(it.category));
   if (rows.length) {
-    const shown = rows.slice(0, 20);
-    out.push(h('ul', { class: 'dash-problems', id: 'recon-problems' }, shown.map(([k, it]) => h('li', {},
-      h('strong', { text: t('dash.recon.' + k) }),
-      h('span', { class: 'mono', text: it.noticeNumber ? formatNAV(it.noticeNumber) : 'IUV ' + it.iuv }),
-      h('span', { class: 'muted', text: [
-        it.receiptAmountCents ? t('dash.recon.receipts') + ' ' + money(it.receiptAmountCents) : '',
-        it.settledAmountCents ? t('dash.recon.settled') + ' ' + money(it.settledAmountCents) : '',
-        it.revokedAmountCents ? t('dash.recon.revoked') + ' ' + money(it.revokedAmountCents) : '',
-        it.flowId || '',
-      ].filter(Boolean).join(' · ') })))));
+    const shown = rows.slice(0, 50);
+    out.push(h('ul', { class: 'dash-problems', id: 'recon-problems' }, shown.map((it) => {
+      const li = h('li', { 'data-category': it.category },
+        h('strong', { text: t('dash.recon.cat.' + it.category) }),
+        h('span', { text: (it.explanation && it.explanation[lang === 'it' ? 'it' : 'en']) || '' }),
+        h('span', { class: 'mono muted', text: [it.noticeNumber ? formatNAV(it.noticeNumber) : (it.iuv ? 'IUV ' + it.iuv : ''), it.flowId || '', it.bankRef || ''].filter(Boolean).join(' · ') }));
+      if (it.fineId && openFine) {
+        const b = h('button', { type: 'button', class: 'btn btn-secondary dash-fine', 'data-fine': it.fineId, text: t('dash.recon.fine') });
+        b.addEventListener('click', () => openFine(it.fineId));
+        li.append(b);
+      }
+      return li;
+    })));
     if (rows.length > shown.length) out.push(h('p', { class: 'muted', text: t('dash.recon.more', { n: rows.length - shown.length }) }));
   }
   return out;
 }
+

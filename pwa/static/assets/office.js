@@ -606,6 +606,7 @@ function dashboardView() {
   import('{{/assets/dashboard.js}}').then((m) => m.render(el, {
     get: (path) => api('GET', path),
     call: (method, path, opts) => api(method, path, opts),
+    openFine: (id) => detailView(id),
   })).catch(() => { el.append(note('error', t('error'))); });
 }
 
