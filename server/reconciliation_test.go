@@ -25,7 +25,7 @@ func (e *env) fines(n int) []*notices.Fine {
 	now := e.clock.Now()
 	out := make([]*notices.Fine, n)
 	for i := range out {
-		f, err := notices.NewFine(notices.FineRequest{Plate: fmt.Sprintf("AB%03dCD", i%1000), ViolationCode: "7-15", OccurredAt: now.Add(-time.Minute),
+		f, err := notices.NewFine(notices.FineRequest{Plate: fmt.Sprintf("A%c%03dCD", 'A'+i/1000, i%1000), ViolationCode: "7-15", OccurredAt: now.Add(-time.Minute),
 			Place: "Via Torino 12, Milano", Contestation: notices.ContestImmediate, Officer: "officer"}, notices.DefaultCatalogue(), e.settings, now, nil)
 		if err != nil {
 			e.t.Fatal(err)
