@@ -13,12 +13,14 @@ import (
 	"github.com/multa/multa/server"
 )
 
-// Users are the accounts NewServer creates, one per role, all with
-// Password.
-var Users = []struct {
+// User is an account a test server starts with; its password is Password.
+type User struct {
 	Name string
 	Role notices.Role
-}{{"officer", notices.RoleOfficer}, {"super", notices.RoleSupervisor}, {"money", notices.RoleFinance}, {"root", notices.RoleAdmin}}
+}
+
+// Users are the accounts NewServer creates, one per role.
+var Users = []User{{"officer", notices.RoleOfficer}, {"super", notices.RoleSupervisor}, {"money", notices.RoleFinance}, {"root", notices.RoleAdmin}}
 
 // Server is one real server on 127.0.0.1 over a Store, with the sandbox
 // provider mounted and the Users created.
@@ -44,12 +46,35 @@ func NewSandbox(t testing.TB, clock *Clock) *psp.Sandbox {
 	return sb
 }
 
-// NewServer starts a server whose clock reads now. configure, when not
-// nil, changes the configuration before the server is built. The server
-// shuts down at cleanup, before the store is checked and closed.
+// NewServer starts a server whose clock is stopped at now, with Users.
+// configure, when not nil, changes the configuration before the server is
+// built.
 func NewServer(t testing.TB, now time.Time, configure func(*server.Config)) *Server {
 	t.Helper()
-	clk := NewClock(now)
+	return StartServer(t, ServerOptions{Clock: NewClock(now), Configure: configure})
+}
+
+// ServerOptions are StartServer's choices; the zero value is a stopped
+// clock at the real time of the call and the accounts of Users.
+type ServerOptions struct {
+	Clock     *Clock
+	Users     []User
+	Configure func(*server.Config)
+}
+
+// StartServer starts a server on 127.0.0.1 over a NewStore with the
+// sandbox provider mounted and the accounts created. It shuts down at
+// cleanup, before the store is checked and closed.
+func StartServer(t testing.TB, o ServerOptions) *Server {
+	t.Helper()
+	clk := o.Clock
+	if clk == nil {
+		clk = NewClock(time.Now())
+	}
+	users := o.Users
+	if users == nil {
+		users = Users
+	}
 	st := NewStore(t, clk)
 	sb := NewSandbox(t, clk)
 	key := bytes.Repeat([]byte{7}, 32)
@@ -61,8 +86,8 @@ func NewServer(t testing.TB, now time.Time, configure func(*server.Config)) *Ser
 		Store: st, Settings: Milan, Auth: acc, Provider: sb, Sandbox: sb,
 		PublicURL: "https://multe.example.it", Now: clk.Now, SecureCookies: true,
 	}
-	if configure != nil {
-		configure(&cfg)
+	if o.Configure != nil {
+		o.Configure(&cfg)
 	}
 	srv := server.New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -71,11 +96,12 @@ func NewServer(t testing.TB, now time.Time, configure func(*server.Config)) *Ser
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Browsers keep connections open: give them time to go.
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	for _, u := range Users {
+	for _, u := range users {
 		if _, err := acc.CreateUser(context.Background(), u.Name, Password, u.Role); err != nil {
 			t.Fatal(err)
 		}

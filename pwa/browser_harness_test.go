@@ -1,15 +1,11 @@
 package pwa_test
 
-// The end-to-end journey of issue 5 in a real Chromium: an officer issues a
-// fine in the back office, a driver scans its QR with the phone's camera and
-// pays, pays a second fine with one tap on the remembered card, reads the
-// receipts offline, meets a declined card and an amount that changed while
-// the checkout was open. Every screen is saved as a PNG (see screenshotsEnv).
-//
-// Everything is real and local: the server of package server on a loopback
-// listener over a bbolt file in t.TempDir(), the sandbox PSP, Argon2 logins
-// (with cheap parameters) and Debian's chromium with a fake camera that plays
-// a Y4M video made here from the fine's own QR code.
+// The harness of the browser journey (browser_journey_test.go). Everything
+// is real and local: the server of package server on a loopback listener
+// over a bbolt file in t.TempDir() (the shared internal/testkit wiring),
+// the sandbox PSP, Argon2 logins (with cheap parameters) behind a front
+// door that counts what the browser sends, and Debian's chromium with a
+// fake camera that plays a Y4M video made here from the fine's own QR code.
 
 import (
 	"bytes"
@@ -43,10 +39,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/multa/multa/auth"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
-	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
 )
 
@@ -81,413 +75,6 @@ const (
 	narrowW        = 360
 )
 
-func TestBrowserJourney(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the browser journey takes ~10 s; skipped with -short")
-	}
-	chromium := findChromium()
-	if chromium == "" {
-		t.Skip("chromium is not installed (no chromium on PATH, no /usr/bin/chromium): " +
-			"the browser journey needs it — CI installs it with apt-get install chromium (.ci/run)")
-	}
-	started := time.Now()
-	e := startEnv(t)
-	shots := newShooter(t)
-
-	// ---- 1. The officer issues a fine in the back office. ----
-	officer := e.browser(chromium, t.TempDir(), "")
-	officer.do("open the back office", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
-	officer.expectItalian()
-	shots.take(officer, "01-office-login")
-	officer.audit("office sign-in")
-	officer.do("sign in",
-		chromedp.SendKeys(chromedp.ID("login-username"), "vigile"),
-		chromedp.SendKeys(chromedp.ID("login-password"), password),
-		chromedp.Tap(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("fine-plate")))
-	if who := officer.text("#whoami"); !strings.Contains(who, "vigile") || !strings.Contains(who, "officer") {
-		t.Errorf("#whoami = %q, want the officer's name and role", who)
-	}
-	// The Users tab is for admins only: for anyone else its button is not
-	// in the DOM at all (not merely hidden).
-	if got := officer.eval(`[...document.querySelectorAll('#tabs [role=tab]')].map((b) => b.id).join(' ')`); got != "tab-issue tab-fines" {
-		t.Errorf("the officer's tabs are %q, want %q (no tab-users)", got, "tab-issue tab-fines")
-	}
-	officer.do("fill the new fine",
-		chromedp.SendKeys(chromedp.ID("fine-plate"), "ab123cd"),
-		// The catalogue is searched by words of the description, as an
-		// officer on the street would, and the option is tapped.
-		chromedp.SendKeys(chromedp.ID("fine-violation"), "sosta oltre"),
-		chromedp.WaitVisible(chromedp.CSS(`#fine-violation-list [data-code="7-15"]`)),
-		chromedp.Tap(chromedp.CSS(`#fine-violation-list [data-code="7-15"]`)),
-		chromedp.SendKeys(chromedp.ID("fine-place"), "Via Torino 12, Milano"),
-		chromedp.Tap(chromedp.ID("fine-contest-immediate")))
-	if got := officer.eval(`document.getElementById('fine-plate').value`); got != "AB123CD" {
-		t.Errorf("plate field = %q, want it upper-cased as typed: AB123CD", got)
-	}
-	if got := officer.eval(`document.getElementById('fine-violation').dataset.code || ''`); got != "7-15" {
-		t.Fatalf("violation picked = %q, want 7-15", got)
-	}
-	shots.take(officer, "02-office-new-fine")
-	officer.audit("office new fine")
-	officer.do("issue the fine",
-		chromedp.Tap(chromedp.ID("fine-submit")),
-		chromedp.WaitVisible(chromedp.ID("notice-view")),
-		until(`(() => { const i = document.getElementById('notice-qr'); return i.complete && i.naturalWidth > 0; })()`, 30*time.Second))
-	var optionNAVs []string
-	officer.evalInto(`[...document.querySelectorAll('#notice-options [data-nav]')].map((e) => e.dataset.nav)`, &optionNAVs)
-	if len(optionNAVs) != 2 {
-		t.Fatalf("the notice shows %d payment options %v, want 2 (reduced and minimum)", len(optionNAVs), optionNAVs)
-	}
-	navA := optionNAVs[0]
-	if src := officer.eval(`document.getElementById('notice-qr').getAttribute('src')`); !strings.Contains(src, navA) || !strings.Contains(src, "kind=link") {
-		t.Errorf("notice QR src = %q, want the link QR of %s", src, navA)
-	}
-	shots.take(officer, "03-office-notice-qr")
-	officer.audit("office notice")
-	officer.close()
-
-	fineA := e.notice(navA)
-	if fineA.Status != "notified" || fineA.AmountDue.Stage != "reduced" || fineA.Place != "Via Torino 12, Milano" {
-		t.Fatalf("the fine issued in the office: status %q, stage %q, place %q; want notified, reduced, the place typed",
-			fineA.Status, fineA.AmountDue.Stage, fineA.Place)
-	}
-
-	adminUsers(t, e, chromium, shots)
-
-	// The other fines of the journey come from the API, issued by the
-	// supervisor: B is scanned and paid with one tap, C meets a declined
-	// card, D changes amount while its checkout is open.
-	sup := e.login("capo")
-	navB := e.issue(sup, "BC234DE", "158-5")
-	navC := e.issue(sup, "CD345EF", "7-15")
-	navD := e.issue(sup, "DE456FG", "7-15")
-	fineB, fineC, fineD := e.notice(navB), e.notice(navC), e.notice(navD)
-
-	// The fake camera plays a file fixed when the browser starts, so each
-	// scan is a browser session of its own over one profile directory: the
-	// same phone, with its remembered card, receipts and service worker,
-	// opened again after the app was closed.
-	phoneDir := t.TempDir()
-	camA := writeY4M(t, e.qrPNG(navA, "link"))   // what the office screen shows
-	camB := writeY4M(t, e.qrPNG(navB, "pagopa")) // the pagoPA QR of a printed notice
-
-	// ---- 2 and 7. First load, scan, pay with the card form. ----
-	e.front.reset()
-	phone := e.browser(chromium, phoneDir, camA)
-	phone.do("open the driver app", chromedp.Navigate(e.public+"/"), chromedp.WaitVisible(chromedp.ID("scan-btn")))
-	phone.expectItalian()
-	firstLoad := phone.firstLoadBytes()
-	if firstLoad > browserFirstLoadBudget {
-		t.Errorf("first load of the driver app transferred %d bytes (icons excluded), budget %d", firstLoad, browserFirstLoadBudget)
-	}
-	phone.waitServiceWorker()
-	t.Logf("first load: %d bytes in the page (icons excluded; budget %d); %d bytes and %d requests at the server including the service worker's precache",
-		firstLoad, browserFirstLoadBudget, e.front.stats().bytes, e.front.stats().requests)
-	shots.take(phone, "04-driver-home")
-	phone.audit("home")
-	if off := phone.eval(`String(document.getElementById('offline').hidden)`); off != "true" {
-		t.Errorf("online, the offline banner shows (hidden = %s)", off)
-	}
-
-	// Scan uploads wait at the front door until the scanner is on screen,
-	// so that its screenshot is not a race with the decoder.
-	e.front.holdScans()
-	phone.do("open the scanner", chromedp.Tap(chromedp.ID("scan-btn")), chromedp.WaitVisible(chromedp.ID("scan-video")))
-	hasNative := phone.eval(`String('BarcodeDetector' in window)`) == "true"
-	if !hasNative {
-		// Chromium on Linux has no BarcodeDetector: the app must send
-		// camera frames to /api/v1/scan.
-		e.front.waitScans(t, 1, 60*time.Second)
-	}
-	phone.do("see the camera", until(`document.getElementById('scan-video').readyState >= 2`, 30*time.Second))
-	shots.take(phone, "05-driver-scan")
-	e.front.releaseScans()
-	phone.waitCheckout(navA)
-	if hasNative {
-		t.Logf("this Chromium has BarcodeDetector: the QR was read on the device, not through /api/v1/scan")
-	} else if n := e.front.stats().scans; n < 1 {
-		t.Errorf("%d frames reached /api/v1/scan, want at least one", n)
-	}
-	phone.expectText("#amount-due", euro(fineA.AmountDue.Cents))
-	phone.expectText("#notice-place", "Via Torino 12, Milano")
-	if plate := phone.text("#notice-plate"); !strings.HasPrefix(plate, "AB") || strings.Contains(plate, "123") {
-		t.Errorf("#notice-plate = %q, want AB123CD masked", plate)
-	}
-	shots.take(phone, "06-driver-checkout")
-	phone.audit("checkout")
-	phone.do("open the card form", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("card-form")))
-	phone.audit("card form") // empty: the placeholders are measured too
-	phone.fillCard(cardOK, true)
-	shots.take(phone, "07-driver-card-form")
-	phone.do("pay with the form", chromedp.Tap(chromedp.ID("card-submit")), chromedp.WaitVisible(chromedp.ID("receipt")))
-	rcA := phone.checkReceipt(e, navA, fineA.AmountDue.Cents)
-	shots.take(phone, "08-driver-receipt")
-	phone.audit("receipt")
-	if n := e.notice(navA); n.Status != "paid" || n.Payment == nil || n.Payment.ReceiptID != rcA {
-		t.Errorf("after paying, the API says status %q, payment %+v; want paid with receipt %s", n.Status, n.Payment, rcA)
-	}
-	saved := phone.localStorage()
-	var card struct{ Token, Brand, Last4 string }
-	if err := json.Unmarshal([]byte(saved["multa.card"]), &card); err != nil || card.Token == "" || card.Last4 != "4242" {
-		t.Errorf("remembered card = %q (%v), want a token ending 4242", saved["multa.card"], err)
-	}
-	for k, v := range saved {
-		if strings.Contains(v, cardOK) || strings.Contains(v, "4242 4242") {
-			t.Errorf("localStorage %s holds the card number: %s", k, v)
-		}
-	}
-	phone.close()
-
-	// ---- 3. The second fine: scan, and pay with exactly one tap. ----
-	phone = e.browser(chromium, phoneDir, camB)
-	phone.do("open the app again", chromedp.Navigate(e.public+"/"), chromedp.WaitVisible(chromedp.ID("scan-btn")))
-	phone.do("scan the second fine", chromedp.Tap(chromedp.ID("scan-btn")))
-	phone.waitCheckout(navB)
-	phone.expectText("#amount-due", euro(fineB.AmountDue.Cents))
-	phone.expectText("#pay-btn", euro(fineB.AmountDue.Cents))
-	phone.expectText("#pay-btn", "Visa ••4242")
-	// The page records whether a card form ever shows up from now on.
-	phone.eval(`(() => {
-		window.__cardFormSeen = !!document.getElementById('card-form');
-		new MutationObserver(() => { if (document.getElementById('card-form')) window.__cardFormSeen = true; })
-			.observe(document.documentElement, { childList: true, subtree: true });
-		return 'ok';
-	})()`)
-	shots.take(phone, "09-driver-one-tap")
-	before := e.front.stats()
-	phone.do("pay with one tap", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("receipt")))
-	after := e.front.stats()
-	if n := after.payments - before.payments; n != 1 {
-		t.Errorf("one tap sent %d POSTs to /payments, want exactly 1", n)
-	}
-	if n := after.tokens - before.tokens; n != 0 {
-		t.Errorf("one tap sent %d card tokenizations, want none: the remembered token pays", n)
-	}
-	if seen := phone.eval(`String(window.__cardFormSeen)`); seen != "false" {
-		t.Errorf("the card form appeared during the one-tap payment (seen = %s)", seen)
-	}
-	rcB := phone.checkReceipt(e, navB, fineB.AmountDue.Cents)
-	shots.take(phone, "10-driver-receipt-one-tap")
-
-	// ---- 4. Offline: the receipts are still there. ----
-	phone.waitServiceWorker()
-	phone.setOffline(true)
-	quiet := e.front.stats().requests
-	phone.do("open My receipts offline", chromedp.Navigate(e.public+"/receipts"), chromedp.WaitVisible(chromedp.ID("receipt-list")))
-	var listed []string
-	phone.evalInto(`[...document.querySelectorAll('#receipt-list [data-receipt-id]')].map((e) => e.dataset.receiptId)`, &listed)
-	if want := []string{rcB, rcA}; strings.Join(listed, ",") != strings.Join(want, ",") {
-		t.Errorf("offline, My receipts lists %v, want %v (newest first)", listed, want)
-	}
-	// The app says it is offline (navigator.onLine, set by the emulation).
-	phone.do("see the offline banner", chromedp.WaitVisible(chromedp.ID("offline")))
-	phone.expectText("#offline", "offline")
-	shots.take(phone, "11-driver-offline-receipts")
-	phone.audit("receipts offline")
-	phone.do("open a receipt offline",
-		chromedp.Tap(chromedp.CSS(fmt.Sprintf(`#receipt-list [data-receipt-id="%s"]`, rcA))),
-		chromedp.WaitVisible(chromedp.ID("receipt")))
-	phone.expectText("#receipt-amount", euro(fineA.AmountDue.Cents))
-	phone.expectText("#rc-id", rcA)
-	shots.take(phone, "12-driver-offline-receipt")
-	phone.audit("receipt offline")
-	// The PDF and sharing need the network: disabled, and the screen says why.
-	var actions struct {
-		PDFHref, ShareEnabled, Note bool
-		PDFDisabled                 string
-	}
-	phone.evalInto(`(() => {
-		const pdf = document.getElementById('receipt-pdf');
-		return { PDFHref: pdf.hasAttribute('href'), PDFDisabled: pdf.getAttribute('aria-disabled') || '',
-			ShareEnabled: !document.getElementById('receipt-share').disabled,
-			Note: !document.getElementById('receipt-offline').hidden };
-	})()`, &actions)
-	if actions.PDFHref || actions.PDFDisabled != "true" || actions.ShareEnabled || !actions.Note {
-		t.Errorf("offline receipt: PDF link href %v aria-disabled %q, share enabled %v, offline note shown %v; want no href, disabled, share disabled, the note",
-			actions.PDFHref, actions.PDFDisabled, actions.ShareEnabled, actions.Note)
-	}
-	if n := e.front.stats().requests - quiet; n != 0 {
-		t.Errorf("%d requests reached the server while the phone was offline, want 0: %v", n, e.front.stats().paths[quiet:])
-	}
-	phone.setOffline(false)
-	// Back online, without a reload: the banner goes, the actions come back.
-	phone.do("come back online", until(`document.getElementById('offline').hidden &&
-		document.getElementById('receipt-pdf').hasAttribute('href') &&
-		!document.getElementById('receipt-share').disabled &&
-		document.getElementById('receipt-offline').hidden`, 45*time.Second))
-
-	// ---- 5. Keyboard only, and a declined card: nothing paid, the
-	// remembered card offered again. Home → type the notice number → pay,
-	// with Tab and Enter alone. ----
-	phone.do("open the home page", chromedp.Navigate(e.public+"/"), chromedp.WaitVisible(chromedp.ID("type-btn")))
-	phone.tabTo("type-btn")
-	phone.expectFocus("#type-btn", true)
-	phone.do("Enter on 'type the notice number'", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("nav-input")))
-	if phone.eval(`String(document.activeElement.id === 'nav-input')`) != "true" {
-		// On a touch screen the app does not focus the field (no keyboard
-		// popping up unasked): the heading has focus, without a ring.
-		phone.expectFocus("main h1", false)
-		phone.tabTo("nav-input")
-	}
-	phone.do("type the third notice number", chromedp.KeyEvent(groups(navC)))
-	shots.take(phone, "13-driver-enter-number")
-	phone.do("Enter to continue", chromedp.KeyEvent(kb.Enter))
-	phone.waitCheckout(navC)
-	// Focus follows the checkout's heading once the notice has loaded.
-	phone.expectFocus("#checkout h1", false)
-	phone.expectText("#pay-btn", "Visa ••4242")
-	phone.tabTo("use-other-card")
-	phone.expectFocus("#use-other-card", true)
-	phone.do("Enter on 'use another card'", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("card-form")))
-	phone.expectFocus("#card-number", true)
-	// While the form is open, the remembered card is one tap away.
-	phone.expectText("#use-saved-card", "Visa ••4242")
-	exp := fmt.Sprintf("12/%02d", (time.Now().Year()+3)%100)
-	phone.do("type the declined card", chromedp.KeyEvent(cardDeclined+kb.Tab+exp+kb.Tab+"123"+kb.Tab+"MARIO ROSSI"))
-	if got := phone.eval(`document.getElementById('card-name').value + ' ' + document.getElementById('card-exp').value`); got != "MARIO ROSSI "+exp {
-		t.Fatalf("after typing with Tab between fields: name and expiry %q, want %q", got, "MARIO ROSSI "+exp)
-	}
-	before = e.front.stats()
-	phone.do("Enter to pay with the declined card", chromedp.KeyEvent(kb.Enter),
-		until(`(document.getElementById('pay-status') || {}).textContent.includes('rifiutata')`, 45*time.Second),
-		chromedp.WaitVisible(chromedp.ID("pay-btn")))
-	phone.expectText("#pay-status", "Carta rifiutata")
-	if phone.eval(`String(!!document.getElementById('receipt'))`) != "false" {
-		t.Errorf("a receipt is shown after a declined card")
-	}
-	if n := e.front.stats().payments - before.payments; n != 1 {
-		t.Errorf("the declined card sent %d POSTs to /payments, want 1", n)
-	}
-	// The remembered card is offered again, with focus, and another card
-	// is still one tap away; the empty form is gone.
-	phone.expectText("#pay-btn", euro(fineC.AmountDue.Cents))
-	phone.expectText("#pay-btn", "Visa ••4242")
-	phone.do("see 'use another card'", chromedp.WaitVisible(chromedp.ID("use-other-card")))
-	if phone.eval(`String(!!document.getElementById('card-form'))`) != "false" {
-		t.Errorf("after another card was declined, the card form still shows instead of the remembered card")
-	}
-	phone.expectFocus("#pay-btn", true)
-	shots.take(phone, "14-driver-declined")
-	phone.audit("declined")
-	if n := e.notice(navC); n.Status != "notified" || n.Payment != nil {
-		t.Errorf("after a declined card the API says status %q, payment %+v; want notified and unpaid", n.Status, n.Payment)
-	}
-	if c := phone.localStorage()["multa.card"]; !strings.Contains(c, `"last4":"4242"`) {
-		t.Errorf("after a declined other card, the remembered card is %s, want the Visa ••4242 still", c)
-	}
-	before = e.front.stats()
-	phone.do("Enter to pay with the remembered card", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("receipt")))
-	if after := e.front.stats(); after.payments-before.payments != 1 || after.tokens != before.tokens {
-		t.Errorf("paying with the remembered card after a decline: %d POSTs to /payments and %d tokenizations, want 1 and 0",
-			after.payments-before.payments, after.tokens-before.tokens)
-	}
-	phone.checkReceipt(e, navC, fineC.AmountDue.Cents)
-	// The heading "Payment complete" has focus for screen readers, without a ring.
-	phone.expectFocus("#receipt h1", false)
-
-	// ---- 6. The amount changes while the checkout is open. ----
-	phone.do("open the fourth notice from its link", chromedp.Navigate(e.public+"/p/"+navD))
-	phone.waitCheckout(navD)
-	phone.expectText("#amount-due", euro(fineD.AmountDue.Cents))
-	phone.expectText("#checkout .due .chip", "scontato del 30%")
-	shots.take(phone, "15-driver-checkout-reduced")
-	phone.audit("checkout, reduced stage")
-	// The test owns the server's clock: move it to the first day after the
-	// reduced period.
-	payBy, err := time.ParseInLocation("2006-01-02", fineD.AmountDue.PayBy, notices.Rome)
-	if err != nil {
-		t.Fatalf("payBy of the reduced stage: %v", err)
-	}
-	e.clock.set(payBy.AddDate(0, 0, 1).Add(10 * time.Hour))
-	later := e.notice(navD).AmountDue
-	if later.Stage != "minimum" || later.Cents <= fineD.AmountDue.Cents {
-		t.Fatalf("after the reduced period the API asks %d cents (%s), want more than %d at the minimum stage", later.Cents, later.Stage, fineD.AmountDue.Cents)
-	}
-	before = e.front.stats()
-	phone.do("tap pay at the old amount", chromedp.Tap(chromedp.ID("pay-btn")),
-		until(`(document.getElementById('pay-status') || {}).textContent.includes('cambiato')`, 45*time.Second))
-	phone.expectText("#pay-status", euro(later.Cents))
-	phone.expectText("#amount-due", euro(later.Cents))
-	phone.expectText("#pay-btn", euro(later.Cents))
-	// The label of the stage follows the amount: no "30% discount" on 42 €.
-	phone.expectText("#checkout .due .chip", "Importo ridotto (minimo), entro 60 giorni")
-	if n := e.notice(navD); n.Status != "notified" || n.Payment != nil {
-		t.Errorf("after amount_changed the API says status %q, payment %+v; want unpaid", n.Status, n.Payment)
-	}
-	shots.take(phone, "16-driver-amount-changed")
-	phone.audit("amount changed")
-	phone.do("pay the new amount", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("receipt")))
-	if n := e.front.stats().payments - before.payments; n != 2 {
-		t.Errorf("the amount change took %d POSTs to /payments, want 2 (409 then 201)", n)
-	}
-	phone.checkReceipt(e, navD, later.Cents)
-	shots.take(phone, "17-driver-receipt-new-amount")
-	phone.close()
-
-	t.Logf("journey done in %s; screenshots in %s", time.Since(started).Round(100*time.Millisecond), shots.dir)
-}
-
-// adminUsers: the admin opens the Users tab, creates an account, disables
-// the officer (through the confirm step), and is refused, with the server's
-// reason shown, when disabling the last enabled admin. The API then
-// confirms the new account and the disabled officer. It runs after the
-// officer's part of the journey, which no longer needs that account.
-func adminUsers(t *testing.T, e *env, chromium string, shots *shooter) {
-	t.Helper()
-	admin := e.browser(chromium, t.TempDir(), "")
-	defer admin.close()
-	admin.do("open the back office as admin", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
-	admin.do("sign in as admin",
-		chromedp.SendKeys(chromedp.ID("login-username"), "admin"),
-		chromedp.SendKeys(chromedp.ID("login-password"), password),
-		chromedp.Tap(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("tab-users")))
-	admin.do("open the Users tab", chromedp.Tap(chromedp.ID("tab-users")),
-		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="vigile"]`)))
-	admin.do("fill the new user",
-		chromedp.SendKeys(chromedp.ID("user-new-name"), "ragioniere"),
-		chromedp.SendKeys(chromedp.ID("user-new-password"), "bilancio comunale 2026"))
-	if got := admin.eval(`(() => { const s = document.getElementById('user-new-role'); s.value = 'finance'; return s.value; })()`); got != "finance" {
-		t.Fatalf("the role select took %q, want finance", got)
-	}
-	admin.do("create the user", chromedp.Tap(chromedp.ID("user-new-submit")),
-		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="ragioniere"]`)))
-	admin.expectText("#users-status", "Utente ragioniere creato.")
-	admin.do("ask to disable the officer", chromedp.Tap(chromedp.CSS(`#users-list [data-username="vigile"] .user-toggle`)),
-		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="vigile"] .user-confirm`)))
-	admin.do("confirm", chromedp.Tap(chromedp.CSS(`#users-list [data-username="vigile"] .user-confirm`)),
-		chromedp.WaitVisible(chromedp.CSS(`#users-list [data-username="vigile"][data-disabled="true"]`)))
-	admin.expectText("#users-status", "Utente vigile disattivato.")
-	shots.take(admin, "18-office-users")
-	admin.audit("office users")
-
-	// The last enabled admin cannot disable itself: the 409's detail shows.
-	admin.do("try to disable the only admin", chromedp.Tap(chromedp.CSS(`#users-list [data-username="admin"] .user-toggle`)),
-		chromedp.Tap(chromedp.CSS(`#users-list [data-username="admin"] .user-confirm`)),
-		chromedp.WaitVisible(chromedp.CSS(`#users-status .note-error`)))
-	if got := admin.text("#users-status"); !strings.Contains(got, "last enabled admin") {
-		t.Errorf("#users-status = %q, want the server's last-admin detail", got)
-	}
-
-	var users []struct {
-		Username, Role string
-		Disabled       bool
-	}
-	if st := e.api("GET", "/api/v1/users", e.login("admin"), nil, &users); st != 200 {
-		t.Fatalf("GET /api/v1/users as admin: %d", st)
-	}
-	got := map[string]string{}
-	for _, u := range users {
-		got[u.Username] = fmt.Sprintf("%s disabled=%t", u.Role, u.Disabled)
-	}
-	for name, want := range map[string]string{"ragioniere": "finance disabled=false", "vigile": "officer disabled=true", "admin": "admin disabled=false"} {
-		if got[name] != want {
-			t.Errorf("after the Users tab, the API has %s as %q, want %q", name, got[name], want)
-		}
-	}
-}
-
 // findChromium returns the path of Debian's chromium, or "".
 func findChromium() string {
 	if p, err := exec.LookPath("chromium"); err == nil {
@@ -501,103 +88,66 @@ func findChromium() string {
 
 // ---- the server side ----
 
-const password = "correct horse battery"
-
-// cheapArgon keeps the logins fast; production uses auth.DefaultParams.
-var cheapArgon = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
-// testClock is the server's clock: real time plus an offset the test sets,
-// so that the back office's "now" (the browser's real clock) and the
-// server's agree until the test moves the server into the future.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	c.offset = time.Until(t)
-	c.mu.Unlock()
-}
+// password is every account's.
+const password = testkit.Password
 
 // env is the server, the front door the browser talks to, and a client for
 // the test's own API calls (which go straight to the server, so the front
 // door counts only what the browser sends).
 type env struct {
-	t       *testing.T
+	// t is the test of the running step (see step), root the journey's:
+	// helpers fail the step, while browsers and servers live as long as
+	// the journey.
+	t, root *testing.T
 	backend string // the server, for the test's API calls
 	public  string // the front door, for the browser and in link QR codes
-	clock   *testClock
-	front   *frontDoor
-	client  *http.Client
+	// clock is the server's: the real time until the test moves it, so
+	// that the back office's "now" (the browser's real clock) and the
+	// server's agree until the test moves the server into the future.
+	clock  *testkit.Clock
+	front  *frontDoor
+	client *http.Client
+}
+
+// step runs one named part of the journey as a subtest, so that a failure
+// names its part. The parts build on each other (the same phone, the same
+// fines), so a failed part ends the journey.
+func (e *env) step(name string, f func(t *testing.T)) {
+	root := e.root
+	root.Helper()
+	ok := root.Run(name, func(t *testing.T) {
+		e.t = t
+		defer func() { e.t = root }()
+		f(t)
+	})
+	if !ok {
+		root.FailNow()
+	}
 }
 
 func startEnv(t *testing.T) *env {
 	t.Helper()
-	clk := &testClock{}
-	st, err := boltdb.Open(filepath.Join(t.TempDir(), "multa.db"), boltdb.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	sb, err := psp.NewSandbox(psp.SandboxOptions{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, err := auth.NewService(st, bytes.Repeat([]byte{5}, 32), auth.Options{Now: clk.Now, Params: cheapArgon})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []struct {
-		name string
-		role notices.Role
-	}{{"vigile", notices.RoleOfficer}, {"capo", notices.RoleSupervisor}, {"admin", notices.RoleAdmin}} {
-		if _, err := acc.CreateUser(context.Background(), u.name, password, u.role); err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	// The front door listens first: its address is the public URL that
 	// the server writes into link QR codes.
 	frontLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	backLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	public := "http://" + frontLn.Addr().String()
-	srv := server.New(server.Config{
-		Store: st, Auth: acc, Provider: sb, Sandbox: sb, Now: clk.Now,
-		Settings: notices.Settings{
-			Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
-			Segregation: "01",
-			Fees:        notices.DefaultFees,
-			Calendar:    notices.Calendar{PatronMonth: time.December, PatronDay: 7},
+	k := testkit.StartServer(t, testkit.ServerOptions{
+		Clock: testkit.RunningClock(),
+		Users: []testkit.User{{Name: "vigile", Role: notices.RoleOfficer}, {Name: "capo", Role: notices.RoleSupervisor}, {Name: "admin", Role: notices.RoleAdmin}},
+		Configure: func(c *server.Config) {
+			c.PublicURL, c.RateLimit = public, 0
+			// Warnings and errors only: a failing request is worth seeing.
+			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		},
-		PublicURL: public, RateLimit: 0, SecureCookies: true,
-		// Warnings and errors only: a failing request is worth seeing.
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
-	go srv.Serve(backLn)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	backend := "http://" + backLn.Addr().String()
-	front := newFrontDoor(backend)
+	front := newFrontDoor(k.URL)
 	hs := &http.Server{Handler: front, ErrorLog: log.New(io.Discard, "", 0)}
 	go hs.Serve(frontLn)
 	t.Cleanup(func() { hs.Close() })
-	return &env{t: t, backend: backend, public: public, clock: clk, front: front, client: &http.Client{Timeout: 20 * time.Second}}
+	return &env{t: t, root: t, backend: k.URL, public: public, clock: k.Clock, front: front, client: &http.Client{Timeout: 20 * time.Second}}
 }
 
 // frontDoor is a reverse proxy in front of the server, as a gateway would
@@ -905,7 +455,7 @@ func writeY4M(t *testing.T, qrPNG []byte) string {
 const stepTimeout = 60 * time.Second
 
 type tab struct {
-	t       *testing.T
+	e       *env // its t is the running step's
 	ctx     context.Context
 	closeFn func()
 	once    sync.Once
@@ -917,6 +467,7 @@ type tab struct {
 func (e *env) browser(chromium, profile, camera string) *tab {
 	t := e.t
 	t.Helper()
+	root := e.root // the browser may outlive the step that opens it
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
 		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
@@ -938,19 +489,19 @@ func (e *env) browser(chromium, profile, camera string) *tab {
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	b := &tab{t: t, ctx: ctx}
+	b := &tab{e: e, ctx: ctx}
 	b.closeFn = func() {
 		// A graceful close lets Chromium write the profile (localStorage,
 		// the service worker's cache) before the next session opens it.
 		cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 		defer ccancel()
 		if err := chromedp.Cancel(cctx); err != nil && !errors.Is(err, context.Canceled) {
-			t.Logf("closing the browser: %v", err)
+			root.Logf("closing the browser: %v", err)
 		}
 		cancel()
 		acancel()
 	}
-	t.Cleanup(b.close)
+	root.Cleanup(b.close)
 	// The first action starts the browser; it has no timeout of its own,
 	// as a timeout there would bind the browser's life to it.
 	if err := chromedp.Do(ctx,
@@ -969,12 +520,12 @@ func (b *tab) close() { b.once.Do(b.closeFn) }
 
 // do runs steps, failing the test with what and a screenshot on error.
 func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
+	b.e.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.failShot(what)
-		b.t.Fatalf("%s: %v\npage: %s", what, err, b.pageText())
+		b.e.t.Fatalf("%s: %v\npage: %s", what, err, b.pageText())
 	}
 }
 
@@ -984,9 +535,9 @@ func (b *tab) failShot(what string) {
 	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
 	defer cancel()
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		name := filepath.Join(b.t.ArtifactDir(), "failed-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what)+".png")
+		name := filepath.Join(b.e.t.ArtifactDir(), "failed-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what)+".png")
 		if os.WriteFile(name, png, 0o644) == nil {
-			b.t.Logf("screen at failure: %s", name)
+			b.e.t.Logf("screen at failure: %s", name)
 		}
 	}
 }
@@ -1004,70 +555,70 @@ func (b *tab) pageText() string {
 
 // eval runs a JavaScript expression whose value is a string.
 func (b *tab) eval(js string) string {
-	b.t.Helper()
+	b.e.t.Helper()
 	var s string
 	b.evalInto(js, &s)
 	return s
 }
 
 func (b *tab) evalInto(js string, out any) {
-	b.t.Helper()
+	b.e.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
 	if err != nil {
-		b.t.Fatalf("evaluate %s: %v", js, err)
+		b.e.t.Fatalf("evaluate %s: %v", js, err)
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		b.t.Fatalf("evaluate %s: %v (%s)", js, err, raw)
+		b.e.t.Fatalf("evaluate %s: %v (%s)", js, err, raw)
 	}
 }
 
 // text is the rendered text of the element sel (a CSS selector).
 func (b *tab) text(sel string) string {
-	b.t.Helper()
+	b.e.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		b.failShot("text " + sel)
-		b.t.Fatalf("text of %s: %v\npage: %s", sel, err, b.pageText())
+		b.e.t.Fatalf("text of %s: %v\npage: %s", sel, err, b.pageText())
 	}
 	return normSpace(s)
 }
 
 // expectText fails the test unless the element sel shows want.
 func (b *tab) expectText(sel, want string) {
-	b.t.Helper()
+	b.e.t.Helper()
 	if got := b.text(sel); !strings.Contains(got, want) {
-		b.t.Errorf("%s shows %q, want it to contain %q", sel, got, want)
+		b.e.t.Errorf("%s shows %q, want it to contain %q", sel, got, want)
 	}
 }
 
 // expectItalian checks that the app speaks Italian, as the assertions on
 // messages below expect.
 func (b *tab) expectItalian() {
-	b.t.Helper()
+	b.e.t.Helper()
 	if l := b.eval(`document.documentElement.lang`); l != "it" {
-		b.t.Fatalf("the app chose language %q, want it (the browser runs with --lang=it-IT)", l)
+		b.e.t.Fatalf("the app chose language %q, want it (the browser runs with --lang=it-IT)", l)
 	}
 }
 
 func (b *tab) waitCheckout(nav string) {
-	b.t.Helper()
+	b.e.t.Helper()
 	b.do("checkout of "+nav, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#checkout[data-nav="%s"] #pay-btn`, nav))))
 }
 
 // waitServiceWorker waits until the service worker controls the page, so
 // that the app shell is in its cache.
 func (b *tab) waitServiceWorker() {
-	b.t.Helper()
+	b.e.t.Helper()
 	b.do("service worker in control", until(`!!navigator.serviceWorker.controller`, 60*time.Second))
 }
 
 // fillCard types a card into the checkout's form.
 func (b *tab) fillCard(number string, remember bool) {
-	b.t.Helper()
+	b.e.t.Helper()
 	exp := fmt.Sprintf("12/%02d", (time.Now().Year()+3)%100)
 	b.do("fill the card form",
 		chromedp.SendKeys(chromedp.ID("card-number"), number),
@@ -1078,10 +629,10 @@ func (b *tab) fillCard(number string, remember bool) {
 		b.do("remember the card", chromedp.Tap(chromedp.ID("card-remember")))
 	}
 	if got := b.eval(`String(document.getElementById('card-remember').checked)`); got != fmt.Sprint(remember) {
-		b.t.Fatalf("remember this card = %s, want %v", got, remember)
+		b.e.t.Fatalf("remember this card = %s, want %v", got, remember)
 	}
 	if got := b.eval(`document.getElementById('card-number').value.replace(/\s/g, '')`); got != number {
-		b.t.Fatalf("card number field = %q, want %s", got, number)
+		b.e.t.Fatalf("card number field = %q, want %s", got, number)
 	}
 }
 
@@ -1090,7 +641,7 @@ func (b *tab) fillCard(number string, remember bool) {
 // than a dozen presses (the screens are short: a lost focus order would
 // wander much longer).
 func (b *tab) tabTo(id string) {
-	b.t.Helper()
+	b.e.t.Helper()
 	var path []string
 	for range 12 {
 		b.do("press Tab", chromedp.KeyEvent(kb.Tab))
@@ -1101,7 +652,7 @@ func (b *tab) tabTo(id string) {
 		}
 	}
 	b.failShot("tab to " + id)
-	b.t.Fatalf("Tab never reached #%s; focus went %s", id, strings.Join(path, " → "))
+	b.e.t.Fatalf("Tab never reached #%s; focus went %s", id, strings.Join(path, " → "))
 }
 
 // expectFocus checks that the focused element matches sel (a CSS selector)
@@ -1109,7 +660,7 @@ func (b *tab) tabTo(id string) {
 // ring (an outline of at least 2 px), a heading that the app focused after
 // navigation (for screen readers) draws none.
 func (b *tab) expectFocus(sel string, ring bool) {
-	b.t.Helper()
+	b.e.t.Helper()
 	var f struct {
 		Match   bool
 		What    string
@@ -1124,11 +675,11 @@ func (b *tab) expectFocus(sel string, ring bool) {
 	})()`, sel), &f)
 	switch {
 	case !f.Match:
-		b.t.Errorf("focus is on %s, want %s", f.What, sel)
+		b.e.t.Errorf("focus is on %s, want %s", f.What, sel)
 	case ring && (f.Style == "none" || f.Width < 2):
-		b.t.Errorf("%s has focus but no visible ring: outline %s %gpx (:focus-visible %v)", sel, f.Style, f.Width, f.Visible)
+		b.e.t.Errorf("%s has focus but no visible ring: outline %s %gpx (:focus-visible %v)", sel, f.Style, f.Width, f.Visible)
 	case !ring && f.Style != "none" && f.Width > 0:
-		b.t.Errorf("%s, focused by the app, draws a focus ring: outline %s %gpx", sel, f.Style, f.Width)
+		b.e.t.Errorf("%s, focused by the app, draws a focus ring: outline %s %gpx", sel, f.Style, f.Width)
 	}
 }
 
@@ -1137,13 +688,13 @@ func (b *tab) expectFocus(sel string, ring bool) {
 // 4.5:1, and touch targets of at least 44×44 CSS px. The viewport narrows
 // for the measure and comes back, so screenshots keep the 390 px phone.
 func (b *tab) audit(screen string) {
-	b.t.Helper()
+	b.e.t.Helper()
 	var problems []string
 	b.do("narrow the phone to "+fmt.Sprint(narrowW)+" px", chromedp.EmulateViewport(narrowW, phoneH, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	b.evalInto(strings.ReplaceAll(auditJS, "NARROW", fmt.Sprint(narrowW)), &problems)
 	b.do("widen the phone again", chromedp.EmulateViewport(phoneW, phoneH, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	for _, p := range problems {
-		b.t.Errorf("%s at %d px: %s", screen, narrowW, p)
+		b.e.t.Errorf("%s at %d px: %s", screen, narrowW, p)
 	}
 }
 
@@ -1211,19 +762,19 @@ const auditJS = `(async () => {
 // checkReceipt compares the receipt on screen with the API's and returns
 // its id.
 func (b *tab) checkReceipt(e *env, nav string, cents int64) string {
-	b.t.Helper()
+	b.e.t.Helper()
 	id := b.eval(`document.getElementById('receipt').dataset.receiptId`)
 	var r receiptView
 	if st := e.api("GET", "/api/v1/receipts/"+id, "", nil, &r); st != 200 {
-		b.t.Fatalf("receipt %q on screen: the API answers %d", id, st)
+		b.e.t.Fatalf("receipt %q on screen: the API answers %d", id, st)
 	}
 	if r.NoticeNumber != nav || r.AmountCents != cents || r.PSP.TransactionID == "" || r.Method.Last4 != "4242" {
-		b.t.Errorf("receipt %s from the API: notice %s, %d cents, transaction %q, card %s; want %s, %d cents, a transaction, 4242",
+		b.e.t.Errorf("receipt %s from the API: notice %s, %d cents, transaction %q, card %s; want %s, %d cents, a transaction, 4242",
 			id, r.NoticeNumber, r.AmountCents, r.PSP.TransactionID, r.Method.Last4, nav, cents)
 	}
 	b.expectText("#receipt-amount", euro(cents))
 	if got := strings.ReplaceAll(b.text("#rc-notice"), " ", ""); got != nav {
-		b.t.Errorf("receipt shows notice %q, want %s", got, nav)
+		b.e.t.Errorf("receipt shows notice %q, want %s", got, nav)
 	}
 	b.expectText("#rc-tx", r.PSP.TransactionID)
 	b.expectText("#rc-id", id)
@@ -1235,7 +786,7 @@ func (b *tab) checkReceipt(e *env, nav string, cents int64) string {
 // icons excluded. The service worker's precache runs in the worker and is
 // not part of it.
 func (b *tab) firstLoadBytes() int {
-	b.t.Helper()
+	b.e.t.Helper()
 	var entries []struct {
 		Name string
 		Size int
@@ -1251,9 +802,9 @@ func (b *tab) firstLoadBytes() int {
 		total += e.Size
 		parts = append(parts, fmt.Sprintf("%s %d", e.Name, e.Size))
 	}
-	b.t.Logf("first load, by resource: %s", strings.Join(parts, ", "))
+	b.e.t.Logf("first load, by resource: %s", strings.Join(parts, ", "))
 	if len(entries) < 3 || total == 0 {
-		b.t.Fatalf("resource timing shows %d entries totalling %d bytes: the measure is broken", len(entries), total)
+		b.e.t.Fatalf("resource timing shows %d entries totalling %d bytes: the measure is broken", len(entries), total)
 	}
 	return total
 }
@@ -1265,7 +816,7 @@ func (b *tab) firstLoadBytes() int {
 // offline is set on the page and on each of the app's service workers, as
 // DevTools' "Offline" does. Detaching from a worker drops its emulation.
 func (b *tab) setOffline(off bool) {
-	b.t.Helper()
+	b.e.t.Helper()
 	emulate := func(ctx context.Context, worker bool) error {
 		conds := []*cdpnet.Conditions{}
 		if off {
@@ -1286,7 +837,7 @@ func (b *tab) setOffline(off bool) {
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	if err := emulate(ctx, false); err != nil {
-		b.t.Fatalf("set offline %v on the page: %v", off, err)
+		b.e.t.Fatalf("set offline %v on the page: %v", off, err)
 	}
 	if !off {
 		for _, detach := range b.workers {
@@ -1302,7 +853,7 @@ func (b *tab) setOffline(off bool) {
 		b.eval(`(navigator.serviceWorker.controller.postMessage({ type: 'ping' }), 'ok')`)
 		all, err := chromedp.Targets(ctx)
 		if err != nil {
-			b.t.Fatal(err)
+			b.e.t.Fatal(err)
 		}
 		infos = slices.DeleteFunc(all, func(i *target.Info) bool { return i.Type != "service_worker" })
 		if len(infos) > 0 || time.Now().After(deadline) {
@@ -1315,16 +866,16 @@ func (b *tab) setOffline(off bool) {
 		wctx, wcancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
 		b.workers = append(b.workers, wcancel)
 		if err := emulate(wctx, true); err != nil {
-			b.t.Fatalf("set offline on the service worker %s: %v", info.URL, err)
+			b.e.t.Fatalf("set offline on the service worker %s: %v", info.URL, err)
 		}
 	}
 	if len(b.workers) == 0 {
-		b.t.Fatalf("no service worker target to take offline")
+		b.e.t.Fatalf("no service worker target to take offline")
 	}
 }
 
 func (b *tab) localStorage() map[string]string {
-	b.t.Helper()
+	b.e.t.Helper()
 	var m map[string]string
 	b.evalInto(`Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)]))`, &m)
 	return m
@@ -1333,7 +884,7 @@ func (b *tab) localStorage() map[string]string {
 // ---- screenshots ----
 
 type shooter struct {
-	t   *testing.T
+	e   *env // its t is the running step's
 	dir string
 }
 
@@ -1341,12 +892,13 @@ type shooter struct {
 // named by MULTA_SCREENSHOTS loses its old journey screens (NN-name.png)
 // first, so that it holds exactly the screens of the last run even when a
 // screen is renamed; other files in it are left alone.
-func newShooter(t *testing.T) *shooter {
+func newShooter(e *env) *shooter {
+	t := e.root
 	dir := os.Getenv(screenshotsEnv)
 	if dir == "" {
 		// testing.T.ArtifactDir exists since Go 1.26, which go.mod requires;
 		// an older toolchain would need t.TempDir() here.
-		return &shooter{t: t, dir: t.ArtifactDir()}
+		return &shooter{e: e, dir: t.ArtifactDir()}
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -1360,22 +912,22 @@ func newShooter(t *testing.T) *shooter {
 		os.Remove(f)
 	}
 	t.Logf("screenshots go to %s (%s)", dir, screenshotsEnv)
-	return &shooter{t: t, dir: dir}
+	return &shooter{e: e, dir: dir}
 }
 
 func (s *shooter) take(b *tab, name string) {
-	s.t.Helper()
+	s.e.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
 	if err != nil {
-		s.t.Fatalf("screenshot %s: %v", name, err)
+		s.e.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	if _, _, err := image.DecodeConfig(bytes.NewReader(buf)); err != nil {
-		s.t.Fatalf("screenshot %s is not an image: %v", name, err)
+		s.e.t.Fatalf("screenshot %s is not an image: %v", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), buf, 0o644); err != nil {
-		s.t.Fatal(err)
+		s.e.t.Fatal(err)
 	}
 }
 
