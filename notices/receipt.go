@@ -125,6 +125,20 @@ type PagoPATransfer struct {
 	TransferCategory      string `json:"transferCategory"`
 }
 
+// Public is the receipt as shown to whoever holds its id, which anyone
+// who knows the notice number can learn: the payment and where the money
+// went, but not who paid (the debtor's fiscal code and name, the e-mail),
+// which only the creditor's staff may read.
+func (r Receipt) Public() Receipt {
+	r.Email = ""
+	if r.PagoPA != nil {
+		p := *r.PagoPA
+		p.Debtor = PagoPASubject{EntityType: p.Debtor.EntityType}
+		r.PagoPA = &p
+	}
+	return r
+}
+
 // Refund reports whether money must be given back for this receipt.
 func (r *Receipt) Refund() bool { return r.RefundCents > 0 }
 

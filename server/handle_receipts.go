@@ -13,14 +13,16 @@ import (
 )
 
 // getReceipt returns a receipt; its id is unguessable, so knowing it is
-// the authorisation to see it, as with a paper receipt.
+// the authorisation to see it, as with a paper receipt. A paid notice's
+// verify names its receipt, so the answer is the public view: no payer
+// identity.
 func (s *Server) getReceipt(c *fiber.Ctx) error {
 	r, err := s.receiptParam(c)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.JSON(r)
+	return c.JSON(r.Public())
 }
 
 func (s *Server) receiptParam(c *fiber.Ctx) (notices.Receipt, error) {
