@@ -196,6 +196,11 @@ func (s *Station) quote(ctx context.Context, idPA, broker, station string, qr Ct
 	case notices.StatusCancelled:
 		return nav, fine, due, today, fault(FaultCancelled, "fine "+fine.ReportNumber+" was cancelled")
 	}
+	if fine.Void.Blocking() {
+		// Not notified in time (art. 201 c.5): not payable in any channel
+		// until a supervisor decides.
+		return nav, fine, due, today, fault(FaultCancelled, "fine "+fine.ReportNumber+" awaits a decision on its late notification")
+	}
 	if due.Cents <= 0 || due.Cents > maxAmountCents {
 		s.log.Error("pagoPA quote out of range", "nav", nav, "cents", due.Cents)
 		return nav, fine, due, today, fault(FaultSystem, "the amount due is out of range")
