@@ -10,9 +10,9 @@ import (
 // an office printer takes in one job, and what one request should render.
 const MaxBatchNotices = 200
 
-// NoticesPDF writes the A4 notices of many fines as one document, one page
-// each in the order given, so that an office prints a day's batch in one
-// job. Each page is what NoticePDF draws for that fine. Errors: those of
+// NoticesPDF writes the A4 notices of many fines as one document, in the
+// order given, so that an office prints a day's batch in one job. Each
+// fine's pages are what NoticePDF draws for it. Errors: those of
 // NoticePDF, for the first notice that cannot be drawn; validation_failed
 // for no notice or more than MaxBatchNotices.
 func NoticesPDF(w io.Writer, docs []NoticeDoc) error {
@@ -33,7 +33,7 @@ func NoticesPDF(w io.Writer, docs []NoticeDoc) error {
 		if i > 0 {
 			p.AddPage()
 		}
-		n.drawA4(p)
+		n.drawPages(p)
 	}
 	return p.finish(w, op)
 }

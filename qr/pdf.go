@@ -22,6 +22,12 @@ type NoticeDoc struct {
 	Options []notices.OptionAmount
 	// PublicURL is the app's base URL for the checkout link QR code.
 	PublicURL string
+	// Terms, when the fine is notified, are the last days that run from
+	// the notification, printed on the verbale page.
+	Terms *notices.Terms
+	// Foreign adds the fixed texts in English, German and French, for a
+	// recipient or vehicle from abroad.
+	Foreign bool
 }
 
 // Notice formats.
@@ -117,7 +123,7 @@ func NoticePDF(w io.Writer, d NoticeDoc, format string) error {
 	title := "Avviso di pagamento – verbale " + d.Fine.ReportNumber
 	if format == FormatA4 {
 		p := newPage(210, 297, title, d.Fine.CreatedAt)
-		n.drawA4(p)
+		n.drawPages(p)
 		return p.finish(w, op)
 	}
 	// A roll has no fixed length: lay out once on a scratch page to learn
@@ -127,6 +133,21 @@ func NoticePDF(w io.Writer, d NoticeDoc, format string) error {
 	p := newPage(thermalWidth, h, title, d.Fine.CreatedAt)
 	n.drawThermal(p)
 	return p.finish(w, op)
+}
+
+// drawPages draws the A4 pages of a notice: the verbale (when the fine
+// has one), the texts for foreign recipients (when asked), then the
+// pagoPA payment notice.
+func (n *notice) drawPages(p *page) {
+	if n.Fine.Verbale != nil {
+		n.drawVerbale(p)
+		p.AddPage()
+	}
+	if n.Foreign {
+		n.drawForeignTexts(p)
+		p.AddPage()
+	}
+	n.drawA4(p)
 }
 
 // fineRows are the fine's details, as label pairs and values.

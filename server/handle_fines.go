@@ -192,7 +192,7 @@ func (s *Server) noticePDF(c *fiber.Ctx) error {
 		return notices.Errorf(notices.EFineCancelled, "fine %s was cancelled; there is no notice to print", f.ReportNumber)
 	}
 	var buf bytes.Buffer
-	doc := qr.NoticeDoc{Creditor: s.cfg.Settings.Creditor, Fine: &f, Options: s.cfg.Settings.Calendar.Options(&f), PublicURL: s.cfg.PublicURL}
+	doc := s.noticeDoc(&f)
 	if err := qr.NoticePDF(&buf, doc, format); err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (s *Server) batchNoticePDF(c *fiber.Ctx) error {
 		if f.Status == notices.StatusCancelled {
 			return notices.Errorf(notices.EFineCancelled, "fine %s was cancelled; there is no notice to print", f.ReportNumber)
 		}
-		docs = append(docs, qr.NoticeDoc{Creditor: s.cfg.Settings.Creditor, Fine: &f, Options: s.cfg.Settings.Calendar.Options(&f), PublicURL: s.cfg.PublicURL})
+		docs = append(docs, s.noticeDoc(&f))
 	}
 	var buf bytes.Buffer
 	if err := qr.NoticesPDF(&buf, docs); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/qr"
 )
 
 func init() { operations = append(operations, verbaleOperations...) }
@@ -329,4 +330,16 @@ func (s *Server) publicVerbaleOf(f *notices.Fine, on notices.Date) publicVerbale
 		}
 	}
 	return v
+}
+
+// noticeDoc is what the printed notice of f shows: with its verbale, the
+// terms once notified, and the texts for recipients abroad.
+func (s *Server) noticeDoc(f *notices.Fine) qr.NoticeDoc {
+	cal := s.cfg.Settings.Calendar
+	d := qr.NoticeDoc{Creditor: s.cfg.Settings.Creditor, Fine: f, Options: cal.Options(f), PublicURL: s.cfg.PublicURL, Foreign: f.Abroad()}
+	if !f.NotifiedOn.IsZero() {
+		t := cal.TermsFrom(f.NotifiedOn, f.Violation, f.Abroad())
+		d.Terms = &t
+	}
+	return d
 }

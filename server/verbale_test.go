@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -162,6 +164,25 @@ func TestVerbaleCameraFineThroughCompiutaGiacenza(t *testing.T) {
 	}
 	if r := e.ok(e.do("GET", "/api/v1/notices/"+nav, nil), 200, "verify"); r["nameDriver"].(map[string]any)["status"] != "accepted" {
 		t.Errorf("driver app sees nameDriver = %v", r["nameDriver"])
+	}
+
+	// The printed notice carries the verbale, with the named driver.
+	pdf := e.do("GET", "/api/v1/fines/"+id+"/notice.pdf", nil, "Authorization", off)
+	if pdf.status != 200 {
+		t.Fatalf("notice.pdf: %d %s", pdf.status, pdf.body)
+	}
+	cmd := exec.Command("pdftotext", "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf.body)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, s := range []string{"VERBALE DI ACCERTAMENTO", "PL-0042", "Fiat Panda", "Bianchi Anna", "TO1234567X", "Rossi Mario",
+		"apparecchiatura omologata", "Notificato il 28/09/2026", "AVVISO DI PAGAMENTO"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("notice.pdf lacks %q", s)
+		}
 	}
 
 	// Personal data: officers see it, finance does not.
