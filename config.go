@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -55,6 +56,11 @@ type config struct {
 	PagoPAKey       string
 	PagoPAKeyHeader string
 
+	// pagoPA's FdR 3 API (issue 11): off unless a URL is set.
+	FdRURL      string
+	FdRKey      string
+	FdRInterval time.Duration
+
 	settings notices.Settings
 	station  pagopa.Settings
 }
@@ -95,6 +101,9 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.PagoPAClientCA, "pagopa-client-ca", "MULTA_PAGOPA_CLIENT_CA", "", "PEM CA bundle: the station's listener requires a client certificate it signed (mutual TLS)")
 	str(&c.PagoPAKey, "pagopa-key", "MULTA_PAGOPA_KEY", "", "shared key every station call must carry (header --pagopa-key-header)")
 	str(&c.PagoPAKeyHeader, "pagopa-key-header", "MULTA_PAGOPA_KEY_HEADER", "Ocp-Apim-Subscription-Key", "header that carries --pagopa-key")
+	str(&c.FdRURL, "fdr-url", "MULTA_FDR_URL", "", "pagoPA FdR 3 API of the creditor, e.g. https://api.platform.pagopa.it/fdr-org/service/v1; turns on the import of published settlement flows")
+	str(&c.FdRKey, "fdr-key", "MULTA_FDR_KEY", "", "subscription key of the FdR 3 API (header Ocp-Apim-Subscription-Key)")
+	fs.DurationVar(&c.FdRInterval, "fdr-interval", envDuration("MULTA_FDR_INTERVAL", time.Hour), "how often to ask FdR 3 for new flows (env MULTA_FDR_INTERVAL)")
 	str(&c.LogFormat, "log-format", "MULTA_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.LogLevel, "log-level", "MULTA_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 }
@@ -185,6 +194,16 @@ func (c *config) validate() error {
 	} else if c.CreditorIBAN != "" || c.PagoPAAddr != "" || c.PagoPAClientCA != "" || c.PagoPAKey != "" {
 		errs = append(errs, errors.New("pagoPA station settings given without --pagopa-broker-id and --pagopa-station-id"))
 	}
+	if c.FdRURL != "" {
+		if u, err := url.Parse(c.FdRURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, errors.New("--fdr-url must be an http(s) URL"))
+		}
+		if c.FdRInterval < time.Minute {
+			errs = append(errs, errors.New("--fdr-interval must be at least a minute (the API allows one request a second)"))
+		}
+	} else if c.FdRKey != "" {
+		errs = append(errs, errors.New("--fdr-key given without --fdr-url"))
+	}
 	c.settings = notices.Settings{
 		Creditor:    notices.Creditor{FiscalCode: c.CreditorCF, Name: strings.TrimSpace(c.CreditorName)},
 		Segregation: c.Segregation,
@@ -249,6 +268,20 @@ func envOr(key, def string) string {
 func envBool(key string) bool {
 	v := strings.ToLower(os.Getenv(key))
 	return v == "1" || v == "true" || v == "yes"
+}
+
+// envDuration returns def when unset; a malformed value is kept as -1 so
+// that validate reports it.
+func envDuration(key string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(key)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
 }
 
 // envInt returns def when unset; a malformed value is kept as -1 so that

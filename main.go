@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/fdr"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/payment"
@@ -187,7 +188,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		CORSOrigins: splitList(c.CORSOrigins), SecureCookies: secureCookies(c.PublicURL), Logger: log,
 		Version: version, LedgerSigner: signer, LedgerVerifierKey: verifierKey, MetricsToken: c.MetricsToken,
 		Station: station, StationKey: c.PagoPAKey, StationKeyHeader: c.PagoPAKeyHeader, StationOwnListener: c.PagoPAAddr != "",
-		MoveDepositTenthDay: c.MoveDepositTenth,
+		MoveDepositTenthDay: c.MoveDepositTenth, FdR: fdrClient(&c),
 	})
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -207,6 +208,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		close(stationDone)
 	}
 	go func() { errc <- srv.Listen(c.Addr) }()
+	if c.FdRURL != "" {
+		go srv.RunFdR(ctx, c.FdRInterval)
+		log.Info("FdR 3 import on", "url", c.FdRURL, "every", c.FdRInterval.String())
+	}
 	log.Info("multa serving", "addr", c.Addr, "db", c.DB, "public_url", c.PublicURL, "version", version)
 	if station != nil {
 		log.Info("pagoPA station on", stationSummary(&c, c.settings.Creditor)...)
@@ -329,4 +334,12 @@ func healthcheck(addr string) error {
 		return fmt.Errorf("healthz answered %s", resp.Status)
 	}
 	return nil
+}
+
+// fdrClient is the FdR 3 client of the configuration, or nil.
+func fdrClient(c *config) *fdr.Client {
+	if c.FdRURL == "" {
+		return nil
+	}
+	return &fdr.Client{BaseURL: c.FdRURL, Organization: c.CreditorCF, SubscriptionKey: c.FdRKey}
 }

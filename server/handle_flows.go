@@ -324,3 +324,49 @@ func (s *Server) pspFlow(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.ID+`.xml"`)
 	return c.Send(buf.Bytes())
 }
+
+// codeFdRUnavailable: the FdR API could not be listed (502).
+const codeFdRUnavailable = "fdr_unavailable"
+
+// flowKnown reports whether the store holds a revision of flow id with
+// this flow time, for the FdR poller.
+func (s *Server) flowKnown(ctx context.Context, id string, at time.Time) (bool, error) {
+	h, err := s.cfg.Store.FlowHistory(ctx, id)
+	if notices.ErrorCode(err) == notices.ENotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, r := range h {
+		if r.Flow.FlowTime.Equal(at) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// RunFdR imports the flows FdR 3 publishes every interval until ctx ends;
+// it returns at once when Config.FdR is not set.
+func (s *Server) RunFdR(ctx context.Context, interval time.Duration) {
+	if s.fdr != nil {
+		s.fdr.Run(ctx, interval)
+	}
+}
+
+// syncFdR answers POST /api/v1/reconciliation/fdr/sync: the FdR 3 poll,
+// now. Flows already held are not fetched again; one that fails is
+// listed and tried again by the next sync. Errors: not_found (FdR is not
+// configured), fdr_unavailable (502: the list could not be read).
+func (s *Server) syncFdR(c *fiber.Ctx) error {
+	if s.fdr == nil {
+		return notices.Errorf(notices.ENotFound, "FdR polling is not configured (--fdr-url)")
+	}
+	res, err := s.fdr.Sync(c.UserContext())
+	if err != nil && res.Listed == 0 && len(res.Failed) == 0 {
+		s.log.Error("FdR sync", "err", err)
+		return errCode(codeFdRUnavailable, "The FdR API could not be read; try again later.")
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(res)
+}

@@ -71,7 +71,7 @@ func (s *Server) reconInput(c *fiber.Ctx) (notices.ReconInput, error) {
 	if to.Before(from) {
 		return in, notices.Errorf(notices.EInvalidDate, "the period ends (%s) before it starts (%s)", to, from)
 	}
-	if from.AddDays(maxReconDays-1).Before(to) {
+	if from.AddDays(maxReconDays - 1).Before(to) {
 		return in, notices.Errorf(notices.EInvalidDate, "a period is at most %d days", maxReconDays)
 	}
 	if from.After(today) {

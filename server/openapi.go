@@ -138,6 +138,8 @@ var operations = []op{
 		params: []param{{"id", "path", "identificativoFlusso"}}, responses: map[string]string{"200": "The withdrawn revision", "404": "not_found", "409": "conflict", "422": "validation_failed"}},
 	{method: "POST", path: "/api/v1/reconciliation/bank-statements", summary: "Import a bank statement (ISO 20022 camt.053)", tag: "finance", auth: "bearer", body: "application/xml",
 		responses: map[string]string{"201": "Statements imported", "409": "conflict", "415": "unsupported_media_type", "422": "invalid_xml, validation_failed"}},
+	{method: "POST", path: "/api/v1/reconciliation/fdr/sync", summary: "Import the flows pagoPA's FdR 3 API published, now (the same runs on a schedule with --fdr-url)", tag: "finance", auth: "bearer",
+		responses: map[string]string{"200": "Listed, known, imported and failed flows", "404": "not_found (FdR not configured)", "502": "fdr_unavailable"}},
 	{method: "GET", path: "/api/v1/reconciliation/psp-flow", summary: "The payment provider's settlement flow of a day, as FlussoRiversamento XML", tag: "finance", auth: "bearer",
 		params: []param{{"date", "query", "Capture day (default yesterday)"}}, responses: map[string]string{"200": "application/xml", "404": "not_found", "502": "psp_unavailable"}},
 	{method: "POST", path: "/pagopa/v1/paForNode", summary: "pagoPA station (SOAP 1.1, paForNode.wsdl): paVerifyPaymentNotice, paGetPayment(V2), paSendRT(V2); only when the station is configured", tag: "pagopa",

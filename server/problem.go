@@ -47,6 +47,7 @@ var statusOf = map[string]int{
 	notices.EConflict:            http.StatusConflict,
 	notices.EFlowOutdated:        http.StatusConflict,
 	codeInvalidXML:               http.StatusUnprocessableEntity,
+	codeFdRUnavailable:           http.StatusBadGateway,
 	notices.EInvalidTransition:   http.StatusConflict,
 	notices.EFineCancelled:       http.StatusGone,
 	notices.EFineVoid:            http.StatusConflict,

@@ -384,6 +384,9 @@ func TestFlowUploadErrors(t *testing.T) {
 	if r := e.do("POST", "/api/v1/reconciliation/flows/F-1/withdrawal", map[string]any{"reason": ""}, "Authorization", money); r.status != 422 {
 		t.Errorf("withdrawal without reason: %d %s", r.status, r.body)
 	}
+	if r := e.do("POST", "/api/v1/reconciliation/fdr/sync", nil, "Authorization", money); r.status != 404 {
+		t.Errorf("FdR sync without FdR: %d %s", r.status, r.body)
+	}
 	if r := e.do("GET", "/api/v1/reconciliation/flows/nope", nil, "Authorization", money); r.status != 404 {
 		t.Errorf("unknown flow: %d %s", r.status, r.body)
 	}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/fdr"
 	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/pagopa"
@@ -83,6 +84,10 @@ type Config struct {
 	// MoveDepositTenthDay moves a compiuta giacenza's 10th day off a
 	// Saturday, Sunday or holiday, as some courts do (off by default).
 	MoveDepositTenthDay bool
+	// FdR, when set, is pagoPA's FdR 3 API of this creditor: its flows
+	// are imported by RunFdR on a schedule and by
+	// POST /api/v1/reconciliation/fdr/sync on demand.
+	FdR *fdr.Client
 }
 
 // Server is the running HTTP service.
@@ -93,6 +98,7 @@ type Server struct {
 	qr       *qr.Cache
 	payments *payment.Service
 	issuing  *issuing.Service
+	fdr      *fdr.Poller // nil without Config.FdR
 	// metrics are set by instrument, before the first request.
 	metrics *metrics
 	// proxies are the trusted proxies, for clientIP.
@@ -115,6 +121,13 @@ func New(cfg Config) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments, proxies: parseProxies(cfg.TrustedProxies)}
+	if cfg.FdR != nil {
+		s.fdr = &fdr.Poller{Client: cfg.FdR, Known: s.flowKnown, Now: cfg.Now, Logger: cfg.Logger,
+			Import: func(ctx context.Context, f notices.SettlementFlow) error {
+				_, err := s.importFlow(ctx, f, notices.FlowFromFdR, "fdr")
+				return err
+			}}
+	}
 	s.issuing = issuing.New(issuing.Config{Store: cfg.Store, Catalogue: cfg.Catalogue, Settings: cfg.Settings,
 		Now: cfg.Now, Rand: cfg.Rand})
 	if s.payments == nil {
