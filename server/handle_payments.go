@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/mail"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -13,30 +12,12 @@ import (
 )
 
 // paymentRequest is what the app sends to pay: the amount it showed the
-// payer and the provider's card token. The server charges its own amount.
+// payer and the provider's card token. The server charges its own amount;
+// the payment use case checks the fields.
 type paymentRequest struct {
-	AmountCents *int64 `json:"amountCents"`
+	AmountCents int64  `json:"amountCents"`
 	Token       string `json:"token"`
 	Email       string `json:"email,omitempty"`
-}
-
-func (r *paymentRequest) validate() error {
-	var errs []notices.FieldError
-	if r.AmountCents == nil || *r.AmountCents <= 0 {
-		errs = append(errs, notices.FieldError{Field: "amountCents", Message: "the amount shown to the payer, in cents, is required"})
-	}
-	if r.Token == "" || len(r.Token) > 200 {
-		errs = append(errs, notices.FieldError{Field: "token", Message: "a payment token from the provider is required"})
-	}
-	if r.Email != "" {
-		if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email || len(r.Email) > 254 {
-			errs = append(errs, notices.FieldError{Field: "email", Message: "not a valid e-mail address"})
-		}
-	}
-	if len(errs) > 0 {
-		return &notices.ValidationError{Fields: errs}
-	}
-	return nil
 }
 
 // idempotencyKey reads and checks the Idempotency-Key header.
@@ -81,11 +62,8 @@ func (s *Server) pay(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := req.validate(); err != nil {
-		return err
-	}
 	r, replayed, err := s.payments.PayByCard(c.UserContext(), payment.CardPayment{
-		NAV: nav, AmountCents: *req.AmountCents, Token: req.Token, Email: req.Email, IdempotencyKey: key,
+		NAV: nav, AmountCents: req.AmountCents, Token: req.Token, Email: req.Email, IdempotencyKey: key,
 	})
 	if err != nil {
 		return err
