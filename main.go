@@ -35,7 +35,7 @@ const usage = `multa — traffic fines as pagoPA payment notices
 
 Usage:
   multa [serve] [flags]          run the service (see multa serve -h)
-  multa demo [flags]             run the service with demo data (same as serve --demo)
+  multa demo [flags]             run the service with demo data (on a temporary database unless --db)
   multa user add --db FILE --username NAME --role ROLE   (password on stdin)
   multa backup --db FILE --out FILE
   multa ledger verify --db FILE
@@ -59,7 +59,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		err = serve(ctx, args, stdout, stderr, false)
 	case "demo":
-		err = serve(ctx, args, stdout, stderr, true)
+		var done func()
+		if args, done, err = demoDatabase(args, stdout); err == nil {
+			defer done()
+			err = serve(ctx, args, stdout, stderr, true)
+		}
 	case "user":
 		err = userCmd(ctx, args, stdin, stdout)
 	case "backup":
