@@ -209,10 +209,14 @@ func MaskPlate(p string) string {
 
 // NormalizePlate upper-cases a plate and drops spaces and dashes; it
 // accepts 2 to 10 letters and digits, which covers Italian and foreign plates.
+// Only ASCII letters are upper-cased: strings.ToUpper would turn the Turkish
+// dotless ı into I and the long ſ into S, accepting a plate nobody typed.
 func NormalizePlate(p string) (string, error) {
 	var b strings.Builder
-	for _, c := range strings.ToUpper(p) {
+	for _, c := range p {
 		switch {
+		case c >= 'a' && c <= 'z':
+			b.WriteRune(c - 'a' + 'A')
 		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 			b.WriteRune(c)
 		case c == ' ' || c == '-':

@@ -35,7 +35,12 @@ func decodeJSONWithin(c *fiber.Ctx, v any, limit int) error {
 	if mediaType(c) != fiber.MIMEApplicationJSON {
 		return errCode(codeUnsupportedMedia, "Send the body as application/json.")
 	}
-	body := c.Body()
+	return decodeJSONBody(c.Body(), v, limit)
+}
+
+// decodeJSONBody is the media-type-free part of decodeJSONWithin: the size
+// bound, duplicate members, unknown fields and trailing data.
+func decodeJSONBody(body []byte, v any, limit int) error {
 	if len(body) > limit {
 		return errCode(codeTooLarge, "The request body is too large.")
 	}
