@@ -82,8 +82,15 @@ type Service struct {
 	refreshTTL time.Duration
 	throttle   *Throttle
 	sleep      func(ctx context.Context, d time.Duration) error
-	sem        chan struct{}
-	dummyHash  string
+	// refreshMu serialises Refresh, so that two tabs refreshing with one
+	// token at once meet in recent instead of racing in the store (where
+	// the loser would look like a thief and end the session).
+	refreshMu sync.Mutex
+	// recent maps a just-rotated token's hash to its successor for
+	// RefreshGrace: the one case where a second use is not theft.
+	recent    map[string]rotation
+	sem       chan struct{}
+	dummyHash string
 	// adminMu serialises UpdateUser, so that its check "another enabled
 	// admin remains" and the write that relies on it cannot interleave with
 	// another UpdateUser (two admins disabling each other at once would
@@ -257,6 +264,19 @@ func (s *Service) issue(ctx context.Context, u notices.User, next notices.Refres
 
 const msgSignInAgain = "Your session has ended. Please sign in again."
 
+// RefreshGrace is how long a rotated refresh token still answers, with the
+// same successor it got the first time. Two tabs of the office app refresh
+// together when they wake; without it the second one revoked the family
+// and logged the user out. A thief replaying a token minutes later still
+// ends the family.
+const RefreshGrace = 30 * time.Second
+
+// rotation is a refresh token's successor, kept in memory for RefreshGrace.
+type rotation struct {
+	next, nextHash string
+	at             time.Time
+}
+
 // Refresh exchanges a refresh token for a new session of the same family,
 // with the role the user has now. The token is rotated: it works once. A
 // second use of a rotated token means it was copied, and since the store
@@ -269,6 +289,11 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Session, er
 		return Session{}, unauthorized(op, msgSignInAgain, nil)
 	}
 	hash := hashToken(refreshToken)
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if sess, ok, err := s.withinGrace(ctx, hash); ok || err != nil {
+		return sess, err
+	}
 	old, err := s.store.RefreshToken(ctx, hash)
 	switch {
 	case notices.ErrorCode(err) == notices.ENotFound:
@@ -298,7 +323,51 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Session, er
 		// expired meanwhile, or gone.
 		return Session{}, unauthorized(op, msgSignInAgain, err)
 	}
+	if err == nil {
+		s.remember(hash, sess.RefreshToken, now)
+	}
 	return sess, err
+}
+
+// withinGrace answers a token rotated less than RefreshGrace ago with the
+// successor it got then (and a fresh access token), as long as that
+// successor is itself still current. ok is false when the normal path
+// must decide.
+func (s *Service) withinGrace(ctx context.Context, hash string) (Session, bool, error) {
+	const op = "auth.Refresh"
+	r, found := s.recent[hash]
+	now := s.now()
+	if !found || now.Sub(r.at) >= RefreshGrace || now.Before(r.at) {
+		return Session{}, false, nil
+	}
+	next, err := s.store.RefreshToken(ctx, r.nextHash)
+	if err != nil || !next.RotatedAt.IsZero() || !next.RevokedAt.IsZero() || !now.Before(next.ExpiresAt) {
+		return Session{}, false, nil
+	}
+	u, err := s.store.User(ctx, next.Username)
+	if err != nil || u.Disabled {
+		return Session{}, false, nil
+	}
+	access, claims, err := s.signer.Issue(u.Username, u.Role)
+	if err != nil {
+		return Session{}, false, internal(op, err)
+	}
+	return Session{AccessToken: access, ExpiresAt: claims.ExpiresAt.Time, RefreshToken: r.next,
+		RefreshExpiresAt: next.ExpiresAt, User: Principal{Username: u.Username, Role: u.Role}}, true, nil
+}
+
+// remember keeps hash's successor for RefreshGrace and drops entries
+// past it, so the map holds only the last half-minute of refreshes.
+func (s *Service) remember(hash, next string, now time.Time) {
+	if s.recent == nil {
+		s.recent = map[string]rotation{}
+	}
+	for h, r := range s.recent {
+		if now.Sub(r.at) >= RefreshGrace || now.Before(r.at) {
+			delete(s.recent, h)
+		}
+	}
+	s.recent[hash] = rotation{next: next, nextHash: hashToken(next), at: now}
 }
 
 // Logout revokes the family of a refresh token, ending that sign-in on

@@ -257,32 +257,51 @@ func TestRefreshDisabledUser(t *testing.T) {
 	}
 }
 
-// Concurrent refreshes with one token: exactly one wins; the others are
-// reuse, which ends the family. Run with -race.
+// Concurrent refreshes with one token (two tabs waking up) all get the
+// same successor within RefreshGrace; a replay after it ends the family.
+// Run with -race.
 func TestRefreshConcurrent(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.user(t, "mario", notices.RoleOfficer)
 	s := e.login(t, "mario")
 	const n = 8
+	got := make([]auth.Session, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, errs[i] = e.svc.Refresh(ctx, s.RefreshToken) })
+		wg.Go(func() { got[i], errs[i] = e.svc.Refresh(ctx, s.RefreshToken) })
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch notices.ErrorCode(err) {
-		case "":
-			ok++
-		case auth.EUnauthorized:
-		default:
-			t.Errorf("unexpected error: %v", err)
+	for i := range n {
+		if errs[i] != nil || got[i].RefreshToken != got[0].RefreshToken || got[i].AccessToken == "" {
+			t.Errorf("refresh %d: %v, successor %.8s…, want the same successor as the first (%.8s…)", i, errs[i], got[i].RefreshToken, got[0].RefreshToken)
 		}
 	}
-	if ok != 1 {
-		t.Errorf("%d refreshes with one token succeeded, want 1", ok)
+	e.clock.Advance(auth.RefreshGrace)
+	if _, err := e.svc.Refresh(ctx, s.RefreshToken); notices.ErrorCode(err) != auth.EUnauthorized {
+		t.Fatalf("replay after the grace period: %v, want unauthorized", err)
+	}
+	if _, err := e.svc.Refresh(ctx, got[0].RefreshToken); notices.ErrorCode(err) != auth.EUnauthorized {
+		t.Errorf("the successor still works after a replay: %v", err)
+	}
+}
+
+// Within the grace period a logged-out family stays logged out.
+func TestRefreshGraceAfterLogout(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user(t, "mario", notices.RoleOfficer)
+	s := e.login(t, "mario")
+	next, err := e.svc.Refresh(ctx, s.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Logout(ctx, next.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Refresh(ctx, s.RefreshToken); notices.ErrorCode(err) != auth.EUnauthorized {
+		t.Errorf("rotated token after logout: %v, want unauthorized", err)
 	}
 }
 
