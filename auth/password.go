@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/multa/multa/notices"
@@ -42,10 +43,14 @@ const (
 )
 
 // Password policy. Length is what makes a password strong; composition
-// rules only make people write them down (NIST SP 800-63B).
+// rules only make people write them down (NIST SP 800-63B). 15 is the
+// minimum SP 800-63B (rev. 4) sets for a password that is the only
+// factor, as here. MaxPasswordLen is both what can be set and what login
+// reads: it leaves room for long passphrases (the standard asks for at
+// least 64 characters) and bounds the work a request can ask for.
 const (
-	MinPasswordLen = 12   // characters
-	MaxPasswordLen = 1024 // bytes: bounds the work a request can ask for
+	MinPasswordLen = 15  // characters
+	MaxPasswordLen = 256 // bytes
 )
 
 // b64 is the encoding of the PHC string format: standard alphabet, no
@@ -152,12 +157,46 @@ func passwordProblem(username, password string) string {
 		return fmt.Sprintf("the password needs at least %d characters", MinPasswordLen)
 	case len(password) > MaxPasswordLen:
 		return fmt.Sprintf("the password can have at most %d bytes", MaxPasswordLen)
-	case strings.Count(password, firstRune(password)) == n:
+	case strings.Count(password, firstRune(password)) == n: // zxcvbn misses ééé…
 		return "the password cannot repeat one character"
 	case username != "" && strings.EqualFold(password, username):
 		return "the password cannot be the username"
+	case guessable(username, password):
+		return "the password is too common or predictable (a known password, a sequence, a keyboard row, a repetition " +
+			"or the name of the service or user); a few unrelated words make a good one"
 	}
 	return ""
+}
+
+// minGuesses is the strength a password must have as zxcvbn estimates
+// it (its score 3): under 10^8 guesses means the password is in, or built
+// from, the lists of common passwords, names and words it ships, or is a
+// sequence (123456789012), a keyboard row (qwertyuiopas) or a repetition.
+// That is SP 800-63B's blocklist check; the guesses of a guessable
+// password are few whatever its composition, so no composition rule is
+// needed on top.
+const minGuesses = 1e8
+
+// guessCheckRunes bounds the prefix zxcvbn examines: its matching grows
+// faster than linearly with length, and a 64-character prefix that is
+// not guessable already makes the whole password not guessable.
+const guessCheckRunes = 64
+
+// contextWords are the words of this service that SP 800-63B asks to
+// refuse in passwords (context-specific words).
+var contextWords = []string{"multa", "multe", "comune", "pagopa", "admin", "vigili", "polizia"}
+
+// guessable reports whether zxcvbn estimates fewer than minGuesses for the
+// password, with the username and contextWords as known inputs.
+func guessable(username, password string) bool {
+	if r := []rune(password); len(r) > guessCheckRunes {
+		password = string(r[:guessCheckRunes])
+	}
+	inputs := contextWords
+	if username != "" {
+		inputs = append([]string{username}, contextWords...)
+	}
+	return zxcvbn.PasswordStrength(password, inputs).Guesses < minGuesses
 }
 
 // firstRune returns the first character of a non-empty string.
@@ -166,10 +205,12 @@ func firstRune(s string) string {
 	return s[:size]
 }
 
-// ValidatePassword checks a new password against the policy: at least
-// MinPasswordLen characters, at most MaxPasswordLen bytes, not one
-// character repeated, not the username. Errors: a *notices.ValidationError
-// on the field "password".
+// ValidatePassword checks a new password against the policy of NIST SP
+// 800-63B: at least MinPasswordLen characters, at most MaxPasswordLen
+// bytes (the same bound login reads), not the username and not guessable
+// (common, sequential, repetitive or context-specific; see guessable). No
+// composition rules. Errors: a *notices.ValidationError on the field
+// "password".
 func ValidatePassword(username, password string) error {
 	if msg := passwordProblem(username, password); msg != "" {
 		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "password", Message: msg}}}

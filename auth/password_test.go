@@ -129,19 +129,26 @@ func TestNeedsRehash(t *testing.T) {
 }
 
 func TestValidatePassword(t *testing.T) {
+	long := strings.Repeat("Tram nine lasagne, umbrella 47 in Brera; the owl sings at dawn by the Navigli. ", 4)
 	tests := []struct {
 		user, pw string
 		ok       bool
 	}{
 		{"mario", "correct horse battery", true},
-		{"mario", "abcdefghijkl", true},         // 12
-		{"mario", "abcdefghijk", false},         // 11
-		{"mario", "àèìòùàèìòùàè", true},         // 12 characters, 24 bytes
-		{"mario", "aaaaaaaaaaaaaaaa", false},    // one character
-		{"mario", "éééééééééééééé", false},      // one multi-byte character
-		{"mario.rossi1", "Mario.Rossi1", false}, // the username
-		{"mario", strings.Repeat("ab", 513), false},
-		{"mario", "abcdefghijk\xff", false}, // not UTF-8
+		{"mario", "tram nine lasagne", true},       // 17
+		{"mario", "tram nine lasa", false},         // 14
+		{"mario", "àèìòùàèìòùàèìòù", true},         // 15 characters, 30 bytes
+		{"mario", "aaaaaaaaaaaaaaaa", false},       // one character
+		{"mario", "ééééééééééééééé", false},        // one multi-byte character
+		{"mario.rossi1", "Mario.Rossi1234", false}, // the username and a sequence
+		{"mario", "password1234567", false},        // common password and a sequence
+		{"mario", "123456789012345", false},        // a sequence
+		{"mario", "qwertyuiopasdfg", false},        // a keyboard row
+		{"mario", "abcdefghijklmnop", false},       // the alphabet
+		{"mario", "multamultamulta", false},        // the service's name, repeated
+		{"mario", long[:256], true},                // 256 bytes
+		{"mario", long[:257], false},
+		{"mario", "tram nine lasagne\xff", false}, // not UTF-8
 	}
 	for _, tt := range tests {
 		err := auth.ValidatePassword(tt.user, tt.pw)

@@ -29,7 +29,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > 256 {
+	if req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > auth.MaxPasswordLen {
 		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "username", Message: "username and password are required"}}}
 	}
 	sess, err := s.cfg.Auth.Login(c.UserContext(), req.Username, req.Password, s.clientIP(c))

@@ -26,7 +26,7 @@ function roleSelect(id, value) {
 function passwordInput(id, hintId) {
   // new-password: password managers offer to generate one, and never fill
   // the admin's own password into another account's field.
-  return h('input', { id, name: 'password', type: 'password', class: 'input', autocomplete: 'new-password', minlength: '12', 'aria-describedby': hintId });
+  return h('input', { id, name: 'password', type: 'password', class: 'input', autocomplete: 'new-password', minlength: '15', 'aria-describedby': hintId });
 }
 
 /**
@@ -69,7 +69,7 @@ export function render(el, api, me) {
     e.preventDefault();
     for (const i of [name, pass]) i.removeAttribute('aria-invalid');
     if (!name.value.trim()) { name.setAttribute('aria-invalid', 'true'); name.focus(); say('error', t('off.users.needName')); return; }
-    if ([...pass.value].length < 12) { pass.setAttribute('aria-invalid', 'true'); pass.focus(); say('error', t('off.users.policy')); return; }
+    if ([...pass.value].length < 15) { pass.setAttribute('aria-invalid', 'true'); pass.focus(); say('error', t('off.users.policy')); return; }
     add.disabled = true;
     const u = name.value.trim();
     const ok = await run('POST', '/api/v1/users', { username: u, password: pass.value, role: role.value }, t('off.users.created', { u }));
@@ -100,7 +100,7 @@ export function render(el, api, me) {
     pform.addEventListener('submit', (e) => {
       e.preventDefault();
       pin.removeAttribute('aria-invalid');
-      if ([...pin.value].length < 12) { pin.setAttribute('aria-invalid', 'true'); pin.focus(); say('error', t('off.users.policy')); return; }
+      if ([...pin.value].length < 15) { pin.setAttribute('aria-invalid', 'true'); pin.focus(); say('error', t('off.users.policy')); return; }
       run('PATCH', base, { password: pin.value }, t('off.users.reset.done', { u: u.username }));
     });
 
