@@ -43,6 +43,7 @@ type config struct {
 	LogFormat        string
 	LogLevel         string
 	MetricsToken     string
+	MetricsAddr      string
 
 	// The pagoPA station (issue 10): off unless a broker or station id is set.
 	PagoPABroker    string
@@ -90,7 +91,8 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.JWTKeyFile, "jwt-key-file", "MULTA_JWT_KEY_FILE", "", "file with the JWT signing key (default: <db>.jwt.key, created on first start)")
 	str(&c.LedgerKeyFile, "ledger-key-file", "MULTA_LEDGER_KEY_FILE", "", "file with the ledger signing key (default: <db>.ledger.key, created on first start)")
 	str(&c.PSPStateFile, "psp-state-file", "MULTA_PSP_STATE_FILE", "", "sandbox PSP state file (default: <db>.psp); \"memory\" keeps it in memory, for load tests")
-	str(&c.MetricsToken, "metrics-token", "MULTA_METRICS_TOKEN", "", "bearer token required by /metrics; empty leaves it open (put it behind the gateway then)")
+	str(&c.MetricsToken, "metrics-token", "MULTA_METRICS_TOKEN", "", "bearer token /metrics requires; without one the API's address does not serve /metrics")
+	str(&c.MetricsAddr, "metrics-addr", "MULTA_METRICS_ADDR", defaultMetricsAddr, "separate listener for /metrics (loopback by default; another address needs --metrics-token); \"off\" for none")
 	str(&c.PagoPABroker, "pagopa-broker-id", "MULTA_PAGOPA_BROKER_ID", "", "pagoPA idBrokerPA of the station; with --pagopa-station-id it turns the station on")
 	str(&c.PagoPAStation, "pagopa-station-id", "MULTA_PAGOPA_STATION_ID", "", "pagoPA idStation, e.g. 01199250158_01")
 	str(&c.CreditorIBAN, "creditor-iban", "MULTA_CREDITOR_IBAN", "", "Italian IBAN that receives the fines paid through pagoPA (checked, mod 97)")
@@ -107,6 +109,11 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 	str(&c.LogFormat, "log-format", "MULTA_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.LogLevel, "log-level", "MULTA_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 }
+
+// defaultMetricsAddr is where /metrics is served unless told otherwise:
+// loopback only, for a scraper or agent on the same host. 9464 is the
+// port Prometheus exporters of OpenTelemetry use.
+const defaultMetricsAddr = "127.0.0.1:9464"
 
 // validate checks every value and derives the installation settings.
 func (c *config) validate() error {
@@ -161,6 +168,13 @@ func (c *config) validate() error {
 			if _, _, err := net.ParseCIDR(p); err != nil {
 				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an IP or CIDR", p))
 			}
+		}
+	}
+	if c.MetricsAddr != "off" {
+		if host, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: %v", c.MetricsAddr, err))
+		} else if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && c.MetricsToken == "" {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q is not loopback: set --metrics-token too, as the series include payment totals", c.MetricsAddr))
 		}
 	}
 	switch c.LogFormat {

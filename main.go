@@ -195,6 +195,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		MoveDepositTenthDay: c.MoveDepositTenth, FdR: fdrClient(&c),
 	})
 
+	closeMetrics, err := serveMetrics(&c, srv, log)
+	if err != nil {
+		return err
+	}
+	defer closeMetrics()
+
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 2)
@@ -234,6 +240,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	case <-sctx.Done():
 	}
 	return err
+}
+
+// serveMetrics starts the separate /metrics listener and says at start
+// where the metrics are (or are not) served: payment counts and totals are
+// not for the public address. The default (loopback) address failing to
+// bind, as when two services share a host, only warns; an address the
+// operator chose must work.
+func serveMetrics(c *config, srv *server.Server, log *slog.Logger) (func(), error) {
+	onAPI := "not served on the API address (no --metrics-token)"
+	if c.MetricsToken != "" {
+		onAPI = "also served on the API address, with the bearer token"
+	}
+	if c.MetricsAddr == "off" {
+		log.Info("metrics: no separate listener (--metrics-addr off); /metrics is "+onAPI, "metrics_addr", "off")
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", c.MetricsAddr)
+	if err != nil {
+		if c.MetricsAddr != defaultMetricsAddr {
+			return nil, fmt.Errorf("--metrics-addr: %w", err)
+		}
+		log.Warn("metrics: the default loopback listener is not available; /metrics is "+onAPI, "metrics_addr", c.MetricsAddr, "err", err)
+		return func() {}, nil
+	}
+	hs := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	go hs.Serve(ln)
+	log.Info("metrics: http://"+ln.Addr().String()+"/metrics; /metrics is "+onAPI, "metrics_addr", ln.Addr().String())
+	return func() { hs.Close() }, nil
 }
 
 // openPSPState opens where the sandbox provider keeps its tokens and

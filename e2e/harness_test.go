@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -79,8 +80,10 @@ func start(t *testing.T, db string, args ...string) *service {
 	addr := ln.Addr().String()
 	ln.Close()
 	s := &service{Base: "http://" + addr, DB: db, done: make(chan struct{})}
-	all := append([]string{"serve", "--addr", addr, "--db", db, "--psp-state-file", "memory", "--log-level", "warn"}, args...)
+	all := append([]string{"serve", "--addr", addr, "--db", db, "--psp-state-file", "memory", "--log-level", "warn", "--metrics-addr", "off"}, args...)
 	s.cmd = exec.Command(bin, all...)
+	// A test binary killed by its timeout must not leave servers behind.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	s.cmd.Stdout, s.cmd.Stderr = (*lockedWriter)(s), (*lockedWriter)(s)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -139,6 +142,17 @@ func (s *service) stop() {
 		s.cmd.Process.Kill()
 		<-s.done
 	}
+}
+
+// freeAddr is a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // rss is the resident memory of the process in bytes, from /proc.

@@ -40,6 +40,10 @@ func newEnv(t *testing.T, now time.Time) *env {
 	return newEnvWith(t, now, nil)
 }
 
+// testMetricsToken is the scrape token of test servers: without one the
+// API's listener does not serve /metrics.
+const testMetricsToken = testkit.MetricsToken
+
 // newEnvWith lets a test change the server's configuration before start.
 func newEnvWith(t *testing.T, now time.Time, configure func(*server.Config)) *env {
 	t.Helper()

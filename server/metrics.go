@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/subtle"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,6 +126,12 @@ func (s *Server) instrument() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Since(epoch)
 		if c.Path() == metricsPath && (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) {
+			if s.cfg.MetricsToken == "" {
+				// Not on the public listener without a token: the series
+				// include payment counts and totals. MetricsHandler serves
+				// them on a separate (loopback) listener instead.
+				return errCode(notices.ENotFound, "Metrics are not served on this address.")
+			}
 			if !s.scrapeAllowed(c) {
 				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
 				return errCode(auth.EUnauthorized, "Scraping the metrics needs the configured token.")
@@ -221,6 +228,28 @@ func (m *metrics) fineIssued(f notices.Fine) {
 	// Violation codes come from the configured catalogue, a few dozen at
 	// most: a bounded label.
 	m.fines.WithLabelValues(f.Violation.Code).Inc()
+}
+
+// MetricsHandler serves the Prometheus series over net/http, for a
+// listener of their own (multa serve --metrics-addr, loopback by default),
+// apart from the API's public one. A configured MetricsToken is required
+// there too.
+func (s *Server) MetricsHandler() http.Handler {
+	scrape := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{s}, ErrorHandling: promhttp.ContinueOnError})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != metricsPath {
+			http.NotFound(w, r)
+			return
+		}
+		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if s.cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "Scraping the metrics needs the configured token.", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		scrape.ServeHTTP(w, r)
+	})
 }
 
 // slogPrinter lets promhttp report scrape errors through the server's log.

@@ -12,7 +12,7 @@ import (
 // series (name and labels as printed).
 func (e *env) scrape() map[string]float64 {
 	e.t.Helper()
-	r := e.do("GET", "/metrics", nil)
+	r := e.do("GET", "/metrics", nil, "Authorization", "Bearer "+testMetricsToken)
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
 		e.t.Fatalf("/metrics: %d %s", r.status, r.header.Get("Content-Type"))
 	}

@@ -20,3 +20,11 @@ func TestMetricsTokenWhenConfigured(t *testing.T) {
 		t.Errorf("scrape with the token: %d %.200s", r.status, r.body)
 	}
 }
+
+// Without a token the API's (public) listener does not serve /metrics.
+func TestMetricsNotPublicWithoutToken(t *testing.T) {
+	e := newEnvWith(t, rome("2026-11-03 09:00:00"), func(c *server.Config) { c.MetricsToken = "" })
+	if r := e.do("GET", "/metrics", nil); r.status != 404 || strings.Contains(string(r.body), "multa_") {
+		t.Errorf("anonymous scrape without a token configured: %d %.200s", r.status, r.body)
+	}
+}

@@ -68,7 +68,9 @@ type Config struct {
 	// its public half in note format, published for auditors.
 	LedgerSigner      note.Signer
 	LedgerVerifierKey string
-	// MetricsToken, when set, is the bearer token /metrics requires.
+	// MetricsToken, when set, is the bearer token /metrics requires. The
+	// API's listener serves /metrics only with a token; MetricsHandler
+	// serves them on a listener of their own.
 	MetricsToken string
 	// Station, when set, answers the pagoPA node's SOAP calls on
 	// POST /pagopa/v1/paForNode; nil leaves the route out.

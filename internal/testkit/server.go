@@ -46,6 +46,10 @@ func NewSandbox(t testing.TB, clock *Clock) *psp.Sandbox {
 	return sb
 }
 
+// MetricsToken is the scrape token of test servers: without one the API's
+// listener does not serve /metrics.
+const MetricsToken = "test-metrics-token"
+
 // NewServer starts a server whose clock is stopped at now, with Users.
 // configure, when not nil, changes the configuration before the server is
 // built.
@@ -84,7 +88,7 @@ func StartServer(t testing.TB, o ServerOptions) *Server {
 	}
 	cfg := server.Config{
 		Store: st, Settings: Milan, Auth: acc, Provider: sb, Sandbox: sb,
-		PublicURL: "https://multe.example.it", Now: clk.Now, SecureCookies: true,
+		PublicURL: "https://multe.example.it", Now: clk.Now, SecureCookies: true, MetricsToken: MetricsToken,
 	}
 	if o.Configure != nil {
 		o.Configure(&cfg)
