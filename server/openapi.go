@@ -61,7 +61,7 @@ var pathNAV = param{"nav", "path", "Notice number (18 digits; spaces and dashes 
 
 var operations = []op{
 	{method: "GET", path: "/healthz", summary: "Liveness", tag: "ops", responses: map[string]string{"200": "Serving"}},
-	{method: "GET", path: "/metrics", summary: "Prometheus metrics; on this address only with --metrics-token (bearer), otherwise on the separate --metrics-addr listener", tag: "ops", responses: map[string]string{"200": "Text exposition format", "401": "unauthorized: missing or wrong token", "404": "not_found: no token configured, so not served here"}},
+	{method: "GET", path: "/metrics", summary: "Prometheus metrics; on this address only with --metrics-token (bearer), otherwise on the separate --metrics-addr listener", tag: "ops", responses: map[string]string{"200": "Text exposition format", "401": "unauthorized (missing or wrong token)", "404": "not_found (no token configured)"}},
 	{method: "GET", path: "/api/v1/openapi.json", summary: "This document", tag: "ops", responses: map[string]string{"200": "OpenAPI 3"}},
 	{method: "GET", path: "/api/v1/violations", summary: "The violation catalogue", tag: "public", responses: map[string]string{"200": "Violations"}},
 	{method: "GET", path: "/api/v1/notices/{nav}", summary: "Verify a notice and the amount due on a day", tag: "public",
