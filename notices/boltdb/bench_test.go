@@ -205,3 +205,27 @@ func BenchmarkListFines(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordReceipt is one pagoPA receipt per fine (the settling
+// case: fine, receipt, four indexes and two ledger entries in one
+// transaction), for comparison with BenchmarkRecordPayment.
+func BenchmarkRecordReceipt(b *testing.B) {
+	e := newEnv(b)
+	g := newFineGen(e, 2)
+	ctx := context.Background()
+	fines := make([]*notices.Fine, b.N)
+	for i := range fines {
+		fines[i] = g.next(b)
+	}
+	if _, err := e.st.ImportFines(ctx, fines); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i, f := range fines {
+		r := e.receipt(*f, receiptID(i), 4200)
+		r.PagoPA = &notices.PagoPAReceipt{ReceiptID: receiptID(i), FiscalCode: settings.Creditor.FiscalCode, PaymentAmountCents: 4200}
+		if _, _, err := e.st.RecordReceipt(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
