@@ -215,6 +215,16 @@ func TestBrowserJourney(t *testing.T) {
 				.observe(document.documentElement, { childList: true, subtree: true });
 			return 'ok';
 		})()`)
+		// One tap means no scrolling: on a 390×844 phone the whole button
+		// is inside the first screen, and it says what it will charge.
+		var box struct{ Top, Bottom, ScrollY, Height float64 }
+		phone.evalInto(`(() => { const r = document.getElementById('pay-btn').getBoundingClientRect();
+			return { Top: r.top, Bottom: r.bottom, ScrollY: window.scrollY, Height: window.innerHeight }; })()`, &box)
+		if box.ScrollY != 0 || box.Top < 0 || box.Bottom > box.Height || box.Height > phoneH {
+			t.Errorf("pay button at %.0f–%.0f px (scrolled %.0f) in a %.0f px viewport: want it whole in the first screen",
+				box.Top, box.Bottom, box.ScrollY, box.Height)
+		}
+		phone.expectText("#forget-card", "4242")
 		shots.take(phone, "09-driver-one-tap")
 		before := e.front.stats()
 		phone.do("pay with one tap", chromedp.Tap(chromedp.ID("pay-btn")), chromedp.WaitVisible(chromedp.ID("receipt")))
@@ -341,6 +351,15 @@ func TestBrowserJourney(t *testing.T) {
 		if c := phone.localStorage()["multa.card"]; !strings.Contains(c, `"last4":"4242"`) {
 			t.Errorf("after a declined other card, the remembered card is %s, want the Visa ••4242 still", c)
 		}
+		// Choosing another card again starts afresh: the old "declined" goes.
+		phone.tabTo("use-other-card")
+		phone.do("Enter on 'use another card' after the decline", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("card-form")))
+		if msg := phone.eval(`document.getElementById('pay-status').textContent.trim()`); msg != "" {
+			t.Errorf("after choosing another card the old message stays: %q", msg)
+		}
+		phone.tabTo("use-saved-card")
+		phone.do("Enter on 'pay with the remembered card'", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("pay-btn")))
+		phone.expectFocus("#pay-btn", true)
 		before = e.front.stats()
 		phone.do("Enter to pay with the remembered card", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("receipt")))
 		if after := e.front.stats(); after.payments-before.payments != 1 || after.tokens != before.tokens {
