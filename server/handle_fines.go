@@ -50,6 +50,9 @@ type fineView struct {
 	CancelledBy  string                 `json:"cancelledBy,omitempty"`
 	CancelReason string                 `json:"cancelReason,omitempty"`
 	Corrections  []notices.Correction   `json:"corrections,omitempty"`
+	// Payments are every receipt of the fine, the settling one and any
+	// second payment to refund; only in single-fine answers.
+	Payments []paymentView `json:"payments,omitempty"`
 	verbaleView
 }
 

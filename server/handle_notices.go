@@ -42,6 +42,24 @@ type paymentRef struct {
 	ReceiptID   string    `json:"receiptId"`
 	PaidAt      time.Time `json:"paidAt"`
 	AmountCents int64     `json:"amountCents"`
+	// How it was paid: Multa's checkout or a pagoPA channel, with the
+	// PSP and its channel when pagoPA.
+	Channel            notices.PaymentChannel `json:"channel"`
+	PSP                string                 `json:"psp,omitempty"`
+	ChannelDescription string                 `json:"channelDescription,omitempty"`
+}
+
+// paymentRefOf says who was paid how; receipts from before pagoPA have no
+// channel and all came through the checkout.
+func paymentRefOf(r notices.Receipt) paymentRef {
+	p := paymentRef{ReceiptID: r.ID, PaidAt: r.PaidAt, AmountCents: r.AmountCents, Channel: r.Channel, PSP: r.PSP.Name}
+	if p.Channel == "" {
+		p.Channel = notices.PaidViaCheckout
+	}
+	if r.PagoPA != nil {
+		p.PSP, p.ChannelDescription = r.PagoPA.PSPCompanyName, r.PagoPA.ChannelDescription
+	}
+	return p
 }
 
 // getNotice verifies a notice: it never changes state.
@@ -106,7 +124,8 @@ func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on n
 		if err != nil {
 			return v, err
 		}
-		v.Payment = &paymentRef{r.ID, r.PaidAt, r.AmountCents}
+		p := paymentRefOf(r)
+		v.Payment = &p
 	}
 	return v, nil
 }

@@ -87,6 +87,11 @@ func (s *Server) verbaleOf(f *notices.Fine, personal bool) verbaleView {
 func (s *Server) officeFine(c *fiber.Ctx, f *notices.Fine, status int) error {
 	v := s.fineView(f)
 	v.verbaleView = s.verbaleOf(f, canSeePersonalData(principalOf(c).Role))
+	payments, err := s.finePayments(c.UserContext(), f.ID)
+	if err != nil {
+		return err
+	}
+	v.Payments = payments
 	return c.Status(status).JSON(v)
 }
 

@@ -142,6 +142,8 @@ var operations = []op{
 		responses: map[string]string{"200": "Listed, known, imported and failed flows", "404": "not_found (FdR not configured)", "502": "fdr_unavailable"}},
 	{method: "GET", path: "/api/v1/reconciliation/psp-flow", summary: "The payment provider's settlement flow of a day, as FlussoRiversamento XML", tag: "finance", auth: "bearer",
 		params: []param{{"date", "query", "Capture day (default yesterday)"}}, responses: map[string]string{"200": "application/xml", "404": "not_found", "502": "psp_unavailable"}},
+	{method: "GET", path: "/api/v1/refunds", summary: "Receipts with money to give back: double payments, payments after cancellation, amounts other than due (finance)", tag: "finance", auth: "bearer",
+		responses: map[string]string{"200": "count, refundCents and the receipts with fine, channel, PSP, anomaly and refundCents", "401": "unauthorized", "403": "forbidden"}},
 	{method: "POST", path: "/pagopa/v1/paForNode", summary: "pagoPA station (SOAP 1.1, paForNode.wsdl): paVerifyPaymentNotice, paGetPayment(V2), paSendRT(V2); only when the station is configured", tag: "pagopa",
 		params: []param{{"SOAPAction", "header", "Optional; when present it must name the operation of the body's message"}, {"Ocp-Apim-Subscription-Key", "header", "The shared station key, when one is configured (the header name is configurable)"}},
 		body:   "text/xml",

@@ -90,6 +90,7 @@ func (s *Server) financeRoutes(api fiber.Router) {
 	api.Post("/reconciliation/bank-statements", s.requireRole(finance...), s.uploadBankStatement)
 	api.Get("/reconciliation/psp-flow", s.requireRole(finance...), s.pspFlow)
 	api.Post("/reconciliation/fdr/sync", s.requireRole(finance...), s.syncFdR)
+	api.Get("/refunds", s.requireRole(finance...), s.refunds)
 }
 
 // appRoutes serve the embedded web app. Hashed assets are immutable; the

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -267,9 +268,17 @@ func TestStationReceiptSettlesTheFine(t *testing.T) {
 			len(r.PagoPA.Transfers) != 1 || r.PagoPA.Transfers[0].IBAN != stationSettings.IBAN || r.PagoPA.IDPSP == "" || r.PagoPA.FeeCents < 50 {
 			t.Errorf("receipt V2=%v: %+v %+v", v2, r, r.PagoPA)
 		}
-		// The app's verify shows the notice as paid; the node is told so.
-		if v := e.do("GET", "/api/v1/notices/"+nav, nil).json(t); v["status"] != "paid" {
-			t.Errorf("app verify after a pagoPA receipt: %v", v["status"])
+		// The app's verify shows the notice as paid, and how; the office
+		// sees the payment with its PSP and channel; the node is told so.
+		v := e.do("GET", "/api/v1/notices/"+nav, nil).json(t)
+		pay, _ := v["payment"].(map[string]any)
+		if v["status"] != "paid" || pay["channel"] != "pagopa" || pay["psp"] != r.PagoPA.PSPCompanyName || pay["channelDescription"] != r.PagoPA.ChannelDescription {
+			t.Errorf("app verify after a pagoPA receipt: %v %v", v["status"], pay)
+		}
+		office := e.do("GET", "/api/v1/fines/"+f.ID, nil, "Authorization", officer).json(t)
+		ps, _ := office["payments"].([]any)
+		if len(ps) != 1 || ps[0].(map[string]any)["channel"] != "pagopa" || ps[0].(map[string]any)["psp"] != r.PagoPA.PSPCompanyName {
+			t.Errorf("office fine view payments: %v", office["payments"])
 		}
 		wantKO(t, "verify after payment", xs.add(node.Verify(ctx, nav)), pagopa.FaultAlreadyPaid)
 	}
@@ -371,6 +380,32 @@ func TestStationConcurrentReceipts(t *testing.T) {
 	}
 	if err := e.store.VerifyLedger(ctx); err != nil {
 		t.Errorf("ledger: %v", err)
+	}
+	// Finance sees each second payment with the amount to give back.
+	var refunds struct {
+		Count       int   `json:"count"`
+		RefundCents int64 `json:"refundCents"`
+		Items       []struct {
+			Anomaly     string `json:"anomaly"`
+			Channel     string `json:"channel"`
+			PSP         string `json:"psp"`
+			RefundCents int64  `json:"refundCents"`
+		} `json:"items"`
+	}
+	rr := e.do("GET", "/api/v1/refunds", nil, "Authorization", e.login("money"))
+	if err := json.Unmarshal(rr.body, &refunds); err != nil || rr.status != 200 {
+		t.Fatalf("refunds: %d %s", rr.status, rr.body)
+	}
+	if refunds.Count != doubles || refunds.RefundCents != doubles*2940 {
+		t.Errorf("refunds: %d for %d cents, want %d for %d", refunds.Count, refunds.RefundCents, doubles, doubles*2940)
+	}
+	for _, it := range refunds.Items {
+		if it.Anomaly != "double_payment" || it.Channel != "pagopa" || it.PSP == "" || it.RefundCents != 2940 {
+			t.Errorf("refund item %+v", it)
+		}
+	}
+	if r := e.do("GET", "/api/v1/refunds", nil, "Authorization", officer); r.status != 403 {
+		t.Errorf("an officer reads refunds: %d", r.status)
 	}
 	xs.validate(t)
 }
