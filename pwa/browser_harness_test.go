@@ -41,6 +41,8 @@ import (
 
 	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/pagopa"
+	"github.com/multa/multa/payment"
 	"github.com/multa/multa/server"
 )
 
@@ -139,6 +141,11 @@ func startEnv(t *testing.T) *env {
 		Users: []testkit.User{{Name: "vigile", Role: notices.RoleOfficer}, {Name: "capo", Role: notices.RoleSupervisor}, {Name: "admin", Role: notices.RoleAdmin}},
 		Configure: func(c *server.Config) {
 			c.PublicURL, c.RateLimit = public, 0
+			// The pagoPA station is on, so that fines can be paid in other
+			// channels (the node simulator plays them).
+			c.Payments = payment.New(payment.Config{Store: c.Store, Provider: c.Provider, Settings: c.Settings, Now: c.Now})
+			c.Station = pagopa.New(pagopa.Config{Settings: stationSettings, Creditor: c.Settings.Creditor, Payments: c.Payments, Now: c.Now,
+				Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 			// Warnings and errors only: a failing request is worth seeing.
 			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		},

@@ -144,7 +144,8 @@ class Checkout {
         this.amountEl, this.untilEl),
       this.msg,
       this.payArea,
-      h('div', { class: 'card' }, this.breakEl, details(n), calendarLinks(n, this.nav))));
+      h('div', { class: 'card' }, this.breakEl, details(n), calendarLinks(n, this.nav)),
+      h('p', { class: 'small muted', id: 'pay-elsewhere', text: t('co.elsewhere', { nav: formatNAV(this.nav), cf: (n.creditor && n.creditor.fiscalCode) || '' }) })));
     this.setAmount(due);
     const pending = attempts.get(this.nav);
     if (pending) this.unconfirmed(pending);

@@ -14,6 +14,7 @@
 // glance does.
 import { t, lang, extend, money, day } from '{{/assets/i18n.js}}';
 import { h, note, formatNAV } from '{{/assets/util.js}}';
+import { refundsPanel } from '{{/assets/refunds.js}}';
 
 extend({
   it: {
@@ -203,7 +204,9 @@ export function render(el, api) {
   const periodGroup = h('div', { class: 'dash-period', role: 'group', 'aria-label': t('dash.period') });
   const body = h('div', { class: 'stack', id: 'dash-body', 'aria-live': 'polite', 'aria-busy': 'true' });
   const recon = reconPanel(api);
-  el.replaceChildren(periodGroup, body, recon.el);
+  const refunds = refundsPanel(api);
+  el.replaceChildren(periodGroup, body, refunds.el, recon.el);
+  refunds.load();
 
   const drawPeriods = () => periodGroup.replaceChildren(...PERIODS.map((n) => h('button', {
     type: 'button', class: 'btn btn-secondary dash-period-btn', 'aria-pressed': String(n === period),

@@ -126,6 +126,11 @@ const dict = {
     'rc.list': 'Le mie ricevute',
     'rc.empty': 'Nessuna ricevuta su questo telefono. Le ricevute dei pagamenti fatti qui compaiono in questa lista, anche offline.',
     'rc.home': 'Torna all\'inizio',
+    'rc.channel': 'Pagato con',
+    'via.checkout': 'Multa, con carta',
+    'via.pagopa': 'pagoPA · {psp}',
+    'via.pagopaChannel': 'pagoPA · {psp} ({channel})',
+    'co.elsewhere': 'Puoi pagare questo avviso anche in qualsiasi canale pagoPA: app della tua banca o home banking, app IO, uffici postali, tabaccherie, sportelli ATM. Servono il codice avviso {nav} e il codice fiscale dell\'ente {cf}. Paga una volta sola: un secondo pagamento viene rimborsato, non perso.',
   },
   en: {
     'app.title': 'Multa — pay your fines',
@@ -242,6 +247,11 @@ const dict = {
     'rc.list': 'My receipts',
     'rc.empty': 'No receipts on this phone yet. Payments you make here show up in this list, offline too.',
     'rc.home': 'Back to home',
+    'rc.channel': 'Paid with',
+    'via.checkout': 'Multa, by card',
+    'via.pagopa': 'pagoPA · {psp}',
+    'via.pagopaChannel': 'pagoPA · {psp} ({channel})',
+    'co.elsewhere': 'You can also pay this notice in any pagoPA channel: your bank\'s app or home banking, the IO app, post offices, tobacconists (tabaccherie), ATMs. You need the notice number {nav} and the creditor\'s fiscal code {cf}. Pay only once: a second payment is refunded, not lost.',
   },
 };
 
@@ -282,6 +292,21 @@ export function extend(more) {
 /** Fills every [data-i18n] element's text under root. */
 export function translate(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+}
+
+/**
+ * How a payment was made, from a receipt or a payment reference: Multa's
+ * checkout, or pagoPA with the PSP and its channel (bank, post office…).
+ */
+export function paidVia(p) {
+  if (!p) return '';
+  if (p.channel === 'pagopa') {
+    const pp = p.pagopa || {};
+    const psp = p.psp && typeof p.psp === 'string' ? p.psp : (pp.pspCompanyName || (p.psp && p.psp.name) || '');
+    const channel = p.channelDescription || pp.channelDescription || '';
+    return channel ? t('via.pagopaChannel', { psp, channel }) : t('via.pagopa', { psp });
+  }
+  return t('via.checkout');
 }
 
 /** Formats integer euro cents as money in the current locale. */

@@ -116,6 +116,11 @@ export default {
     // The office needs the network for everything but showing a notice
     // already on screen: the banner says so (see watchNetwork in util.js).
     'net.offline': 'Sei offline: per accedere, emettere multe, cercare verbali e stampare serve la connessione.',
+    'off.payments': 'Pagamenti',
+    'off.refund': 'Da rimborsare {amount}: {why}',
+    'off.anomaly.double_payment': 'secondo pagamento della stessa multa',
+    'off.anomaly.paid_after_cancellation': 'pagata dopo l\'annullamento',
+    'off.anomaly.amount_mismatch': 'importo diverso dal dovuto ({expected})',
   },
   en: {
     'off.title': 'Multa — Office',
@@ -231,5 +236,10 @@ export default {
     'off.dashboard': 'Dashboard',
     'off.popup': 'The browser blocked the window: the PDF is downloaded instead.',
     'net.offline': 'You are offline: signing in, issuing fines, searching and printing need a connection.',
+    'off.payments': 'Payments',
+    'off.refund': 'To refund {amount}: {why}',
+    'off.anomaly.double_payment': 'a second payment of the same fine',
+    'off.anomaly.paid_after_cancellation': 'paid after the fine was cancelled',
+    'off.anomaly.amount_mismatch': 'not the amount due ({expected})',
   },
 };

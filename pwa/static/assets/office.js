@@ -1,7 +1,7 @@
 // Office app: sign in (access token in memory only, refresh cookie for
 // reloads), issue a fine in under a minute, show its notice with QR codes,
 // list and search fines, record notifications, cancel (supervisors).
-import { t, lang, setLang, translate, extend, money, day, dateTime, labelLangButton } from '{{/assets/i18n.js}}';
+import { t, lang, setLang, translate, extend, money, day, dateTime, labelLangButton, paidVia } from '{{/assets/i18n.js}}';
 import strings from '{{/assets/office-i18n.js}}';
 import { h, note, formatNAV, uuid, announce, watchNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
@@ -525,6 +525,7 @@ function renderDetail(f, flash) {
     msg,
     f.status === 'cancelled' && f.cancelReason ? note('warn', t('off.cancelled', { by: f.cancelledBy || '', reason: f.cancelReason })) : null,
     h('div', { class: 'card' }, h('dl', { class: 'facts' }, rows.map(([k, cls, v]) => [h('dt', { text: k === 'off.report' ? t('off.report', { n: '' }).trim() : t(k) }), h('dd', { class: cls, text: v })]))),
+    paymentsCard(f.payments),
     h('div', { class: 'options' }, (f.options || []).map((o) => h('div', { class: 'option card' },
       h('p', { class: 'label' }, h('span', { class: 'chip', text: t('off.option.' + o.kind) }), o.dueDate ? t('off.dueBy', { date: day(o.dueDate) }) : ''),
       o.amountCents != null ? h('p', { class: 'amount', text: money(o.amountCents) }) : null,
@@ -534,6 +535,19 @@ function renderDetail(f, flash) {
   if ((f.status === 'issued' || f.status === 'notified') && canCancel()) sec.append(cancelBlock(f, msg));
   main.replaceChildren(sec);
   sec.querySelector('h1').focus();
+}
+
+/**
+ * Every payment of the fine, however it arrived (Multa's checkout, or a
+ * pagoPA channel with its PSP), and what finance must give back of any.
+ */
+function paymentsCard(payments) {
+  if (!payments || !payments.length) return null;
+  return h('div', { class: 'card', id: 'fine-payments' },
+    h('h2', { text: t('off.payments') }),
+    h('ul', { class: 'list' }, payments.map((p) => h('li', { 'data-receipt-id': p.receiptId, 'data-channel': p.channel, 'data-anomaly': p.anomaly || '' },
+      h('strong', { text: money(p.amountCents) }), ' · ', dateTime(p.paidAt), ' · ', h('span', { class: 'paid-via', text: paidVia(p) }),
+      p.refundCents ? note('warn', t('off.refund', { amount: money(p.refundCents), why: t('off.anomaly.' + p.anomaly, { expected: money(p.expectedCents) }) })) : null))));
 }
 
 function notifyForm(f, msg) {

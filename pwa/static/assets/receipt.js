@@ -1,6 +1,6 @@
 // Receipt screen and the "My receipts" list (saved on the phone, so the
 // list works offline).
-import { t, money, dateTime } from '{{/assets/i18n.js}}';
+import { t, money, dateTime, paidVia } from '{{/assets/i18n.js}}';
 import { h, note, formatNAV, announce, brandName, isOnline, onNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { receipts } from '{{/assets/store.js}}';
@@ -13,6 +13,7 @@ export function showReceipt(main, r, lead) {
     ['rc.notice', formatNAV(r.noticeNumber), 'rc-notice'],
     ['rc.creditor', r.creditor && r.creditor.name],
     ['rc.paidAt', dateTime(r.paidAt)],
+    ['rc.channel', paidVia(r), 'rc-channel'],
     ['rc.card', r.method && r.method.last4 ? `${brandName(r.method.brand)} ••${r.method.last4}` : ''],
     ['rc.tx', r.psp && [r.psp.transactionId, r.psp.name ? ` (${r.psp.name})` : ''].join(''), 'rc-tx'],
     ['rc.id', r.receiptId, 'rc-id'],

@@ -44,6 +44,8 @@ export const receipts = {
       receiptId: r.receiptId, noticeNumber: r.noticeNumber, fineId: r.fineId,
       creditor: r.creditor, amountCents: r.amountCents, sanctionCents: r.sanctionCents,
       feesCents: r.feesCents, stage: r.stage, paidAt: r.paidAt, psp: r.psp, method: r.method,
+      channel: r.channel,
+      pagopa: r.pagopa ? { pspCompanyName: r.pagopa.pspCompanyName, channelDescription: r.pagopa.channelDescription } : undefined,
     };
     const l = this.list().filter((x) => x.receiptId !== r.receiptId);
     l.unshift(keep);
