@@ -16,6 +16,8 @@ import (
 
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/notices/boltdb"
+	"github.com/multa/multa/notices/postgres"
 )
 
 // userCmd adds a user to a database that no server holds open; the
@@ -25,7 +27,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return errors.New("usage: multa user add --db FILE --username NAME --role officer|supervisor|finance|admin < password")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file")
+	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file or postgres:// URL")
 	name := fs.String("username", "", "user name")
 	role := fs.String("role", "", "officer, supervisor, finance or admin")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -39,7 +41,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	pw = strings.TrimRight(pw, "\r\n")
-	store, err := openStore(*db)
+	store, err := openStore(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -55,22 +57,33 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	return nil
 }
 
-// backupCmd copies an offline database; online backups use the API.
-func backupCmd(args []string, stdout io.Writer) error {
+// backupCmd copies an offline bbolt database; online backups use the
+// API. A PostgreSQL database is backed up with PostgreSQL's tools: the
+// command says how, writes nothing, and exits non-zero so that a backup
+// script written for bbolt does not believe it has a copy.
+func backupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file")
+	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file (a postgres:// URL explains pg_dump instead)")
 	out := fs.String("out", "", "file to write the copy to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if postgres.IsURL(*db) {
+		fmt.Fprintln(stdout, postgres.BackupAdvice)
+		return errors.New("no backup written: back up PostgreSQL with pg_dump or pg_basebackup (see above)")
+	}
 	if *out == "" {
 		return errors.New("--out is required")
 	}
-	store, err := openStore(*db)
+	st, err := openStore(ctx, *db)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer st.Close()
+	store, ok := st.(*boltdb.Store)
+	if !ok {
+		return errors.New("backup: not a bbolt database")
+	}
 	if err := store.BackupFile(*out); err != nil {
 		return err
 	}
@@ -82,14 +95,14 @@ func backupCmd(args []string, stdout io.Writer) error {
 // it exits non-zero and names the first bad entry if anything was altered.
 func ledgerCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: multa ledger verify --db FILE")
+		return errors.New("usage: multa ledger verify --db FILE|URL")
 	}
 	fs := flag.NewFlagSet("ledger verify", flag.ContinueOnError)
-	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file")
+	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file or postgres:// URL")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := openStore(*db)
+	store, err := openStore(ctx, *db)
 	if err != nil {
 		return err
 	}

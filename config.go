@@ -72,7 +72,7 @@ func (c *config) bindFlags(fs *flag.FlagSet) {
 		fs.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
 	}
 	str(&c.Addr, "addr", "MULTA_ADDR", ":8080", "listen address")
-	str(&c.DB, "db", "MULTA_DB", "./multa.db", "database file")
+	str(&c.DB, "db", "MULTA_DB", "./multa.db", "bbolt database file, or a postgres:// URL for the PostgreSQL store")
 	str(&c.PublicURL, "public-url", "MULTA_PUBLIC_URL", "", "public origin used in link QR codes (default from --addr)")
 	fs.BoolVar(&c.Demo, "demo", envBool("MULTA_DEMO"), "seed demo users and fines into an empty database (env MULTA_DEMO=1)")
 	fs.IntVar(&c.RateLimit, "rate-limit", envInt("MULTA_RATE_LIMIT", 120), "requests per minute per client on public routes; 0 turns it off (env MULTA_RATE_LIMIT)")
@@ -122,7 +122,7 @@ func (c *config) validate() error {
 		errs = append(errs, fmt.Errorf("--addr %q: %v", c.Addr, err))
 	}
 	if c.DB == "" {
-		errs = append(errs, errors.New("--db must name a file"))
+		errs = append(errs, errors.New("--db must name a file or a postgres:// URL"))
 	}
 	if c.RateLimit < 0 {
 		errs = append(errs, errors.New("--rate-limit must be 0 or more"))

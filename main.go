@@ -22,7 +22,6 @@ import (
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/fdr"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 	"github.com/multa/multa/payment"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/server"
@@ -36,12 +35,14 @@ const usage = `multa — traffic fines as pagoPA payment notices
 Usage:
   multa [serve] [flags]          run the service (see multa serve -h)
   multa demo [flags]             run the service with demo data (on a temporary database unless --db)
-  multa user add --db FILE --username NAME --role ROLE   (password on stdin)
+  multa user add --db DB --username NAME --role ROLE   (password on stdin)
   multa backup --db FILE --out FILE
-  multa ledger verify --db FILE
+  multa ledger verify --db DB
   multa pagopa-sim --url URL --notices N1,N2 --count N   play the pagoPA node against a station
   multa healthcheck              exit 0 when the local service answers /healthz (for containers)
   multa version
+
+DB is a bbolt file (default ./multa.db) or a postgres:// URL (env MULTA_DB).
 `
 
 func main() {
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		err = userCmd(ctx, args, stdin, stdout)
 	case "backup":
-		err = backupCmd(args, stdout)
+		err = backupCmd(ctx, args, stdout)
 	case "ledger":
 		err = ledgerCmd(ctx, args, stdout)
 	case "pagopa-sim":
@@ -103,15 +104,6 @@ func newLogger(c *config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the database, turning a held lock into a clear message.
-func openStore(path string) (*boltdb.Store, error) {
-	st, err := boltdb.Open(path, boltdb.Options{Timeout: time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return st, nil
-}
-
 // serve runs the service until SIGINT or SIGTERM, then drains requests in
 // flight before closing the database.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
@@ -145,21 +137,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 			return fmt.Errorf("catalogue %s: %w", c.CatalogueFile, err)
 		}
 	}
-	store, err := openStore(c.DB)
+	store, err := openStore(ctx, c.DB)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
-	jwtKey, err := loadJWTKey(c.JWTKeyFile, c.DB+".jwt.key", log)
+	jwtKey, err := loadJWTKey(c.JWTKeyFile, statePath(c.DB, ".jwt.key", c.Addr, false), log)
 	if err != nil {
 		return err
 	}
-	signer, verifierKey, err := loadLedgerKey(orDefault(c.LedgerKeyFile, c.DB+".ledger.key"))
+	signer, verifierKey, err := loadLedgerKey(orDefault(c.LedgerKeyFile, statePath(c.DB, ".ledger.key", c.Addr, false)))
 	if err != nil {
 		return err
 	}
-	pspState, closePSP, err := openPSPState(c.PSPStateFile, c.DB+".psp")
+	pspState, closePSP, err := openPSPState(c.PSPStateFile, statePath(c.DB, ".psp", c.Addr, true))
 	if err != nil {
 		return err
 	}
@@ -222,7 +214,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		go srv.RunFdR(ctx, c.FdRInterval)
 		log.Info("FdR 3 import on", "url", c.FdRURL, "every", c.FdRInterval.String())
 	}
-	log.Info("multa serving", "addr", c.Addr, "db", c.DB, "public_url", c.PublicURL, "version", version)
+	log.Info("multa serving", "addr", c.Addr, "db", redactDB(c.DB), "public_url", c.PublicURL, "version", version)
 	if station != nil {
 		log.Info("pagoPA station on", stationSummary(&c, c.settings.Creditor)...)
 	}

@@ -585,6 +585,15 @@ func (s *Service) EnsureAdmin(ctx context.Context) (password string, created boo
 	}
 	if _, err := s.CreateUser(ctx, AdminUsername, password, notices.RoleAdmin); err != nil {
 		if notices.ErrorCode(err) == notices.EConflict {
+			// Another process sharing the database (PostgreSQL) may have
+			// created the admin a moment ago: that is not a failure.
+			if again, lerr := s.store.Users(ctx); lerr == nil {
+				for _, u := range again {
+					if u.Role == notices.RoleAdmin && !u.Disabled {
+						return "", false, nil
+					}
+				}
+			}
 			return "", false, &notices.Error{Code: notices.EConflict, Op: op,
 				Message: `No enabled admin exists and the username "admin" is taken; create an admin with "multa user add".`, Err: err}
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multa/multa/internal/pgtest"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 )
@@ -204,10 +205,11 @@ func benchRecordPayment(b *testing.B, payers int) {
 
 func tempDir() (string, error) { return os.MkdirTemp("", "multa-storebench-") }
 
-// TestMain removes the shared read fixture, which outlives any one
-// benchmark and so cannot use b.TempDir.
+// TestMain starts the throw-away PostgreSQL cluster of the multi-process
+// tests (pg_test.go) and removes the shared read fixture, which outlives
+// any one benchmark and so cannot use b.TempDir.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m)
 	if readFixture.st != nil {
 		readFixture.st.Close()
 	}

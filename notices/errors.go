@@ -47,6 +47,13 @@ const (
 	// EOwnerMismatch is returned when a driver declaration's owner code is
 	// not the owner's on the verbale (art. 126-bis).
 	EOwnerMismatch = "owner_mismatch"
+	// EUnavailable: the store cannot be reached right now (a database
+	// server restarting). Nothing was decided; the same request, with the
+	// same Idempotency-Key, may be retried.
+	EUnavailable = "store_unavailable"
+	// EBackupExternal: the store is backed up with its own tools
+	// (PostgreSQL: pg_dump, pg_basebackup), not through Multa.
+	EBackupExternal = "backup_external"
 )
 
 // Error is the one error type of the domain. Code is for machines, Message

@@ -118,6 +118,14 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 			}
 			return notices.Receipt{}, false, s.void(ctx, auth.ID, AlreadyPaid(saved.ID))
 		}
+		if notices.ErrorCode(err) == notices.EUnavailable {
+			// The database went away mid-request: the payment may or may
+			// not have committed. Keep the authorization: a retry with the
+			// same key gets the same one from the provider, then either
+			// replays the committed receipt or records it now, so the
+			// payer is charged once either way.
+			return notices.Receipt{}, false, err
+		}
 		return notices.Receipt{}, false, s.void(ctx, auth.ID, err)
 	}
 	if err := s.cfg.Provider.Capture(ctx, auth.ID); err != nil {

@@ -57,6 +57,8 @@ var statusOf = map[string]int{
 	// retrying; the client may try again (with the same idempotency key).
 	notices.ENAVTaken:         http.StatusServiceUnavailable,
 	notices.EInternal:         http.StatusInternalServerError,
+	notices.EUnavailable:      http.StatusServiceUnavailable,
+	notices.EBackupExternal:   http.StatusNotImplemented,
 	psp.ECardDeclined:         http.StatusPaymentRequired,
 	psp.EInvalidToken:         http.StatusUnprocessableEntity,
 	psp.EInvalidCard:          http.StatusUnprocessableEntity,

@@ -1,4 +1,4 @@
-package boltdb_test
+package storetest
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// TestFineHistoryFollowsTheLedger: a fine created, corrected and paid has
+// testFineHistoryFollowsTheLedger: a fine created, corrected and paid has
 // three ledger records, oldest first, each with who made it; the old
 // plate stays in the fine's correction; the ledger still verifies; and a
 // paid fine refuses a correction without a write.
-func TestFineHistoryFollowsTheLedger(t *testing.T) {
+func testFineHistoryFollowsTheLedger(t *testing.T) {
 	e := newEnv(t)
 	e.clock.Set(rome(2026, 3, 10, 9, 0))
 	ctx := context.Background()

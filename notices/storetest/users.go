@@ -1,4 +1,4 @@
-package boltdb_test
+package storetest
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func revoked(t *testing.T, e *env, hash string) bool {
 	return !tok.RevokedAt.IsZero()
 }
 
-func TestUpdateUserRevokesSessions(t *testing.T) {
+func testUpdateUserRevokesSessions(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	for _, name := range []string{"anna", "bruno"} {
@@ -82,7 +82,7 @@ func TestUpdateUserRevokesSessions(t *testing.T) {
 	}
 }
 
-func TestUpdateUserRefusals(t *testing.T) {
+func testUpdateUserRefusals(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	if err := e.st.CreateUser(ctx, notices.User{Username: "anna", Role: notices.RoleAdmin, PasswordHash: "h0"}); err != nil {

@@ -1,19 +1,15 @@
-package boltdb_test
+package storetest
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
 // listFixture imports a varied set of fines: three plates, all four
@@ -74,7 +70,7 @@ func newestFirst(a, b notices.Fine) int {
 }
 
 // walk pages through a listing and returns every item.
-func walk(t *testing.T, st *boltdb.Store, q notices.FineFilter) []notices.Fine {
+func walk(t *testing.T, st notices.Store, q notices.FineFilter) []notices.Fine {
 	t.Helper()
 	var out []notices.Fine
 	for pages := 0; ; pages++ {
@@ -99,7 +95,7 @@ func walk(t *testing.T, st *boltdb.Store, q notices.FineFilter) []notices.Fine {
 	}
 }
 
-func TestListFinesPagesAndFilters(t *testing.T) {
+func testListFinesPagesAndFilters(t *testing.T) {
 	e, all := listFixture(t)
 	day := func(d int) notices.Date { return notices.Date{Year: 2026, Month: 3, Day: d} }
 	cases := []struct {
@@ -132,6 +128,16 @@ func TestListFinesPagesAndFilters(t *testing.T) {
 		{"report number", notices.FineFilter{ReportNumber: all[9].ReportNumber}, func(f notices.Fine) bool { return f.ID == all[9].ID }},
 		{"report number of another year", notices.FineFilter{ReportNumber: "2025/000010"}, func(notices.Fine) bool { return false }},
 		{"bad report number", notices.FineFilter{ReportNumber: "x/1"}, func(notices.Fine) bool { return false }},
+		{"part of a plate", notices.FineFilter{PlatePart: "B123"}, func(f notices.Fine) bool { return f.Plate == "AB123CD" }},
+		{"part of a plate, dates", notices.FineFilter{PlatePart: "7", From: day(27)}, func(f notices.Fine) bool {
+			return f.Plate == "IJ789KL" && !notices.DateOf(f.OccurredAt).Before(day(27))
+		}},
+		{"unpaid", notices.FineFilter{Unpaid: true}, func(f notices.Fine) bool {
+			return f.Status == notices.StatusIssued || f.Status == notices.StatusNotified
+		}},
+		{"report number", notices.FineFilter{ReportNumber: all[9].ReportNumber}, func(f notices.Fine) bool { return f.ID == all[9].ID }},
+		{"report number of another year", notices.FineFilter{ReportNumber: "2025/000010"}, func(notices.Fine) bool { return false }},
+		{"bad report number", notices.FineFilter{ReportNumber: "x/1"}, func(notices.Fine) bool { return false }},
 	}
 	for _, c := range cases {
 		var want []notices.Fine
@@ -145,7 +151,7 @@ func TestListFinesPagesAndFilters(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/limit %d", c.name, limit), func(t *testing.T) {
 				q := c.q
 				q.Limit = limit
-				got := walk(t, e.st.Store, q)
+				got := walk(t, e.st, q)
 				if !slices.Equal(ids(got), ids(want)) {
 					t.Errorf("got  %v\nwant %v", ids(got), ids(want))
 				}
@@ -166,7 +172,7 @@ func TestListFinesPagesAndFilters(t *testing.T) {
 	}
 }
 
-func TestListFinesLimitsAndCursors(t *testing.T) {
+func testListFinesLimitsAndCursors(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	var in []*notices.Fine
@@ -199,7 +205,7 @@ func TestListFinesLimitsAndCursors(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.create("AB123CD", "7-15", rome(2026, 3, 10, 9, 0), notices.ContestDeferred)
-	rest := walk(t, e.st.Store, notices.FineFilter{Limit: 10, Cursor: first.NextCursor})
+	rest := walk(t, e.st, notices.FineFilter{Limit: 10, Cursor: first.NextCursor})
 	got := append(ids(first.Items), ids(rest)...)
 	var want []string
 	for i := len(in) - 1; i >= 0; i-- {
@@ -210,10 +216,10 @@ func TestListFinesLimitsAndCursors(t *testing.T) {
 	}
 }
 
-func TestImportFines(t *testing.T) {
+func testImportFines(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.st.ReopenWith(boltdb.Options{ImportChunk: 64}) // many chunks
+	// The adapters open the suite's stores with an import chunk of 64: many chunks.
 	existing := e.create("AB123CD", "7-15", rome(2026, 3, 1, 9, 0), notices.ContestDeferred)
 
 	const n = 500
@@ -282,90 +288,41 @@ func TestImportFines(t *testing.T) {
 	}
 }
 
-func TestBackupRestoresAnIdenticalStore(t *testing.T) {
+// testImportRefusesADetectionTwice: a camera detection (plate, violation,
+// second, place) imported once is refused as a duplicate when it comes
+// again, in the same call or a later one, naming the first fine's report.
+func testImportRefusesADetectionTwice(t *testing.T) {
 	ctx := context.Background()
-	x := newLedgerFixture(t)
-	if err := x.st.CreateUser(ctx, notices.User{Username: "anna", Role: notices.RoleAdmin}); err != nil {
-		t.Fatal(err)
-	}
-
-	// Hot backup: writers go on while the copy runs.
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			f := x.fineAt("HO123TT", "7-15", rome(2026, 3, 9, 14, 0).Add(time.Duration(i)*time.Second), notices.ContestDeferred)
-			if _, err := x.st.CreateFine(ctx, f, nil); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	}()
-	var hot bytes.Buffer
-	n, err := x.st.Backup(ctx, &hot)
-	close(stop)
-	wg.Wait()
-	if err != nil || n != int64(hot.Len()) {
-		t.Fatalf("Backup = %d, %v (buffer %d)", n, err, hot.Len())
-	}
-	hotPath := filepath.Join(t.TempDir(), "hot.db")
-	if err := os.WriteFile(hotPath, hot.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	hs, err := boltdb.Open(hotPath, boltdb.Options{ReadOnly: true})
+	e := newEnv(t)
+	at := rome(2026, 3, 9, 8, 0)
+	a := e.fineAt("AB123CD", "7-15", at, notices.ContestDeferred)
+	b := e.fineAt("EF456GH", "7-15", at, notices.ContestDeferred)
+	again := e.fineAt("AB123CD", "7-15", at, notices.ContestDeferred) // same detection, new id and NAVs
+	again.Place = "  via TORINO 1 milano "                            // spelled differently: the same place
+	errs, err := e.st.ImportFines(ctx, []*notices.Fine{a, b, again})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := hs.VerifyLedger(ctx); err != nil {
-		t.Errorf("hot backup: %v", err)
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("first import: %v", errs)
 	}
-	hs.Close()
-
-	// A quiet backup to a file equals the store.
-	out := filepath.Join(t.TempDir(), "backup.db")
-	if err := x.st.BackupFile(out); err != nil {
-		t.Fatal(err)
+	wantCode(t, errs[2], notices.EDuplicate)
+	if !strings.Contains(errs[2].Error(), a.ReportNumber) {
+		t.Errorf("duplicate error %q does not name report %s", errs[2], a.ReportNumber)
 	}
-	restored, err := boltdb.Open(out, boltdb.Options{})
+	later := e.fineAt("EF456GH", "7-15", at, notices.ContestDeferred)
+	errs, err = e.st.ImportFines(ctx, []*notices.Fine{later})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer restored.Close()
-	for _, pair := range []struct {
-		name string
-		get  func(*boltdb.Store) any
-	}{
-		{"fines", func(s *boltdb.Store) any { return walk(t, s, notices.FineFilter{Limit: 500}) }},
-		{"receipts", func(s *boltdb.Store) any {
-			rs, _ := s.Receipts(ctx, notices.Date{Year: 2000, Month: 1, Day: 1}, notices.Date{Year: 2100, Month: 1, Day: 1})
-			return rs
-		}},
-		{"head", func(s *boltdb.Store) any { h, _ := s.LedgerHead(ctx); return h }},
-		{"users", func(s *boltdb.Store) any { u, _ := s.Users(ctx); return u }},
-		{"proof", func(s *boltdb.Store) any { p, _ := s.ReceiptProof(ctx, x.receipt.ID); return p }},
-	} {
-		if a, b := jsonOf(t, pair.get(x.st.Store)), jsonOf(t, pair.get(restored)); a != b {
-			t.Errorf("%s differ after restore:\n store  %s\n backup %s", pair.name, a, b)
-		}
+	wantCode(t, errs[0], notices.EDuplicate)
+	if !strings.Contains(errs[0].Error(), b.ReportNumber) {
+		t.Errorf("duplicate error %q does not name report %s", errs[0], b.ReportNumber)
 	}
-	if h, _ := restored.LedgerHead(ctx); h.Size < 7 {
-		t.Errorf("restored ledger has %d entries", h.Size)
+	if _, err := e.st.Fine(ctx, later.ID); notices.ErrorCode(err) != notices.EFineNotFound {
+		t.Errorf("the duplicate was saved: %v", err)
 	}
-	if err := restored.VerifyLedger(ctx); err != nil {
-		t.Errorf("restored: %v", err)
-	}
-
-	wantCode(t, x.st.BackupFile(x.path), notices.EValidation)
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := x.st.Backup(cancelled, &bytes.Buffer{}); err == nil {
-		t.Error("Backup with a cancelled context succeeded")
+	if h, _ := e.st.LedgerHead(ctx); h.Size != 2 {
+		t.Errorf("ledger size %d, want 2: duplicates write nothing", h.Size)
 	}
 }

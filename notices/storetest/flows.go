@@ -1,13 +1,11 @@
-package boltdb_test
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
 func testFlow(id string, day notices.Date, at time.Time, cents ...int64) notices.SettlementFlow {
@@ -20,13 +18,12 @@ func testFlow(id string, day notices.Date, at time.Time, cents ...int64) notices
 	return f
 }
 
-func TestFlowRevisionsWithdrawalAndHistory(t *testing.T) {
+// testFlowRevisionsWithdrawalAndHistory: flow revisions, withdrawals,
+// history and bank statements, kept across a restart.
+func testFlowRevisionsWithdrawalAndHistory(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "flows.db")
-	st, err := boltdb.Open(path, boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t)
+	st := e.st
 	d1 := notices.Date{Year: 2026, Month: time.March, Day: 10}
 	t0 := d1.AddDays(2).Start().Add(8 * time.Hour)
 	if got, err := st.FlowsBetween(ctx, d1, d1); err != nil || len(got) != 0 {
@@ -92,14 +89,10 @@ func TestFlowRevisionsWithdrawalAndHistory(t *testing.T) {
 	if err := st.VerifyLedger(ctx); err != nil {
 		t.Fatalf("VerifyLedger: %v", err)
 	}
-	st.Close()
 
-	// Reopened read-only, as the offline commands do: all is there.
-	st, err = boltdb.Open(path, boltdb.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	// Reopened, as after a restart: all is there.
+	e.reopen()
+	st = e.st
 	got, _ = st.FlowsBetween(ctx, d1, d1.AddDays(4))
 	if len(got) != 1 || got[0].ID != "F-a" {
 		t.Errorf("a withdrawn flow takes no part: %+v", got)

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/notices/boltdb"
+	"github.com/multa/multa/notices/postgres"
+)
+
+// openStore opens the database named by --db / MULTA_DB: a postgres://
+// URL selects the PostgreSQL store, anything else is a bbolt file. A held
+// bbolt file or an unreachable server gives a clear message.
+func openStore(ctx context.Context, db string) (notices.Store, error) {
+	if postgres.IsURL(db) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		st, err := postgres.Open(ctx, db, postgres.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", redactDB(db), err)
+		}
+		return st, nil
+	}
+	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", db, err)
+	}
+	return st, nil
+}
+
+// redactDB hides the password of a database URL, for logs and messages.
+func redactDB(db string) string {
+	if !postgres.IsURL(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
+}
+
+// statePath is where a file that belongs with the database lives by
+// default: next to a bbolt file (<db>.jwt.key), or, for a PostgreSQL URL,
+// in the working directory (./multa.jwt.key), which processes started
+// from one directory share. perProcess files (the sandbox provider's
+// state) get the listen port in their name, since two processes cannot
+// share one.
+func statePath(db, suffix, addr string, perProcess bool) string {
+	if !postgres.IsURL(db) {
+		return db + suffix
+	}
+	name := "multa"
+	if perProcess {
+		_, port, _ := strings.Cut(addr, ":")
+		name += "-" + port
+	}
+	return filepath.Join(".", name+suffix)
+}

@@ -1,0 +1,340 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/multa/multa/notices"
+)
+
+// Ledger event types and operations: the same words, in the same record
+// layout, as the bbolt adapter's, so that a ledger means one thing
+// whichever store wrote it. They are part of the signed history: never
+// rename them.
+const (
+	evFine    = "fine"
+	evReceipt = "receipt"
+
+	opCreate = "create" // a fine issued or imported, a receipt saved
+	opUpdate = "update" // a fine changed through UpdateFine
+	opPay    = "pay"    // a fine settled by RecordPayment
+)
+
+// ledgerEvent is one record of the log: compact JSON with a fixed field
+// order. SHA256 is the hash of the document as stored (the doc column),
+// which binds the log to the data.
+type ledgerEvent struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	Op          string `json:"op"`
+	Status      string `json:"status,omitempty"`
+	FineID      string `json:"fineId,omitempty"`
+	AmountCents int64  `json:"amountCents,omitempty"`
+	At          string `json:"at"`
+	SHA256      string `json:"sha256"`
+	// By names the user who made the change (notices.ActorOf), and Prev
+	// the record of the fine's previous version, so that a fine's trail is
+	// read back by following Prev from its current record.
+	By   string `json:"by,omitempty"`
+	Prev *int64 `json:"prev,omitempty"`
+}
+
+// FineHistory returns the ledger records of fine id, oldest first, from
+// one snapshot: it starts at the record of the fine's current version and
+// follows each record's Prev, so it reads as many records as the fine has
+// versions. Errors: EFineNotFound.
+func (s *Store) FineHistory(ctx context.Context, id string) ([]notices.FineEvent, error) {
+	const op = "postgres.FineHistory"
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []notices.FineEvent
+	err := s.inTx(ctx, snapshotTx, func(tx pgx.Tx) error {
+		out = nil
+		_, n, err := loadFine(ctx, tx, op, id, false)
+		if err != nil {
+			return err
+		}
+		for seen := 0; ; seen++ {
+			var rec []byte
+			err := tx.QueryRow(ctx, `SELECT record FROM ledger_records WHERE n = $1`, n).Scan(&rec)
+			var ev ledgerEvent
+			if err != nil || json.Unmarshal(rec, &ev) != nil || ev.Type != evFine || ev.ID != id || seen > 100_000 {
+				return fmt.Errorf("ledger record %d is not a version of fine %s (%v)", n, id, err)
+			}
+			at, _ := time.Parse(time.RFC3339, ev.At)
+			out = append(out, notices.FineEvent{Index: n, Op: ev.Op, Status: notices.Status(ev.Status), By: ev.By, At: at.In(notices.Rome)})
+			if ev.Prev == nil || *ev.Prev >= n {
+				break
+			}
+			n = *ev.Prev
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// hashReader reads stored tlog hashes in a transaction; hashes computed
+// earlier in the same append but not yet written are taken from pending.
+type hashReader struct {
+	ctx     context.Context
+	q       querier
+	pending map[int64]tlog.Hash
+}
+
+// querier is what both a transaction and the pool offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// ReadHashes implements tlog.HashReader; a missing hash is an error,
+// never a zero hash, so a damaged log cannot verify by accident.
+func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var ask []int64
+	for _, x := range indexes {
+		if _, ok := r.pending[x]; !ok {
+			ask = append(ask, x)
+		}
+	}
+	got := make(map[int64][]byte, len(ask))
+	if len(ask) > 0 {
+		rows, err := r.q.Query(r.ctx, `SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, ask)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var i int64
+			var h []byte
+			if err := rows.Scan(&i, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			got[i] = h
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for k, x := range indexes {
+		if h, ok := r.pending[x]; ok {
+			out[k] = h
+			continue
+		}
+		v := got[x]
+		if len(v) != tlog.HashSize {
+			return nil, fmt.Errorf("ledger hash %d missing", x)
+		}
+		copy(out[k][:], v)
+	}
+	return out, nil
+}
+
+// ledgerAppend collects the records one transaction appends. lockLedger
+// must come first: it takes the head row's lock, which every appending
+// transaction in every process takes last, so appends are serialized and
+// record numbers are gap-free; the lock is held until commit.
+type ledgerAppend struct {
+	next    int64 // the number the next record gets
+	records [][]byte
+	first   int64
+}
+
+// lockLedger locks the ledger head and returns the number the first
+// record of this transaction will get.
+func lockLedger(ctx context.Context, tx pgx.Tx) (*ledgerAppend, error) {
+	var size int64
+	if err := tx.QueryRow(ctx, `SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE`).Scan(&size); err != nil {
+		return nil, err
+	}
+	return &ledgerAppend{next: size, first: size}, nil
+}
+
+// add queues a record about doc and returns its number.
+func (s *Store) add(l *ledgerAppend, ev ledgerEvent, doc []byte) (int64, error) {
+	sum := sha256.Sum256(doc)
+	ev.SHA256 = hex.EncodeToString(sum[:])
+	ev.At = s.now().UTC().Format(time.RFC3339)
+	rec, err := json.Marshal(ev)
+	if err != nil {
+		return 0, err
+	}
+	n := l.next
+	l.records = append(l.records, rec)
+	l.next++
+	return n, nil
+}
+
+// flush computes the stored hashes of the queued records and writes
+// records, hashes and the new size, in three statements whatever the
+// number of records.
+func (l *ledgerAppend) flush(ctx context.Context, tx pgx.Tx) error {
+	if len(l.records) == 0 {
+		return nil
+	}
+	hr := hashReader{ctx: ctx, q: tx, pending: map[int64]tlog.Hash{}}
+	var idx []int64
+	var hashes [][]byte
+	ns := make([]int64, len(l.records))
+	for k, rec := range l.records {
+		n := l.first + int64(k)
+		ns[k] = n
+		hs, err := tlog.StoredHashes(n, rec, hr)
+		if err != nil {
+			return err
+		}
+		base := tlog.StoredHashIndex(0, n)
+		for j, h := range hs {
+			i := base + int64(j)
+			hr.pending[i] = h
+			idx = append(idx, i)
+			hashes = append(hashes, bytes.Clone(h[:]))
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger_records (n, record) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, ns, l.records); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE ledger_head SET size = $1 WHERE id = 1`, l.next)
+	return err
+}
+
+// head computes the current size and root in q's snapshot.
+func head(ctx context.Context, q querier) (notices.LedgerHead, error) {
+	var n int64
+	if err := q.QueryRow(ctx, `SELECT size FROM ledger_head WHERE id = 1`).Scan(&n); err != nil {
+		return notices.LedgerHead{}, err
+	}
+	root, err := tlog.TreeHash(n, hashReader{ctx: ctx, q: q})
+	if err != nil {
+		return notices.LedgerHead{}, err
+	}
+	return notices.LedgerHead{Size: n, Root: root}, nil
+}
+
+// LedgerHead returns the current size and Merkle root of the ledger.
+func (s *Store) LedgerHead(ctx context.Context) (notices.LedgerHead, error) {
+	var h notices.LedgerHead
+	err := s.inTx(ctx, snapshotTx, func(tx pgx.Tx) error {
+		var err error
+		h, err = head(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return notices.LedgerHead{}, wrap("postgres.LedgerHead", err)
+	}
+	return h, nil
+}
+
+// ReceiptProof returns the ledger record of a receipt with its inclusion
+// proof for the current head, from one snapshot. Errors: EReceiptNotFound.
+func (s *Store) ReceiptProof(ctx context.Context, receiptID string) (notices.LedgerProof, error) {
+	const op = "postgres.ReceiptProof"
+	var p notices.LedgerProof
+	err := s.inTx(ctx, snapshotTx, func(tx pgx.Tx) error {
+		var n int64
+		err := tx.QueryRow(ctx, `SELECT ledger_entry FROM receipts WHERE id = $1`, receiptID).Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domainErr(op, notices.EReceiptNotFound, "no receipt %s", receiptID)
+		}
+		if err != nil {
+			return err
+		}
+		var rec []byte
+		err = tx.QueryRow(ctx, `SELECT record FROM ledger_records WHERE n = $1`, n).Scan(&rec)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("ledger record %d of receipt %s missing", n, receiptID)
+		}
+		if err != nil {
+			return err
+		}
+		h, err := head(ctx, tx)
+		if err != nil {
+			return err
+		}
+		proof, err := tlog.ProveRecord(h.Size, n, hashReader{ctx: ctx, q: tx})
+		if err != nil {
+			return err
+		}
+		p = notices.LedgerProof{Index: n, Record: rec, Head: h, Proof: make([][32]byte, len(proof))}
+		for i, x := range proof {
+			p.Proof[i] = x
+		}
+		return nil
+	})
+	if err != nil {
+		return notices.LedgerProof{}, wrap(op, err)
+	}
+	return p, nil
+}
+
+// VerifyLedgerExtends checks that the current ledger is an append-only
+// extension of an earlier head (tlog.ProveTree and CheckTree): a history
+// rewritten since old was published fails here even if it is consistent
+// in itself.
+func (s *Store) VerifyLedgerExtends(ctx context.Context, old notices.LedgerHead) error {
+	const op = "postgres.VerifyLedgerExtends"
+	var cur notices.LedgerHead
+	var proof tlog.TreeProof
+	err := s.inTx(ctx, snapshotTx, func(tx pgx.Tx) error {
+		var err error
+		if cur, err = head(ctx, tx); err != nil {
+			return err
+		}
+		if old.Size < 0 || old.Size > cur.Size {
+			return nil
+		}
+		proof, err = tlog.ProveTree(cur.Size, old.Size, hashReader{ctx: ctx, q: tx})
+		return err
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	if old.Size < 0 || old.Size > cur.Size {
+		return ledgerErr(op, &LedgerError{Entry: -1, Kind: "ledger",
+			Problem: fmt.Sprintf("has %d entries, fewer than the %d of the given head", cur.Size, old.Size)})
+	}
+	if err := tlog.CheckTree(proof, cur.Size, cur.Root, old.Size, old.Root); err != nil {
+		return ledgerErr(op, &LedgerError{Entry: old.Size - 1, Kind: "ledger",
+			Problem: fmt.Sprintf("the first %d entries differ from the given head", old.Size)})
+	}
+	return nil
+}
+
+// LedgerError describes the first inconsistency VerifyLedger found. It is
+// wrapped in a *notices.Error with code notices.ELedgerMismatch.
+type LedgerError struct {
+	Entry   int64  // the ledger record involved, or -1 when none
+	Kind    string // "fine", "receipt" or "ledger"
+	ID      string // the fine or receipt involved, when one is
+	Problem string // what is wrong
+}
+
+// Error says what is wrong and where.
+func (e *LedgerError) Error() string {
+	if e.ID == "" {
+		return e.Kind + ": " + e.Problem
+	}
+	return e.Kind + " " + e.ID + ": " + e.Problem
+}
+
+func ledgerErr(op string, le *LedgerError) error {
+	return &notices.Error{Code: notices.ELedgerMismatch, Op: op, Message: le.Error(), Err: le}
+}
