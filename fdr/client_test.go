@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,8 +13,8 @@ import (
 	"time"
 
 	"github.com/multa/multa/fdr"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
 const org = "01199250158"
@@ -157,12 +156,8 @@ func TestPollerPagesRevisionsAndResumes(t *testing.T) {
 		payment(3, "01000000000000482", "B3", "0.01", "NO_RPT"), payment(4, "01000000000000505", "B4", "1", "STAND_IN_NO_RPT"), payment(5, "01000000000000628", "B5", "3.00", "EXECUTED"))
 	fake.publish("F-C", "PSPA", t0, payment(1, "01000000000000741", "C1", "7.00", "EXECUTED"))
 
-	st, err := boltdb.Open(filepath.Join(t.TempDir(), "m.db"), boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	newPoller := func() *fdr.Poller { // a fresh one each time: a restart
+	st := testkit.NewStore(t, testkit.NewClock(time.Now())) // checked and its ledger verified at cleanup
+	newPoller := func() *fdr.Poller {                       // a fresh one each time: a restart
 		return &fdr.Poller{
 			Client: &fdr.Client{BaseURL: srv.URL, Organization: org, SubscriptionKey: "secret", PageSize: 2},
 			Known: func(ctx context.Context, id string, at time.Time) (bool, error) {

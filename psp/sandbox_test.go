@@ -10,27 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/psp"
 )
 
-// clock is a settable test clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 // rome builds an instant from Rome wall-clock time.
-func rome(y int, m time.Month, d, hh, mm int) time.Time {
-	return time.Date(y, m, d, hh, mm, 0, 0, notices.Rome)
-}
+var rome = testkit.Rome
 
-func newSandbox(t *testing.T, opts psp.SandboxOptions) (*psp.Sandbox, *clock) {
+func newSandbox(t *testing.T, opts psp.SandboxOptions) (*psp.Sandbox, *testkit.Clock) {
 	t.Helper()
-	c := &clock{t: rome(2026, 11, 25, 10, 0)}
+	c := testkit.NewClock(rome(2026, 11, 25, 10, 0))
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
