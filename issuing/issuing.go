@@ -53,19 +53,26 @@ type Idempotency struct {
 }
 
 // Issue builds a fine from req (notices.NewFine, now from the clock) and
-// saves it, with fresh NAVs when one is taken. With idem, a retry of a
-// request already served returns the fine it created, as it is now, with
-// replayed true. Errors: EValidation (a *notices.ValidationError naming the
-// fields), EUnknownViolation, EIdempotencyConflict (same key, other request).
+// saves it with Save. Errors: those of Save, EValidation (a
+// *notices.ValidationError naming the fields), EUnknownViolation.
 func (s *Service) Issue(ctx context.Context, req notices.FineRequest, idem *Idempotency) (f notices.Fine, replayed bool, err error) {
-	now := s.cfg.Now().In(notices.Rome)
-	nf, err := notices.NewFine(req, s.cfg.Catalogue, s.cfg.Settings, now, s.cfg.Rand)
+	nf, err := notices.NewFine(req, s.cfg.Catalogue, s.cfg.Settings, s.cfg.Now().In(notices.Rome), s.cfg.Rand)
 	if err != nil {
 		return notices.Fine{}, false, err
 	}
+	return s.Save(ctx, nf, idem)
+}
+
+// Save stores a fine built by the domain (NewFine, NewDriverPenalty…),
+// giving it fresh NAVs when one is taken. With idem, a retry of a request
+// already served returns the fine it created, as it is now, with replayed
+// true, and nf is not stored. Errors: EIdempotencyConflict (same key,
+// other request), ENAVTaken (after navAttempts collisions), EValidation.
+func (s *Service) Save(ctx context.Context, nf *notices.Fine, idem *Idempotency) (f notices.Fine, replayed bool, err error) {
 	var rec *notices.Idempotent
 	if idem != nil {
-		rec = &notices.Idempotent{Scope: idem.Scope, Key: idem.Key, RequestHash: idem.RequestHash, ResourceID: nf.ID, CreatedAt: now}
+		rec = &notices.Idempotent{Scope: idem.Scope, Key: idem.Key, RequestHash: idem.RequestHash, ResourceID: nf.ID,
+			CreatedAt: s.cfg.Now().In(notices.Rome)}
 	}
 	for attempt := 1; ; attempt++ {
 		replay, err := s.cfg.Store.CreateFine(ctx, nf, rec)

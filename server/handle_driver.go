@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
 )
 
@@ -76,28 +77,11 @@ func (s *Server) issueDriverPenalty(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	idem := &notices.Idempotent{Scope: "driver-penalty", Key: orig.ID, RequestHash: requestHash(orig.ID),
-		ResourceID: pf.ID, CreatedAt: now}
-	for attempt := 0; ; attempt++ {
-		replay, err := s.cfg.Store.CreateFine(ctx, pf, idem)
-		if notices.ErrorCode(err) == notices.ENAVTaken && attempt < 5 {
-			if err := pf.AssignNAVs(s.cfg.Settings.Segregation, s.cfg.Rand); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if replay != nil {
-			got, err := s.cfg.Store.Fine(ctx, replay.ResourceID)
-			if err != nil {
-				return err
-			}
-			pf = &got
-		}
-		break
+	saved, _, err := s.issuing.Save(ctx, pf, &issuing.Idempotency{Scope: "driver-penalty", Key: orig.ID, RequestHash: requestHash(orig.ID)})
+	if err != nil {
+		return err
 	}
+	pf = &saved
 	if _, err := s.cfg.Store.UpdateFine(ctx, orig.ID, func(f *notices.Fine) error {
 		f.MarkDriverPenalty(pf.ID, now)
 		return nil
