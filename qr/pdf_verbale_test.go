@@ -114,4 +114,3 @@ func TestVerbalePDFForeign(t *testing.T) {
 // flat joins pdftotext's layout into one line of single spaces, so that
 // wrapped text is found whole.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
-
