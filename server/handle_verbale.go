@@ -304,6 +304,9 @@ type publicVerbale struct {
 	// Languages are the languages of the notice's fixed texts: Italian,
 	// and for a vehicle or owner from abroad English, German and French.
 	Languages []string `json:"languages"`
+	// FixedTexts are the notice's fixed texts in the other languages, as
+	// printed (qr.VerbaleTexts); the fine's data stay as issued.
+	FixedTexts map[string][]string `json:"fixedTexts,omitempty"`
 }
 
 type nameDriver struct {
@@ -318,6 +321,7 @@ func (s *Server) publicVerbaleOf(f *notices.Fine, on notices.Date) publicVerbale
 	v := publicVerbale{Void: f.Void.Blocking(), Languages: []string{"it"}}
 	if f.Abroad() {
 		v.Languages = []string{"it", "en", "de", "fr"}
+		v.FixedTexts = qr.VerbaleTexts
 	}
 	if !f.NotifiedOn.IsZero() {
 		if on.Before(f.NotifiedOn) {

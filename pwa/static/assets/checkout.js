@@ -145,7 +145,12 @@ class Checkout {
       this.msg,
       this.payArea,
       h('div', { class: 'card' }, this.breakEl, details(n), calendarLinks(n, this.nav)),
-      h('p', { class: 'small muted', id: 'pay-elsewhere', text: t('co.elsewhere', { nav: formatNAV(this.nav), cf: (n.creditor && n.creditor.fiscalCode) || '' }) })));
+      h('p', { class: 'small muted', id: 'pay-elsewhere', text: t('co.elsewhere', { nav: formatNAV(this.nav), cf: (n.creditor && n.creditor.fiscalCode) || '' }) }),
+      this.verbaleEl = h('div', { id: 'verbale-area', class: 'stack' })));
+    // The verbale's terms, the driver's naming and foreign texts (issue 18).
+    if (n.terms || n.perfectsOn || n.void || n.nameDriver || n.fixedTexts) {
+      import('{{/assets/driver-verbale.js}}').then((m) => m.render(this.verbaleEl, n, this.nav)).catch(() => {});
+    }
     this.setAmount(due);
     const pending = attempts.get(this.nav);
     if (pending) this.unconfirmed(pending);

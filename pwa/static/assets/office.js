@@ -143,6 +143,7 @@ function tabs() {
   const list = [];
   if (canIssue()) list.push('issue');
   list.push('fines');
+  if (canIssue() || canCancel()) list.push('verbale');
   if (isFinance()) list.push('dashboard');
   // Like the dashboard, the Users tab is not rendered at all for other
   // roles (not merely hidden): the button never exists in their DOM.
@@ -168,6 +169,7 @@ function showTab(name) {
   if (name === 'issue') issueView();
   else if (name === 'fines') finesView();
   else if (name === 'users') usersView();
+  else if (name === 'verbale') verbaleTab();
   else dashboardView();
 }
 
@@ -531,6 +533,7 @@ function renderDetail(f, flash) {
       o.amountCents != null ? h('p', { class: 'amount', text: money(o.amountCents) }) : null,
       h('p', { class: 'mono', text: formatNAV(o.noticeNumber) })))),
     (f.options || []).length && f.status !== 'cancelled' ? h('button', { type: 'button', class: 'btn btn-secondary', id: 'detail-notice', text: t('off.showNotice'), on: { click: () => showNotice(f) } }) : null);
+  sec.append(verbaleSections(f));
   if (f.status === 'issued' && canIssue()) sec.append(notifyForm(f, msg));
   if ((f.status === 'issued' || f.status === 'notified') && canCancel()) sec.append(cancelBlock(f, msg));
   main.replaceChildren(sec);
@@ -611,6 +614,28 @@ function cancelBlock(f, msg) {
   });
   wrap.append(btn);
   return wrap;
+}
+
+// ---- the verbale (issue 18): filled by office-verbale.js ----
+function verbaleCtx() {
+  return {
+    api: (method, path, opts) => api(method, path, opts),
+    refresh: (fine, flash) => renderDetail(fine, flash),
+    open: (id, flash) => (flash ? api('GET', `/api/v1/fines/${encodeURIComponent(id)}`).then((r) => r.ok && renderDetail(r.data, flash)) : detailView(id)),
+    canIssue: canIssue(), canDecide: canCancel(),
+  };
+}
+
+function verbaleSections(f) {
+  const el = h('div', { class: 'stack', id: 'verbale-sections' });
+  import('{{/assets/office-verbale.js}}').then((m) => m.renderFine(el, f, verbaleCtx())).catch(() => { el.append(note('error', t('error'))); });
+  return el;
+}
+
+function verbaleTab() {
+  const el = h('section', { id: 'verbale-tab', class: 'stack', 'aria-labelledby': 'verbale-title' });
+  main.replaceChildren(h('h1', { id: 'verbale-title', text: t('off.tab.verbale') }), el);
+  import('{{/assets/office-verbale.js}}').then((m) => m.renderTab(el, verbaleCtx())).catch(() => { el.append(note('error', t('error'))); });
 }
 
 // ---- dashboard (finance): filled by dashboard.js ----
