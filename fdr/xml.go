@@ -59,45 +59,49 @@ func DecodeXML(r io.Reader) (notices.SettlementFlow, error) {
 		}
 	}
 	f.Lines = make([]notices.SettlementLine, 0, 64)
+	// The fields of a payment are built once, not once per payment: a
+	// flow has thousands.
+	var l notices.SettlementLine
+	lineFields := []xmlstrict.Field{
+		xmlstrict.Leaf("identificativoUnivocoVersamento", 1, func(x *xmlstrict.Reader, v string) error {
+			l.IUV = v
+			return text(x, "identificativoUnivocoVersamento", v, 1, 35)
+		}),
+		xmlstrict.Leaf("identificativoUnivocoRiscossione", 1, func(x *xmlstrict.Reader, v string) error {
+			l.IUR = v
+			return text(x, "identificativoUnivocoRiscossione", v, 1, 35)
+		}),
+		xmlstrict.Leaf("indiceDatiSingoloPagamento", 0, func(x *xmlstrict.Reader, v string) error {
+			n, err := integer(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > 5 {
+				return x.Errf("indiceDatiSingoloPagamento", "must be an integer from 1 to 5, not %q", clip(v))
+			}
+			l.TransferIndex = int(n)
+			return nil
+		}),
+		xmlstrict.Leaf("singoloImportoPagato", 1, func(x *xmlstrict.Reader, v string) (err error) {
+			l.AmountCents, err = amount(x, "singoloImportoPagato", v, 1)
+			return err
+		}),
+		xmlstrict.Leaf("codiceEsitoSingoloPagamento", 1, func(x *xmlstrict.Reader, v string) error {
+			v = strings.TrimSpace(v)
+			if len(v) != 1 || !notices.FlowOutcome(v[0]-'0').Valid() {
+				return x.Errf("codiceEsitoSingoloPagamento", "must be 0, 3, 4, 8 or 9, not %q", clip(v))
+			}
+			l.Outcome = notices.FlowOutcome(v[0] - '0')
+			return nil
+		}),
+		xmlstrict.Leaf("dataEsitoSingoloPagamento", 1, func(x *xmlstrict.Reader, v string) (err error) {
+			l.Date, err = date(x, "dataEsitoSingoloPagamento", v)
+			return err
+		}),
+	}
 	line := func(x *xmlstrict.Reader) error {
 		if len(f.Lines) >= notices.MaxFlowLines {
 			return x.Errf("datiSingoliPagamenti", "a flow has at most %d payments", notices.MaxFlowLines)
 		}
-		l := notices.SettlementLine{TransferIndex: 1}
-		err := x.Sequence("datiSingoliPagamenti", []xmlstrict.Field{
-			xmlstrict.Leaf("identificativoUnivocoVersamento", 1, func(x *xmlstrict.Reader, v string) error {
-				l.IUV = v
-				return text(x, "identificativoUnivocoVersamento", v, 1, 35)
-			}),
-			xmlstrict.Leaf("identificativoUnivocoRiscossione", 1, func(x *xmlstrict.Reader, v string) error {
-				l.IUR = v
-				return text(x, "identificativoUnivocoRiscossione", v, 1, 35)
-			}),
-			xmlstrict.Leaf("indiceDatiSingoloPagamento", 0, func(x *xmlstrict.Reader, v string) error {
-				n, err := integer(strings.TrimSpace(v))
-				if err != nil || n < 1 || n > 5 {
-					return x.Errf("indiceDatiSingoloPagamento", "must be an integer from 1 to 5, not %q", clip(v))
-				}
-				l.TransferIndex = int(n)
-				return nil
-			}),
-			xmlstrict.Leaf("singoloImportoPagato", 1, func(x *xmlstrict.Reader, v string) (err error) {
-				l.AmountCents, err = amount(x, "singoloImportoPagato", v, 1)
-				return err
-			}),
-			xmlstrict.Leaf("codiceEsitoSingoloPagamento", 1, func(x *xmlstrict.Reader, v string) error {
-				v = strings.TrimSpace(v)
-				if len(v) != 1 || !notices.FlowOutcome(v[0]-'0').Valid() {
-					return x.Errf("codiceEsitoSingoloPagamento", "must be 0, 3, 4, 8 or 9, not %q", clip(v))
-				}
-				l.Outcome = notices.FlowOutcome(v[0] - '0')
-				return nil
-			}),
-			xmlstrict.Leaf("dataEsitoSingoloPagamento", 1, func(x *xmlstrict.Reader, v string) (err error) {
-				l.Date, err = date(x, "dataEsitoSingoloPagamento", v)
-				return err
-			}),
-		})
+		l = notices.SettlementLine{TransferIndex: 1}
+		err := x.Sequence("datiSingoliPagamenti", lineFields)
 		f.Lines = append(f.Lines, l)
 		return err
 	}

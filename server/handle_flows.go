@@ -85,13 +85,33 @@ func (s *Server) uploadFlows(c *fiber.Ctx) error {
 			Failed   int          `json:"failed"`
 			Files    []FlowImport `json:"files"`
 		}{Files: []FlowImport{}}
+		var members []*zip.File
 		for _, f := range zr.File {
 			if f.FileInfo().IsDir() || strings.HasPrefix(path.Base(f.Name), ".") || strings.HasPrefix(f.Name, "__MACOSX/") {
 				continue
 			}
-			res, err := s.importZipMember(c.UserContext(), f, by)
-			res.File = f.Name
+			members = append(members, f)
+		}
+		// Decoded in parallel, imported one by one in the zip's order.
+		ctx := c.UserContext()
+		err = fdr.DecodeEach(len(members), 0, func(i int) (io.ReadCloser, error) {
+			rc, err := members[i].Open()
 			if err != nil {
+				return nil, &notices.ValidationError{Fields: []notices.FieldError{{Field: members[i].Name, Message: "cannot be read from the zip: " + err.Error()}}}
+			}
+			return rc, nil
+		}, func(i int, f notices.SettlementFlow, err error) error {
+			var res FlowImport
+			if err != nil {
+				err = xmlProblem(err)
+			} else {
+				res, err = s.importFlow(ctx, f, notices.FlowUploaded, by)
+			}
+			res.File = members[i].Name
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				p := problemFor(err, s.log, c.Path())
 				res.Error = &p
 				out.Failed++
@@ -99,6 +119,10 @@ func (s *Server) uploadFlows(c *fiber.Ctx) error {
 				out.Imported++
 			}
 			out.Files = append(out.Files, res)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if len(out.Files) == 0 {
 			return &notices.ValidationError{Fields: []notices.FieldError{{Field: "body", Message: "the zip holds no flow"}}}
@@ -107,15 +131,6 @@ func (s *Server) uploadFlows(c *fiber.Ctx) error {
 	}
 	return errCode(codeUnsupportedMedia,
 		"Send a FlussoRiversamento as application/xml, or many in an application/zip.")
-}
-
-func (s *Server) importZipMember(ctx context.Context, f *zip.File, by string) (FlowImport, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return FlowImport{}, &notices.ValidationError{Fields: []notices.FieldError{{Field: f.Name, Message: "cannot be read from the zip: " + err.Error()}}}
-	}
-	defer rc.Close()
-	return s.importFlowXML(ctx, rc, notices.FlowUploaded, by)
 }
 
 // importFlowXML decodes one flow and imports it.
