@@ -3,6 +3,7 @@ package notices
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // explain says in plain Italian and English what a reconciliation row
@@ -10,6 +11,8 @@ import (
 func explain(it *ReconItem) Explanation {
 	eurIt := func(c int64) string { return "€ " + euro(c, ",") }
 	eurEn := func(c int64) string { return "€" + euro(c, ".") }
+	// A company name may end with a dot ("S.p.A."), and so may the sentence.
+	psp := strings.TrimSuffix(it.PSP, ".")
 	flow := it.FlowID
 	if it.FlowRevision > 1 {
 		flow += " (rev. " + strconv.Itoa(it.FlowRevision) + ")"
@@ -17,13 +20,13 @@ func explain(it *ReconItem) Explanation {
 	switch it.Category {
 	case CatMatched:
 		return Explanation{
-			It: fmt.Sprintf("Pagamento di %s riversato dal PSP %s nel flusso %s.", eurIt(it.LineCents), it.PSP, flow),
-			En: fmt.Sprintf("Payment of %s settled by PSP %s in flow %s.", eurEn(it.LineCents), it.PSP, flow),
+			It: fmt.Sprintf("Pagamento di %s riversato dal PSP %s nel flusso %s.", eurIt(it.LineCents), psp, flow),
+			En: fmt.Sprintf("Payment of %s settled by PSP %s in flow %s.", eurEn(it.LineCents), psp, flow),
 		}
 	case CatAmountDiffers:
 		return Explanation{
-			It: fmt.Sprintf("Il flusso %s riversa %s, la ricevuta è di %s (differenza %s): chiedere al PSP %s.", flow, eurIt(it.LineCents), eurIt(it.ReceiptCents), eurIt(it.DifferenceCents), it.PSP),
-			En: fmt.Sprintf("Flow %s settles %s, the receipt is for %s (difference %s): ask PSP %s.", flow, eurEn(it.LineCents), eurEn(it.ReceiptCents), eurEn(it.DifferenceCents), it.PSP),
+			It: fmt.Sprintf("Il flusso %s riversa %s, la ricevuta è di %s (differenza %s): chiedere al PSP %s.", flow, eurIt(it.LineCents), eurIt(it.ReceiptCents), eurIt(it.DifferenceCents), psp),
+			En: fmt.Sprintf("Flow %s settles %s, the receipt is for %s (difference %s): ask PSP %s.", flow, eurEn(it.LineCents), eurEn(it.ReceiptCents), eurEn(it.DifferenceCents), psp),
 		}
 	case CatPending:
 		return Explanation{
@@ -32,13 +35,13 @@ func explain(it *ReconItem) Explanation {
 		}
 	case CatReceiptWithoutLine:
 		return Explanation{
-			It: fmt.Sprintf("Pagamento di %s senza riversamento oltre i due giorni lavorativi: sollecitare il flusso al PSP %s.", eurIt(it.ReceiptCents), it.PSP),
-			En: fmt.Sprintf("Payment of %s not settled after two working days: ask PSP %s for the flow.", eurEn(it.ReceiptCents), it.PSP),
+			It: fmt.Sprintf("Pagamento di %s senza riversamento oltre i due giorni lavorativi: sollecitare il flusso al PSP %s.", eurIt(it.ReceiptCents), psp),
+			En: fmt.Sprintf("Payment of %s not settled after two working days: ask PSP %s for the flow.", eurEn(it.ReceiptCents), psp),
 		}
 	case CatLineWithoutReceipt:
 		return Explanation{
-			It: fmt.Sprintf("Il flusso %s riversa %s per lo IUV %s, ma non c'è alcuna ricevuta: verificare il pagamento con il PSP %s.", flow, eurIt(it.LineCents), it.IUV, it.PSP),
-			En: fmt.Sprintf("Flow %s settles %s for IUV %s, but there is no receipt: check the payment with PSP %s.", flow, eurEn(it.LineCents), it.IUV, it.PSP),
+			It: fmt.Sprintf("Il flusso %s riversa %s per lo IUV %s, ma non c'è alcuna ricevuta: verificare il pagamento con il PSP %s.", flow, eurIt(it.LineCents), it.IUV, psp),
+			En: fmt.Sprintf("Flow %s settles %s for IUV %s, but there is no receipt: check the payment with PSP %s.", flow, eurEn(it.LineCents), it.IUV, psp),
 		}
 	case CatStandIn:
 		return Explanation{
@@ -77,8 +80,8 @@ func explain(it *ReconItem) Explanation {
 		}
 	case CatFlowNotCredited:
 		return Explanation{
-			It: fmt.Sprintf("Nessun bonifico sull'estratto conto per il flusso %s (%s): chiedere al PSP %s.", flow, eurIt(it.DeclaredCents), it.PSP),
-			En: fmt.Sprintf("No credit transfer on the statement for flow %s (%s): ask PSP %s.", flow, eurEn(it.DeclaredCents), it.PSP),
+			It: fmt.Sprintf("Nessun bonifico sull'estratto conto per il flusso %s (%s): chiedere al PSP %s.", flow, eurIt(it.DeclaredCents), psp),
+			En: fmt.Sprintf("No credit transfer on the statement for flow %s (%s): ask PSP %s.", flow, eurEn(it.DeclaredCents), psp),
 		}
 	case CatCreditWithoutFlow:
 		return Explanation{

@@ -450,7 +450,7 @@ func (s *Sandbox) Status(authID string) (Status, error) {
 // Settlement returns the flow of the payments captured on day (Rome); see
 // Provider. The sandbox settles once a day, so there is one flow per day,
 // with id "<YYYY-MM-DD>SANDBOX-0001" in the style of pagoPA flow ids,
-// regulated (transferred) on the next day by a credit transfer whose
+// regulated (transferred) on the next weekday by a credit transfer whose
 // reference is "SANDBOX-<YYYYMMDD>". A payment refunded after capture
 // stays in its capture day's flow with outcome 3 (revoked) and does not
 // count in the total; a voided one never appears. The flow's time
@@ -469,7 +469,7 @@ func (s *Sandbox) Settlement(ctx context.Context, day notices.Date, creditor not
 	}
 	compact := strings.ReplaceAll(day.String(), "-", "")
 	f := notices.SettlementFlow{ID: day.String() + SandboxName + "-0001", RegulationID: SandboxName + "-" + compact,
-		RegulationDate: day.AddDays(1), PSP: SandboxName, PSPName: "Multa sandbox PSP", Creditor: creditor.FiscalCode,
+		RegulationDate: nextWeekday(day), PSP: SandboxName, PSPName: "Multa sandbox PSP", Creditor: creditor.FiscalCode,
 		CreditorName: creditor.Name}
 	type line struct {
 		notices.SettlementLine
@@ -512,6 +512,16 @@ func (s *Sandbox) Settlement(ctx context.Context, day notices.Date, creditor not
 	f.FlowTime = f.FlowTime.In(notices.Rome).Truncate(time.Millisecond)
 	f.DeclaredCount, f.DeclaredCents = len(f.Lines), f.PaidCents()
 	return f, nil
+}
+
+// nextWeekday is the sandbox's bank transfer day for payments of day: the
+// next Monday to Friday (it knows no holidays).
+func nextWeekday(day notices.Date) notices.Date {
+	d := day.AddDays(1)
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d = d.AddDays(1)
+	}
+	return d
 }
 
 // iuv returns the IUV of a NAV reference, or the reference itself when it
