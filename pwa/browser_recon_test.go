@@ -1,0 +1,171 @@
+package pwa_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/multa/multa/fdr"
+	"github.com/multa/multa/notices"
+)
+
+// raw sends a request with a raw body and returns the status and body.
+func (e *env) raw(method, path, bearer, contentType string, body []byte, headers ...string) (int, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.backend+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// payByCard pays a notice's amount due through the API with a sandbox card.
+func (e *env) payByCard(nav string) {
+	e.t.Helper()
+	var tok struct{ Token string }
+	if st := e.api("POST", "/psp/v1/tokens", "", map[string]any{"number": "4242424242424242", "expMonth": 12, "expYear": 2035, "cvc": "123"}, &tok); st != 201 {
+		e.t.Fatalf("token: %d", st)
+	}
+	v := e.notice(nav)
+	body, _ := json.Marshal(map[string]any{"amountCents": v.AmountDue.Cents, "token": tok.Token})
+	if st, b := e.raw("POST", "/api/v1/notices/"+nav+"/payments", "", "application/json", body, "Idempotency-Key", "recon-"+nav); st != 201 {
+		e.t.Fatalf("pay %s: %d %s", nav, st, b)
+	}
+}
+
+// TestBrowserReconciliationUpload: finance drops a settlement flow and a
+// bank statement on the dashboard at once, and the day's reconciliation
+// shows every category with the same count as the API.
+func TestBrowserReconciliationUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
+	chromium := findChromium()
+	if chromium == "" {
+		t.Skip("chromium is not installed: CI installs it (.ci/run)")
+	}
+	e := startEnv(t)
+	officer := e.login("vigile")
+	paid := []string{e.issue(officer, "AB123CD", "7-15"), e.issue(officer, "BC234DE", "7-15")}
+	standIn := e.issue(officer, "CD345EF", "7-15")
+	for _, nav := range paid {
+		e.payByCard(nav)
+	}
+	admin := e.login("admin")
+	today := notices.DateOf(e.clock.Now()).String()
+
+	// The sandbox's flow of today, with a stand-in payment of the third
+	// fine, a payment that is no notice of ours, and a wrong total.
+	st, body := e.raw("GET", "/api/v1/reconciliation/psp-flow?date="+today, admin, "", nil)
+	if st != 200 {
+		t.Fatalf("psp-flow: %d %s", st, body)
+	}
+	f, err := fdr.DecodeXML(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := notices.ParseNAV(standIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := notices.DateOf(e.clock.Now())
+	f.Lines = append(f.Lines,
+		notices.SettlementLine{IUV: sn.IUV(), IUR: "STANDIN-1", TransferIndex: 1, AmountCents: e.notice(standIn).AmountDue.Cents, Outcome: notices.OutcomeStandIn, Date: day},
+		notices.SettlementLine{IUV: "01999999999999999", IUR: "OTHER-1", TransferIndex: 1, AmountCents: 700, Outcome: notices.OutcomeExecuted, Date: day})
+	f.DeclaredCount, f.DeclaredCents = len(f.Lines), f.PaidCents()-100
+	var flowXML bytes.Buffer
+	if err := fdr.EncodeXML(&flowXML, &f); err != nil {
+		t.Fatal(err)
+	}
+	statement := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>%[1]sT20:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>STMT-%[1]s</Id><Acct><Id><IBAN>IT60X0542811101000000123456</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">250.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>%[1]s</Dt></BookgDt><AcctSvcrRef>RENT</AcctSvcrRef><BkTxCd/></Ntry>
+</Stmt></BkToCstmrStmt></Document>`, today)
+
+	e.step("finance drops a flow and a statement and sees the day reconciled", func(t *testing.T) {
+		b := e.browser(chromium, t.TempDir(), "")
+		defer b.close()
+		b.do("sign in as admin", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")),
+			chromedp.SendKeys(chromedp.ID("login-username"), "admin"),
+			chromedp.SendKeys(chromedp.ID("login-password"), password),
+			chromedp.Tap(chromedp.ID("login-submit")),
+			chromedp.WaitVisible(chromedp.ID("tab-dashboard")))
+		b.do("open the dashboard", chromedp.Tap(chromedp.ID("tab-dashboard")), chromedp.WaitVisible(chromedp.ID("recon-drop")))
+		files, _ := json.Marshal([]map[string]string{
+			{"name": f.ID + ".xml", "type": "application/xml", "text": flowXML.String()},
+			{"name": "estratto-conto.xml", "type": "application/xml", "text": statement},
+		})
+		// Both files in one drop, as from a file manager.
+		b.eval(`(() => {
+			const dt = new DataTransfer();
+			for (const f of ` + string(files) + `) dt.items.add(new File([f.text], f.name, { type: f.type }));
+			const zone = document.getElementById('recon-drop');
+			zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+			zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+			return '';
+		})()`)
+		b.do("wait for both uploads", chromedp.WaitVisible(`#recon-upload-msg li[data-kind="ok"] + li[data-kind="ok"]`))
+		b.do("check the day", chromedp.SetValue(chromedp.ID("recon-date"), today), chromedp.Click(chromedp.ID("recon-check")),
+			chromedp.WaitVisible(`#recon-facts dd[data-key="stand_in"]`))
+		// The result may still be the one of a check started by the
+		// upload: wait until the counts are those of the API.
+		var rec struct {
+			Counts map[string]int `json:"counts"`
+		}
+		if st := e.api("GET", "/api/v1/reconciliation?date="+today, admin, nil, &rec); st != 200 {
+			t.Fatalf("API: %d", st)
+		}
+		want := map[string]int{"matched": 2, "stand_in": 1, "line_without_receipt": 1, "flow_total_differs": 1, "bank_pending": 1, "credit_without_flow": 1}
+		for k, n := range want {
+			if rec.Counts[k] != n {
+				t.Errorf("API %s = %d, want %d", k, rec.Counts[k], n)
+			}
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var shown map[string]string
+			b.evalInto(`Object.fromEntries([...document.querySelectorAll('#recon-facts dd[data-key]')].map((d) => [d.dataset.key, d.textContent]))`, &shown)
+			var diff []string
+			for k, n := range rec.Counts {
+				if shown[k] != fmt.Sprint(n) {
+					diff = append(diff, fmt.Sprintf("%s: shown %q, API %d", k, shown[k], n))
+				}
+			}
+			if len(diff) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the dashboard disagrees with the API: %s", strings.Join(diff, "; "))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		b.expectText(`#recon-problems li[data-category="stand_in"]`, "stand-in")
+		b.expectText(`#recon-problems li[data-category="flow_total_differs"]`, "dichiara")
+		b.audit("dashboard-reconciliation")
+		b.do("open the stand-in fine", chromedp.Click(`#recon-problems li[data-category="stand_in"] .dash-fine`), chromedp.WaitVisible(chromedp.ID("fine-payments")))
+		b.expectText("#fine-payments", "stand-in")
+	})
+}
