@@ -190,11 +190,8 @@ func (s *Station) quote(ctx context.Context, idPA, broker, station string, qr Ct
 		s.log.Error("pagoPA quote failed", "nav", nav, "err", err)
 		return nav, zf, zd, today, fault(FaultSystem, "the fine could not be read; try again")
 	}
-	switch fine.Status {
-	case notices.StatusPaid:
-		return nav, fine, due, today, fault(FaultAlreadyPaid, "fine "+fine.ReportNumber+" is already paid")
-	case notices.StatusCancelled:
-		return nav, fine, due, today, fault(FaultCancelled, "fine "+fine.ReportNumber+" was cancelled")
+	if err := fine.Payable(); err != nil {
+		return nav, fine, due, today, notPayable(err)
 	}
 	if fine.Void.Blocking() {
 		// Not notified in time (art. 201 c.5): not payable in any channel
@@ -206,6 +203,22 @@ func (s *Station) quote(ctx context.Context, idPA, broker, station string, qr Ct
 		return nav, fine, due, today, fault(FaultSystem, "the amount due is out of range")
 	}
 	return nav, fine, due, today, nil
+}
+
+// notPayable maps why the domain refuses a payment to the pagoPA code:
+// paid, cancelled, or held because its notification term passed (the
+// notice cannot be paid until a supervisor decides: expired, for pagoPA).
+func notPayable(err error) *Fault {
+	msg := notices.ErrorMessage(err)
+	switch notices.ErrorCode(err) {
+	case notices.EAlreadyPaid:
+		return fault(FaultAlreadyPaid, msg)
+	case notices.EFineCancelled:
+		return fault(FaultCancelled, msg)
+	case notices.EFineVoid:
+		return fault(FaultExpired, msg)
+	}
+	return fault(FaultSemantics, msg)
 }
 
 // dueDate is the last day of the current stage; in the last, open-ended
