@@ -1,9 +1,10 @@
 // Command bench measures Multa against its targets on this machine and
 // prints one table: verify throughput and latency against a bare Fiber
-// handler, durable payments against raw bbolt commits, bulk import speed
+// handler, durable payments against raw bbolt commits (or, with -store
+// postgres, against raw PostgreSQL single-row inserts), bulk import speed
 // and size, QR rendering, and optionally memory over a soak.
 //
-//	go run ./bench [-duration 5s] [-concurrency 16] [-fines 100000] [-soak 5m] [-out bench.md] [-pprof DIR]
+//	go run ./bench [-store postgres] [-duration 5s] [-concurrency 16] [-fines 100000] [-soak 5m] [-out bench.md] [-pprof DIR]
 //
 // It builds the service, starts it as a separate process on a loopback
 // port with a fresh database in a temporary directory, seeds it through
@@ -40,6 +41,7 @@ type options struct {
 	Rounds       int
 	OrderedTimes bool
 	PSPState     string          // "memory" or "file": where the sandbox PSP keeps its state
+	Store        string          // "bolt" or "postgres": the database the service runs on
 	Only         map[string]bool // sections to run; empty means all
 	Soak         time.Duration
 	Out          string
@@ -52,6 +54,7 @@ const (
 	targetVerifyRatio  = 0.50                  // of bare Fiber
 	targetP99HalfPeak  = 10 * time.Millisecond // at 50% of measured peak
 	targetPayRatio     = 0.60                  // of raw bbolt durable writes (Update)
+	targetPayRatioPG   = 0.50                  // of raw PostgreSQL single-row inserts (issue 15)
 	targetImport1M     = 2 * time.Minute       // for 1,000,000 fines
 	targetBytesPerFine = 2048                  // database bytes per fine
 	targetSoakGrowth   = 0.10                  // anonymous RSS growth after warm-up
@@ -70,6 +73,7 @@ func main() {
 	flag.IntVar(&o.ImportConc, "import-concurrency", 2, "import requests in flight")
 	flag.BoolVar(&o.OrderedTimes, "ordered-times", false, "import violations in time order (one camera's export, a migration) instead of scattered over three days (many cameras interleaved, the worst case for the time indexes)")
 	flag.StringVar(&o.PSPState, "psp-state", "memory", "where the sandbox PSP keeps its state: memory (it stands for a remote provider, whose disk is not ours; our database still fsyncs every commit) or file (the shipped default, which adds the sandbox's own fsyncs to every payment)")
+	flag.StringVar(&o.Store, "store", "bolt", "the database the service runs on: bolt (a file) or postgres (a throw-away durable cluster started by the harness, fsync and synchronous_commit on; payments are then compared with raw single-row inserts)")
 	flag.IntVar(&o.MaxFines, "max-fines", 40_000, "fines whose NAVs the read and payment measurements use")
 	flag.DurationVar(&o.Soak, "soak", 0, "optional soak under mixed load, sampling the server's RSS (e.g. 5m); 0 skips it")
 	flag.StringVar(&o.Out, "out", "", "also write the table as markdown to this file")
@@ -91,6 +95,10 @@ func main() {
 			fmt.Fprintf(os.Stderr, "bench: -only: unknown section %q (import, verify, qr, pay)\n", sec)
 			os.Exit(2)
 		}
+	}
+	if o.Store != "bolt" && o.Store != "postgres" {
+		fmt.Fprintln(os.Stderr, "bench: -store must be bolt or postgres")
+		os.Exit(2)
 	}
 	if o.PSPState != "memory" && o.PSPState != "file" {
 		fmt.Fprintln(os.Stderr, "bench: -psp-state must be memory or file")

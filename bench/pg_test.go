@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -60,9 +57,7 @@ func newPGCluster(t *testing.T, ctx context.Context, db string) *pgCluster {
 		t.Fatal(buildErr)
 	}
 	c := &pgCluster{t: t, ctx: ctx, bin: builtBin, dir: t.TempDir(), db: db}
-	key := make([]byte, 32)
-	rand.Read(key)
-	if err := os.WriteFile(filepath.Join(c.dir, "jwt.key"), []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+	if err := writeJWTKey(filepath.Join(c.dir, "jwt.key")); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []struct{ name, role string }{{officerName, "officer"}, {"bench-finance", "finance"}} {

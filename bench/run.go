@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +14,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/multa/multa/internal/pgtest"
 )
 
 // harness is one run's shared state: the service under test, its client
@@ -22,9 +27,10 @@ type harness struct {
 	rep   *report
 	logf  func(format string, args ...any)
 	tmp   string
-	bin   string // the multa binary
-	ceil  string // the ceiling binary
-	db    string
+	bin   string          // the multa binary
+	ceil  string          // the ceiling binary
+	db    string          // the bbolt file, or the postgres:// URL
+	pg    *pgtest.Cluster // the throw-away cluster of -store postgres
 	srv   *proc
 	c     *api // back-office client (officer)
 	meter cpuMeter
@@ -60,7 +66,11 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	if err := h.start(); err != nil {
+	err = h.start()
+	if h.pg != nil {
+		defer h.pg.Stop()
+	}
+	if err != nil {
 		return h.rep, err
 	}
 	defer h.srv.Kill()
@@ -117,6 +127,15 @@ func (h *harness) start() error {
 	}
 
 	h.db = filepath.Join(h.tmp, "multa.db")
+	if h.o.Store == "postgres" {
+		h.logf("starting a throw-away PostgreSQL cluster (fsync and synchronous_commit on)")
+		if h.pg, err = pgtest.Start(pgtest.Options{Durable: true}); err != nil {
+			return err
+		}
+		if h.db, err = h.pg.CreateDatabase(h.ctx); err != nil {
+			return err
+		}
+	}
 	if err := addUser(h.ctx, h.bin, h.db, officerName, "officer", officerPassword); err != nil {
 		return err
 	}
@@ -134,6 +153,15 @@ func (h *harness) start() error {
 		h.prof = profiler{dir: h.o.PprofDir, base: "http://" + paddr}
 	}
 	args := []string{"serve", "--rate-limit", "0", "--addr", addr, "--db", h.db, "--log-level", "warn"}
+	if h.pg != nil { // key files next to the temporary directory, not in the working one
+		args = append(args, "--jwt-key-file", filepath.Join(h.tmp, "jwt.key"), "--ledger-key-file", filepath.Join(h.tmp, "ledger.key"))
+		if err := writeJWTKey(filepath.Join(h.tmp, "jwt.key")); err != nil {
+			return err
+		}
+		if h.o.PSPState != "memory" {
+			args = append(args, "--psp-state-file", filepath.Join(h.tmp, "multa.psp"))
+		}
+	}
 	if h.o.PSPState == "memory" {
 		args = append(args, "--psp-state-file", "memory")
 	}
@@ -153,7 +181,7 @@ func (h *harness) start() error {
 func (h *harness) importFines() error {
 	o := h.o
 	h.logf("importing %d fines in chunks of %d rows, %d requests in flight", o.Fines, o.Chunk, o.ImportConc)
-	before := fileSize(h.db)
+	before := h.dbSize()
 	stop := h.prof.start("import", 0)
 	var err error
 	h.rep.Import, err = importFines(h.ctx, h.c, o, h.meter)
@@ -161,7 +189,8 @@ func (h *harness) importFines() error {
 	if err != nil {
 		return err
 	}
-	h.rep.DBBytesDelta, h.rep.DBBytes = fileSize(h.db)-before, fileSize(h.db)
+	after := h.dbSize()
+	h.rep.DBBytesDelta, h.rep.DBBytes = after-before, after
 	h.logf("imported %d fines in %v (%.0f/s), database %.1f MB", h.rep.Import.Fines, h.rep.Import.Elapsed.Round(time.Millisecond),
 		h.rep.Import.Rate(), float64(h.rep.DBBytes)/1e6)
 	return nil
@@ -328,6 +357,9 @@ func (h *harness) pay() error {
 	// this disk (a store that shares commits can beat one commit per
 	// payment); a probe tells what that is. A quarter of the fines stays
 	// for the soak in any case.
+	if h.pg != nil {
+		return h.payPG()
+	}
 	h.logf("raw bbolt: probing the commit rate of this disk")
 	probe, err := boltCeiling(h.ctx, h.tmp, o.Concurrency, 0, min(o.Duration/2, 2*time.Second), false)
 	if err != nil {
@@ -402,4 +434,80 @@ func (h *harness) finish() error {
 	h.rep.Ledger = strings.TrimSpace(out)
 	h.rep.Finished = time.Now()
 	return nil
+}
+
+// payPG measures payments on PostgreSQL against raw single-row inserts
+// from as many connections, in alternated slices; the ceiling writes into
+// a database of its own on the same cluster.
+func (h *harness) payPG() error {
+	o, rep := h.o, h.rep
+	ceilURL, err := h.pg.CreateDatabase(h.ctx)
+	if err != nil {
+		return err
+	}
+	h.logf("raw PostgreSQL inserts: probing the commit rate of this cluster")
+	probe, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, 0, min(o.Duration/2, 2*time.Second))
+	if err != nil {
+		return fmt.Errorf("PostgreSQL ceiling: %w", err)
+	}
+	need := int(probe.Rate()*(o.Warmup+o.Duration).Seconds()) + 4*o.Concurrency
+	if need > len(h.rest) {
+		h.logf("warning: only %d unpaid fines for payments; raise -max-fines if the payers run dry", len(h.rest))
+	}
+	var payPool []fineItem
+	payPool, h.rest = splitFines(h.rest, need)
+	h.logf("payments: verifying the amount due of %d fines first", len(payPool))
+	amounts, err := verifyAmounts(h.ctx, h.c, payPool, o.Concurrency)
+	if err != nil {
+		return err
+	}
+	payers, err := newPayers(h.c, payPool, amounts, o.Concurrency, "bench")
+	if err != nil {
+		return err
+	}
+	h.logf("payments vs raw PostgreSQL inserts: %d concurrent writers, %d alternated slices", o.Concurrency, o.Rounds)
+	var ceilErr error
+	stop := h.prof.start("pay", 0)
+	rs := rounds(o.Rounds, func(i int) result {
+		r, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, h.warm(i), h.slice())
+		if err != nil && ceilErr == nil {
+			ceilErr = err
+		}
+		return r
+	}, func(i int) result {
+		return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), h.meter, payers.pay)
+	})
+	stop()
+	if ceilErr != nil {
+		return fmt.Errorf("PostgreSQL ceiling: %w", ceilErr)
+	}
+	rep.BoltUpdateRounds, rep.PayRounds = rs[0], rs[1]
+	rep.BoltUpdate, rep.Pay = pool(rs[0]), pool(rs[1])
+	return failed("payments", rep.Pay)
+}
+
+// dbSize is the size of the database: the bbolt file, or what PostgreSQL
+// reports for the database (pg_database_size).
+func (h *harness) dbSize() int64 {
+	if h.pg == nil {
+		return fileSize(h.db)
+	}
+	conn, err := pgx.Connect(h.ctx, h.db)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(h.ctx)
+	var n int64
+	_ = conn.QueryRow(h.ctx, `SELECT pg_database_size(current_database())`).Scan(&n)
+	return n
+}
+
+// writeJWTKey writes a random JWT key file, for services that are given
+// one (a PostgreSQL URL has no file to put a default next to).
+func writeJWTKey(path string) error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600)
 }
