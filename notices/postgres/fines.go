@@ -132,7 +132,7 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 			return err
 		}
 		report = g.ReportNumber
-		return l.flush(ctx, tx)
+		return s.flush(ctx, tx, l)
 	})
 	if err != nil {
 		return nil, wrap(op, err)
@@ -182,10 +182,7 @@ func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, op string, fines []*
 			f.ReportNumber = n
 		}
 	}
-	l, err := lockLedger(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
+	l := beginAppend()
 	b := &pgx.Batch{}
 	for _, f := range fines {
 		doc, err := encodeFine(f)
@@ -314,7 +311,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 			for _, d := range dups {
 				errs[d.i] = domainErr(op, notices.EDuplicate, "already imported as report %s", saved[d.first].ReportNumber)
 			}
-			return l.flush(ctx, tx)
+			return s.flush(ctx, tx, l)
 		})
 		if err != nil {
 			err = wrap(op, err)
@@ -512,14 +509,11 @@ func (s *Store) UpdateFine(ctx context.Context, id string, change func(*notices.
 		if string(doc) == string(oldDoc) {
 			return nil
 		}
-		l, err := lockLedger(ctx, tx)
-		if err != nil {
-			return err
-		}
+		l := beginAppend()
 		if err := s.saveFine(ctx, tx, l, &old, &f, doc, ledgerEvent{Op: opUpdate, By: notices.ActorOf(ctx), Prev: &prev}); err != nil {
 			return err
 		}
-		return l.flush(ctx, tx)
+		return s.flush(ctx, tx, l)
 	})
 	if err != nil {
 		return notices.Fine{}, wrap(op, err)

@@ -133,10 +133,7 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 			return err
 		}
 		key := revKey(f.ID, f.Revision)
-		l, err := lockLedger(ctx, tx)
-		if err != nil {
-			return err
-		}
+		l := beginAppend()
 		n, err := s.add(l, ledgerEvent{Type: evFlow, ID: key, Op: opCreate, AmountCents: f.DeclaredCents}, doc)
 		if err != nil {
 			return err
@@ -151,7 +148,7 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 			return err
 		}
 		out = rec.revision(f.Revision)
-		return l.flush(ctx, tx)
+		return s.flush(ctx, tx, l)
 	})
 	if err != nil {
 		return notices.FlowRevision{}, "", wrap(op, err)
@@ -192,10 +189,7 @@ func (s *Store) WithdrawFlow(ctx context.Context, id string, w notices.FlowWithd
 			return err
 		}
 		key := revKey(id, rev)
-		l, err := lockLedger(ctx, tx)
-		if err != nil {
-			return err
-		}
+		l := beginAppend()
 		n, err := s.add(l, ledgerEvent{Type: evFlowWithdraw, ID: key, Op: opWithdraw, Status: "withdrawn", AmountCents: rec.Flow.DeclaredCents}, doc)
 		if err != nil {
 			return err
@@ -209,7 +203,7 @@ func (s *Store) WithdrawFlow(ctx context.Context, id string, w notices.FlowWithd
 		}
 		out = rec.revision(rev)
 		out.Withdrawal = &w
-		return l.flush(ctx, tx)
+		return s.flush(ctx, tx, l)
 	})
 	if err != nil {
 		return notices.FlowRevision{}, wrap(op, err)
@@ -349,10 +343,7 @@ func (s *Store) SaveBankStatement(ctx context.Context, st notices.BankStatement)
 			b.Queue(`INSERT INTO bank_credits (day, statement_id, ref, doc) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (day, statement_id, ref) DO UPDATE SET doc = excluded.doc`, e.BookingDate.String(), st.ID, e.Ref, ev)
 		}
-		l, err := lockLedger(ctx, tx)
-		if err != nil {
-			return err
-		}
+		l := beginAppend()
 		n, err := s.add(l, ledgerEvent{Type: evBank, ID: st.ID, Op: opCreate, AmountCents: total}, doc)
 		if err != nil {
 			return err
@@ -365,7 +356,7 @@ func (s *Store) SaveBankStatement(ctx context.Context, st notices.BankStatement)
 		if err != nil {
 			return err
 		}
-		return l.flush(ctx, tx)
+		return s.flush(ctx, tx, l)
 	})
 	return wrap(op, err)
 }

@@ -145,75 +145,189 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// ledgerAppend collects the records one transaction appends. lockLedger
-// must come first: it takes the head row's lock, which every appending
-// transaction in every process takes last, so appends are serialized and
-// record numbers are gap-free; the lock is held until commit.
+// ledgerAppend collects the records one transaction appends. They get
+// their numbers only at flush, the transaction's last statement before
+// COMMIT: flush locks the one row of ledger_head (every appending
+// transaction in every process does, last), so appends are serialized
+// and numbers are gap-free and in commit order, while the lock is held
+// for as short a time as possible: two round trips and the commit.
+// Rows written meanwhile carry ledger_entry -1, which flush replaces.
 type ledgerAppend struct {
-	next    int64 // the number the next record gets
-	records [][]byte
-	first   int64
+	recs []pendingRecord
+	last map[string]int // fine id → its latest pending record
 }
 
-// lockLedger locks the ledger head and returns the number the first
-// record of this transaction will get.
-func lockLedger(ctx context.Context, tx pgx.Tx) (*ledgerAppend, error) {
-	var size int64
-	if err := tx.QueryRow(ctx, `SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE`).Scan(&size); err != nil {
-		return nil, err
-	}
-	return &ledgerAppend{next: size, first: size}, nil
+// pendingRecord is a record waiting for its number.
+type pendingRecord struct {
+	ev          ledgerEvent
+	table, id   string // the row the record is about, whose ledger_entry flush sets
+	prevPending int    // for a fine changed twice in one append: the index of its previous record, else -1
 }
 
-// add queues a record about doc and returns its number.
+// unnumbered is the ledger_entry of a row written before flush numbers
+// its record; VerifyLedger would report it, and flush never leaves one.
+const unnumbered = -1
+
+// beginAppend starts collecting the ledger records of one transaction.
+func beginAppend() *ledgerAppend { return &ledgerAppend{last: map[string]int{}} }
+
+// add queues a record about doc (the row's document as stored) and
+// returns the placeholder entry to store in the row until flush.
 func (s *Store) add(l *ledgerAppend, ev ledgerEvent, doc []byte) (int64, error) {
 	sum := sha256.Sum256(doc)
 	ev.SHA256 = hex.EncodeToString(sum[:])
 	ev.At = s.now().UTC().Format(time.RFC3339)
-	rec, err := json.Marshal(ev)
-	if err != nil {
-		return 0, err
+	table := ledgerTables[ev.Type]
+	if table == "" {
+		return 0, fmt.Errorf("ledger: unknown event type %q", ev.Type)
 	}
-	n := l.next
-	l.records = append(l.records, rec)
-	l.next++
-	return n, nil
+	p := pendingRecord{ev: ev, table: table, id: ev.ID, prevPending: -1}
+	if ev.Type == evFine {
+		if k, ok := l.last[ev.ID]; ok {
+			p.prevPending = k
+		}
+		l.last[ev.ID] = len(l.recs)
+	}
+	l.recs = append(l.recs, p)
+	return unnumbered, nil
 }
 
-// flush computes the stored hashes of the queued records and writes
-// records, hashes and the new size, in three statements whatever the
-// number of records.
-func (l *ledgerAppend) flush(ctx context.Context, tx pgx.Tx) error {
-	if len(l.records) == 0 {
+// neededHashes returns the stored hashes that appending k records to a
+// log of size n reads (tlog asks for the same indexes whatever the
+// hashes are, so a dry run with zero hashes finds them).
+func neededHashes(n int64, k int) []int64 {
+	var need []int64
+	pending := map[int64]bool{}
+	dry := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		for _, x := range idx {
+			if !pending[x] {
+				need = append(need, x)
+			}
+		}
+		return make([]tlog.Hash, len(idx)), nil
+	})
+	for j := int64(0); j < int64(k); j++ {
+		hs, _ := tlog.StoredHashes(n+j, nil, dry)
+		base := tlog.StoredHashIndex(0, n+j)
+		for i := range hs {
+			pending[base+int64(i)] = true
+		}
+	}
+	return need
+}
+
+// lockHead locks the ledger head and reads, in the same round trip, the
+// stored hashes the append needs, guessing the size from the last one
+// this process saw; a wrong guess (another process appended) costs one
+// more round trip.
+func (s *Store) lockHead(ctx context.Context, tx pgx.Tx, k int) (int64, map[int64]tlog.Hash, error) {
+	guess := s.ledgerSize.Load()
+	b := &pgx.Batch{}
+	var size int64
+	b.Queue(`SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE`).QueryRow(func(r pgx.Row) error { return r.Scan(&size) })
+	got := map[int64]tlog.Hash{}
+	readHashes := func(rows pgx.Rows) error {
+		for rows.Next() {
+			var i int64
+			var h []byte
+			if err := rows.Scan(&i, &h); err != nil {
+				return err
+			}
+			if len(h) == tlog.HashSize {
+				got[i] = tlog.Hash(h)
+			}
+		}
+		return rows.Err()
+	}
+	b.Queue(`SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, neededHashes(guess, k)).Query(readHashes)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, nil, err
+	}
+	if size != guess {
+		got = map[int64]tlog.Hash{}
+		rows, err := tx.Query(ctx, `SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, neededHashes(size, k))
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := readHashes(rows); err != nil {
+			return 0, nil, err
+		}
+	}
+	return size, got, nil
+}
+
+// flush numbers the queued records, computes their stored hashes, and
+// writes records, hashes, the new size and the rows' entry numbers in one
+// round trip, after the one that locks the head.
+func (s *Store) flush(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
+	k := len(l.recs)
+	if k == 0 {
 		return nil
 	}
-	hr := hashReader{ctx: ctx, q: tx, pending: map[int64]tlog.Hash{}}
+	first, known, err := s.lockHead(ctx, tx, k)
+	if err != nil {
+		return err
+	}
+	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for j, x := range idx {
+			h, ok := known[x]
+			if !ok {
+				return nil, fmt.Errorf("ledger hash %d missing", x)
+			}
+			out[j] = h
+		}
+		return out, nil
+	})
+	ns := make([]int64, k)
+	records := make([][]byte, k)
 	var idx []int64
 	var hashes [][]byte
-	ns := make([]int64, len(l.records))
-	for k, rec := range l.records {
-		n := l.first + int64(k)
-		ns[k] = n
+	entries := map[string]map[string]int64{} // table → id → its latest entry
+	for j := range l.recs {
+		p := &l.recs[j]
+		n := first + int64(j)
+		if p.prevPending >= 0 {
+			prev := first + int64(p.prevPending)
+			p.ev.Prev = &prev
+		}
+		rec, err := json.Marshal(p.ev)
+		if err != nil {
+			return err
+		}
+		ns[j], records[j] = n, rec
 		hs, err := tlog.StoredHashes(n, rec, hr)
 		if err != nil {
 			return err
 		}
 		base := tlog.StoredHashIndex(0, n)
-		for j, h := range hs {
-			i := base + int64(j)
-			hr.pending[i] = h
-			idx = append(idx, i)
+		for i, h := range hs {
+			known[base+int64(i)] = h
+			idx = append(idx, base+int64(i))
 			hashes = append(hashes, bytes.Clone(h[:]))
 		}
+		if entries[p.table] == nil {
+			entries[p.table] = map[string]int64{}
+		}
+		entries[p.table][p.id] = n
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_records (n, record) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, ns, l.records); err != nil {
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO ledger_records (n, record) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, ns, records)
+	b.Queue(`INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes)
+	b.Queue(`UPDATE ledger_head SET size = $1 WHERE id = 1`, first+int64(k))
+	for table, byID := range entries {
+		ids, es := make([]string, 0, len(byID)), make([]int64, 0, len(byID))
+		for id, n := range byID {
+			ids, es = append(ids, id), append(es, n)
+		}
+		// table comes from ledgerTables, never from input.
+		b.Queue(`UPDATE `+table+` AS t SET ledger_entry = v.n FROM unnest($1::text[], $2::bigint[]) AS v(id, n) WHERE t.id = v.id`, ids, es)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `UPDATE ledger_head SET size = $1 WHERE id = 1`, l.next)
-	return err
+	s.ledgerSize.Store(first + int64(k))
+	return nil
 }
 
 // head computes the current size and root in q's snapshot.

@@ -88,17 +88,14 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 				return domainErr(op, notices.EConflict, "idempotency key %q was used meanwhile", p.Idempotency.Key)
 			}
 		}
-		l, err := lockLedger(ctx, tx)
-		if err != nil {
-			return err
-		}
+		l := beginAppend()
 		if err := s.insertReceipt(ctx, tx, l, op, &r); err != nil {
 			return err
 		}
 		if err := s.saveFine(ctx, tx, l, &old, &f, fdoc, ledgerEvent{Op: opPay, By: notices.ActorOf(ctx), Prev: &prev}); err != nil {
 			return err
 		}
-		return l.flush(ctx, tx)
+		return s.flush(ctx, tx, l)
 	})
 	if err != nil {
 		if notices.ErrorCode(err) == notices.EAlreadyPaid {
@@ -198,10 +195,7 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 			}
 			old := f
 			settles := f.Settle(&out)
-			l, err := lockLedger(ctx, tx)
-			if err != nil {
-				return err
-			}
+			l := beginAppend()
 			if err := s.insertReceipt(ctx, tx, l, op, &out); err != nil {
 				return err
 			}
@@ -214,7 +208,7 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 					return err
 				}
 			}
-			return l.flush(ctx, tx)
+			return s.flush(ctx, tx, l)
 		})
 		if !errors.Is(err, errPagoPARace) {
 			break

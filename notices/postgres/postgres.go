@@ -33,6 +33,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,6 +74,10 @@ type Store struct {
 	pool        *pgxpool.Pool
 	now         func() time.Time
 	importChunk int
+	// ledgerSize is the ledger size this process last saw: the guess that
+	// lets flush lock the head and read the hashes it needs in one round
+	// trip (see lockHead). A wrong guess costs a round trip, never data.
+	ledgerSize atomic.Int64
 }
 
 // The compiler checks that Store keeps up with the ports.
