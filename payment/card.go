@@ -59,6 +59,9 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 	if err := p.validate(); err != nil {
 		return notices.Receipt{}, false, err
 	}
+	if s.cfg.Provider == nil {
+		return notices.Receipt{}, false, &notices.Error{Code: notices.EInternal, Op: "payment.PayByCard", Message: "no payment provider is configured"}
+	}
 	f, err := s.cfg.Store.FineByNAV(ctx, p.NAV)
 	if err != nil {
 		return notices.Receipt{}, false, err

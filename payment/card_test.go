@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -274,5 +275,96 @@ func TestCardAndPagoPARaceSettleOnce(t *testing.T) {
 	first, err := e.store.Receipt(ctx, settled)
 	if err != nil || captured > 1 || (captured == 1) != (first.Channel == notices.PaidViaCheckout) {
 		t.Fatalf("%d cards captured; the settling receipt came by %s (%v)", captured, first.Channel, err)
+	}
+}
+
+// flakySandbox is the real sandbox whose Fail hook fails the named
+// operations once each; its records are kept in mem, for counting.
+func flakySandbox(t *testing.T, e *env, mem *psp.MemoryStore, ops ...string) *psp.Sandbox {
+	t.Helper()
+	var mu sync.Mutex
+	pending := map[string]bool{}
+	for _, op := range ops {
+		pending[op] = true
+	}
+	sb, err := psp.NewSandbox(psp.SandboxOptions{Now: e.clock.Now, Store: mem, Fail: func(op string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if pending[op] {
+			delete(pending, op)
+			return psp.Unavailable(op)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
+}
+
+// The provider authorised the card but its answer was lost: the payer's
+// retry with the same key gets that same authorization, so the fine is
+// settled once and one authorization is captured.
+func TestPayByCardRetryAfterLostAuthorization(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.fine()
+	mem := &psp.MemoryStore{}
+	sb := flakySandbox(t, e, mem, psp.OpAuthorizeAfter)
+	prov := &recordingProvider{Sandbox: sb, auths: map[string]bool{}}
+	svc := payment.New(payment.Config{Store: e.store, Provider: prov, Settings: milan, Now: e.clock.Now})
+	tk, err := sb.Tokenize(psp.CardRequest{Number: psp.CardApproved, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := payment.CardPayment{NAV: f.Options[0].NAV, AmountCents: 2940, Token: tk.Token, IdempotencyKey: "lost-answer-1"}
+	_, _, err = svc.PayByCard(ctx, p)
+	wantCode(t, err, psp.EUnavailable)
+	if got := e.fresh(f.ID); got.Status == notices.StatusPaid {
+		t.Fatal("a failed attempt settled the fine")
+	}
+	r, replayed, err := svc.PayByCard(ctx, p)
+	if err != nil || replayed {
+		t.Fatalf("retry: %v (replayed %v)", err, replayed)
+	}
+	held := 0
+	_ = mem.Each(func(key string, _ []byte) error {
+		if strings.HasPrefix(key, "auth:") { // the sandbox's record of an authorization
+			held++
+		}
+		return nil
+	})
+	if held != 1 || len(prov.auths) != 1 {
+		t.Fatalf("the provider holds %d authorizations (%d answered), want the one the lost answer held", held, len(prov.auths))
+	}
+	for id := range prov.auths {
+		if st, _ := sb.Status(id); st != psp.StatusCaptured {
+			t.Errorf("authorization %s is %s, want captured", id, st)
+		}
+	}
+	if got := e.fresh(f.ID); got.ReceiptID != r.ID {
+		t.Errorf("fine settled by %q, want %s", got.ReceiptID, r.ID)
+	}
+}
+
+// A capture that fails after the receipt is written leaves the receipt
+// standing: the payer was authorised and the fine is settled, and
+// reconciliation reports the missing settlement line.
+func TestPayByCardCaptureFailureKeepsTheReceipt(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.fine()
+	sb := flakySandbox(t, e, &psp.MemoryStore{}, psp.OpCapture)
+	svc := payment.New(payment.Config{Store: e.store, Provider: sb, Settings: milan, Now: e.clock.Now})
+	tk, err := sb.Tokenize(psp.CardRequest{Number: psp.CardApproved, ExpMonth: 12, ExpYear: 2030, CVC: "123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := svc.PayByCard(ctx, payment.CardPayment{NAV: f.Options[0].NAV, AmountCents: 2940, Token: tk.Token, IdempotencyKey: "capture-fails"})
+	if err != nil {
+		t.Fatalf("PayByCard with a failing capture: %v", err)
+	}
+	if got := e.fresh(f.ID); got.Status != notices.StatusPaid || got.ReceiptID != r.ID {
+		t.Fatalf("fine = %s %q, want paid by %s", got.Status, got.ReceiptID, r.ID)
 	}
 }
