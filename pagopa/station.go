@@ -193,11 +193,6 @@ func (s *Station) quote(ctx context.Context, idPA, broker, station string, qr Ct
 	if err := fine.Payable(); err != nil {
 		return nav, fine, due, today, notPayable(err)
 	}
-	if fine.Void.Blocking() {
-		// Not notified in time (art. 201 c.5): not payable in any channel
-		// until a supervisor decides.
-		return nav, fine, due, today, fault(FaultCancelled, "fine "+fine.ReportNumber+" awaits a decision on its late notification")
-	}
 	if due.Cents <= 0 || due.Cents > maxAmountCents {
 		s.log.Error("pagoPA quote out of range", "nav", nav, "cents", due.Cents)
 		return nav, fine, due, today, fault(FaultSystem, "the amount due is out of range")
@@ -206,8 +201,9 @@ func (s *Station) quote(ctx context.Context, idPA, broker, station string, qr Ct
 }
 
 // notPayable maps why the domain refuses a payment to the pagoPA code:
-// paid, cancelled, or held because its notification term passed (the
-// notice cannot be paid until a supervisor decides: expired, for pagoPA).
+// paid, cancelled, or flagged void because it was not notified in time
+// (art. 201 c.5): not payable in any channel until a supervisor decides,
+// which the node is told as a cancelled position.
 func notPayable(err error) *Fault {
 	msg := notices.ErrorMessage(err)
 	switch notices.ErrorCode(err) {
@@ -216,7 +212,7 @@ func notPayable(err error) *Fault {
 	case notices.EFineCancelled:
 		return fault(FaultCancelled, msg)
 	case notices.EFineVoid:
-		return fault(FaultExpired, msg)
+		return fault(FaultCancelled, msg)
 	}
 	return fault(FaultSemantics, msg)
 }

@@ -152,9 +152,9 @@ func TestReceiptsTheStoreFlags(t *testing.T) {
 	}
 }
 
-// TestVoidFineIsExpiredForPagoPA: a fine held because its notification
+// TestVoidFineIsNotPayable: a fine flagged void because its notification
 // term passed cannot be paid until a supervisor decides.
-func TestVoidFineIsExpiredForPagoPA(t *testing.T) {
+func TestVoidFineIsNotPayable(t *testing.T) {
 	k := newKit(t)
 	f := k.fine()
 	if _, err := k.store.UpdateFine(context.Background(), f.ID, func(x *notices.Fine) error {
@@ -163,8 +163,8 @@ func TestVoidFineIsExpiredForPagoPA(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if o, c := k.verify(f.Options[0].NAV); o != "KO" || c != pagopa.FaultExpired {
-		t.Errorf("verify of a void fine: %s %s, want KO %s", o, c, pagopa.FaultExpired)
+	if o, c := k.verify(f.Options[0].NAV); o != "KO" || c != pagopa.FaultCancelled {
+		t.Errorf("verify of a void fine: %s %s, want KO %s", o, c, pagopa.FaultCancelled)
 	}
 }
 
