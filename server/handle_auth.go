@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,12 +75,14 @@ func (s *Server) authError(c *fiber.Ctx, err error) error {
 	return err
 }
 
+// strconvSeconds is a Retry-After value: whole seconds, rounded up, at
+// least one.
 func strconvSeconds(d time.Duration) string {
 	sec := int(d.Seconds() + 0.999)
 	if sec < 1 {
 		sec = 1
 	}
-	return itoa(sec)
+	return strconv.Itoa(sec)
 }
 
 func (s *Server) sendSession(c *fiber.Ctx, sess auth.Session) error {
