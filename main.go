@@ -210,6 +210,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		close(stationDone)
 	}
 	go func() { errc <- srv.Listen(c.Addr) }()
+	go srv.RunNotificationSweep(ctx, time.Hour)
 	if c.FdRURL != "" {
 		go srv.RunFdR(ctx, c.FdRInterval)
 		log.Info("FdR 3 import on", "url", c.FdRURL, "every", c.FdRInterval.String())

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -227,11 +229,42 @@ func daysBetween(a, b notices.Date) int {
 }
 
 // sweepNotificationTerms flags void every outstanding fine whose term
-// passed unsent, each in its own transaction.
+// passed unsent (the supervisors' button; RunNotificationSweep does the
+// same on a timer).
 func (s *Server) sweepNotificationTerms(c *fiber.Ctx) error {
+	flagged, err := s.SweepLateNotifications(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"flagged": flagged})
+}
+
+// RunNotificationSweep flags late fines void at once and then every
+// interval, until ctx ends, so that a fine whose notification term passed
+// stops being payable the next day even if nobody presses the button.
+func (s *Server) RunNotificationSweep(ctx context.Context, every time.Duration) {
+	for {
+		flagged, err := s.SweepLateNotifications(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("notification sweep failed", "err", err)
+		} else if len(flagged) > 0 {
+			s.log.Warn("fines flagged void: notification term passed (art. 201 c.5)", "count", len(flagged))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// SweepLateNotifications flags void every outstanding fine whose
+// notification term passed with nothing sent in time, each in its own
+// transaction, and returns their ids.
+func (s *Server) SweepLateNotifications(ctx context.Context) ([]string, error) {
 	cal, now := s.cfg.Settings.Calendar, s.now()
 	var ids []string
-	err := s.cfg.Store.OutstandingFines(c.UserContext(), func(f *notices.Fine) error {
+	err := s.cfg.Store.OutstandingFines(ctx, func(f *notices.Fine) error {
 		g := *f
 		if g.FlagLate(cal, now) {
 			ids = append(ids, f.ID)
@@ -239,26 +272,26 @@ func (s *Server) sweepNotificationTerms(c *fiber.Ctx) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	flagged := []string{}
 	for _, id := range ids {
 		changed := false
-		_, err := s.cfg.Store.UpdateFine(c.UserContext(), id, func(f *notices.Fine) error {
+		_, err := s.cfg.Store.UpdateFine(ctx, id, func(f *notices.Fine) error {
 			changed = f.FlagLate(cal, now)
 			if !changed {
 				return errUnchanged
 			}
 			return nil
 		})
-		if err != nil && err != errUnchanged {
-			return err
+		if err != nil && !errors.Is(err, errUnchanged) {
+			return flagged, err
 		}
 		if changed && err == nil {
 			flagged = append(flagged, id)
 		}
 	}
-	return c.JSON(fiber.Map{"flagged": flagged})
+	return flagged, nil
 }
 
 // errUnchanged aborts an UpdateFine whose change turned out to be nothing.

@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ownerRossi is the owner the registry names for the camera fines here.
@@ -264,4 +266,26 @@ func TestDriverPenaltyInOneStep(t *testing.T) {
 	if r := e.do("POST", "/api/v1/fines/"+id+"/driver-penalty", nil, "Authorization", off); r.status != 409 {
 		t.Errorf("second penalty: %d %s", r.status, r.body)
 	}
+}
+
+// TestSweepRunsOnATimer: the server flags late fines by itself, without
+// anyone pressing the supervisors' button.
+func TestSweepRunsOnATimer(t *testing.T) {
+	e := newEnv(t, rome("2026-09-01 10:30:00"))
+	fine := cameraFine(e)
+	v := map[string]any{"vehicle": map[string]any{"type": "car"}, "deferredReason": "camera", "owner": ownerRossi}
+	e.ok(e.do("PUT", "/api/v1/fines/"+fine["id"].(string)+"/verbale", v, "Authorization", e.login("officer")), 200, "verbale")
+	e.clock.Set(rome("2026-12-01 08:00:00"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.srv.RunNotificationSweep(ctx, time.Hour); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.do("GET", "/api/v1/notices/"+navs(fine)["minimum"], nil).json(t)["void"] != true {
+		if time.Now().After(deadline) {
+			t.Fatal("the timed sweep did not flag the late fine")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }
