@@ -41,7 +41,7 @@ const maxText = 512
 // tricks), no attributes but namespace and schema-location ones, no mixed
 // content, bounded text, and a line number for every error.
 type Reader struct {
-	d       *xml.Decoder
+	d       *scanner
 	ns      string   // the document's namespace, once the root is read
 	allowed []string // the namespaces a root may have
 	// AllowAttrs names the unqualified attributes the schema defines
@@ -78,16 +78,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // namespaces; every other element must be in the root's namespace.
 func NewReader(r io.Reader, maxBytes int64, namespaces ...string) *Reader {
 	lr := &limitedReader{r: r, n: maxBytes}
-	d := xml.NewDecoder(lr)
-	d.Strict = true
-	// Only UTF-8 (and its ASCII subset) is accepted: both schemas' data is
-	// ASCII, and a converter would be more code reading hostile input.
-	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
-		if strings.EqualFold(label, "us-ascii") || strings.EqualFold(label, "ascii") {
-			return in, nil
-		}
-		return nil, fmt.Errorf("encoding %q is not supported; send UTF-8", label)
-	}
+	d := newScanner(lr)
 	return &Reader{d: d, allowed: namespaces, lr: lr, line: 1}
 }
 
