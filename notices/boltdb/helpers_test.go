@@ -104,12 +104,4 @@ func wantCode(t testing.TB, err error, code string) {
 	}
 }
 
-func ids(fs []notices.Fine) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.ID
-	}
-	return out
-}
-
 func receiptID(i int) string { return fmt.Sprintf("r%031d", i) }
