@@ -199,6 +199,12 @@ type FlowStore interface {
 // BackupStore copies the whole database while it is in use.
 type BackupStore interface {
 	// Backup writes a consistent copy of the whole database to w while
-	// writers go on, and returns the bytes written.
+	// writers go on, and returns the bytes written. Errors:
+	// EBackupExternal when the store is backed up with its own tools
+	// (nothing is written).
 	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// BackupUnsupported is the EBackupExternal error Backup would return,
+	// or nil when Backup copies this store; the HTTP adapter asks it before
+	// it starts streaming a download.
+	BackupUnsupported() error
 }

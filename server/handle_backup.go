@@ -15,10 +15,8 @@ func (s *Server) backup(c *fiber.Ctx) error {
 	// A store that is backed up by other means (PostgreSQL: pg_dump)
 	// says so before anything is streamed, so the client gets a problem
 	// with the advice rather than an empty 200 download.
-	if ext, ok := s.cfg.Store.(interface{ BackupUnsupported() error }); ok {
-		if err := ext.BackupUnsupported(); err != nil {
-			return err
-		}
+	if err := s.cfg.Store.BackupUnsupported(); err != nil {
+		return err
 	}
 	name := "multa-" + s.now().Format("20060102-150405") + ".db"
 	c.Set(fiber.HeaderContentType, "application/octet-stream")

@@ -233,6 +233,9 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// BackupUnsupported is nil: a bbolt file is copied by Backup.
+func (s *Store) BackupUnsupported() error { return nil }
+
 // Backup writes a consistent copy of the whole database to w from a read
 // transaction (tx.WriteTo), so that writers go on meanwhile. Cancelling ctx
 // stops the copy at the next write.
