@@ -6,7 +6,10 @@ package layers
 
 import (
 	"errors"
+	"go/ast"
 	"go/build"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -176,4 +179,58 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// TestNoOptionalPorts: no code asks a store for a capability with a type
+// assertion (st.(notices.FlowStore), st.(interface{ … })). Every port is
+// part of notices.Store, so a store that lacks one fails to compile
+// instead of failing at run time on one route.
+func TestNoOptionalPorts(t *testing.T) {
+	root := moduleRoot(t)
+	found := 0
+	err := filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if n := e.Name(); path != root && (strings.HasPrefix(n, ".") || n == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		found++
+		ast.Inspect(f, func(n ast.Node) bool {
+			ta, ok := n.(*ast.TypeAssertExpr)
+			if !ok || ta.Type == nil {
+				return true
+			}
+			var name string
+			switch x := ta.X.(type) {
+			case *ast.Ident:
+				name = x.Name
+			case *ast.SelectorExpr:
+				name = x.Sel.Name
+			}
+			if strings.EqualFold(name, "store") || strings.HasSuffix(name, "Store") {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s:%d: a type assertion on %s asks for an optional port; make it part of notices.Store", rel, fset.Position(ta.Pos()).Line, name)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 50 {
+		t.Fatalf("parsed only %d files", found)
+	}
 }
