@@ -293,9 +293,16 @@ func (f *Fine) RecordOutcome(i int, d Delivery, evidence, by string, rules Notif
 }
 
 // FlagLate flags the fine void when its notification term passed on
-// today with no attempt sent in time; it reports whether it did.
+// today with no attempt sent in time; it reports whether it did. A fine
+// whose verbale names nobody to notify is left alone: its term runs from
+// the day the owner's data became available, which Multa cannot know
+// before someone records them (the list of terms shows such fines, so
+// the office can act).
 func (f *Fine) FlagLate(cal Calendar, now time.Time) bool {
 	if f.Status != StatusIssued && f.Status != StatusNotified || f.Void != nil {
+		return false
+	}
+	if f.Verbale == nil || f.Verbale.Owner == nil && (f.Verbale.Offender == nil || f.Contestation != ContestDeferred) {
 		return false
 	}
 	t, ok := cal.NotificationTerm(f)

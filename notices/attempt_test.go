@@ -212,6 +212,13 @@ func TestLateNotificationFlagsVoid(t *testing.T) {
 			t.Errorf("confirmed void: status %s, decision %s", f.Status, f.Void.Decision)
 		}
 	})
+	t.Run("nobody known to notify", func(t *testing.T) {
+		f := cameraFine(t)
+		f.Verbale.Owner = nil
+		if f.FlagLate(milan, rome(2026, time.December, 5, 9, 0, 0)) {
+			t.Error("flagged a fine whose owner is not known yet")
+		}
+	})
 	t.Run("sent in time, perfected later", func(t *testing.T) {
 		f := cameraFine(t)
 		send(t, f, notices.ChannelPost, day(2026, time.November, 30))

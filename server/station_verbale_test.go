@@ -50,6 +50,6 @@ func TestStationFollowsThePerfectionDay(t *testing.T) {
 	e.ok(e.do("PUT", "/api/v1/fines/"+late["id"].(string)+"/verbale", v, "Authorization", e.login("officer")), 200, "verbale")
 	e.clock.Set(rome("2026-12-01 09:00:00"))
 	e.ok(e.do("POST", "/api/v1/notification-terms/sweep", nil, "Authorization", e.login("super")), 200, "sweep")
-	wantKO(t, "verify of a void fine", xs.add(node.Verify(ctx, navs(late)["minimum"])), pagopa.FaultExpired)
+	wantKO(t, "verify of a void fine", xs.add(node.Verify(ctx, navs(late)["minimum"])), pagopa.FaultCancelled)
 	xs.validate(t)
 }
