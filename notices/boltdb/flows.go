@@ -163,7 +163,7 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 		if err := revs.Put(key, v); err != nil {
 			return err
 		}
-		if err := s.appendLedger(tx, n, ledgerEvent{Type: evFlow, ID: string(key), Op: opCreate, AmountCents: f.DeclaredCents}, v); err != nil {
+		if err := s.appendLedger(tx, n, ledgerEvent{Type: evFlow, ID: string(key), Op: opCreate, AmountCents: f.DeclaredCents, By: by}, v); err != nil {
 			return err
 		}
 		p = flowPointer{Revision: f.Revision, Days: flowDays(&f)}
@@ -248,7 +248,7 @@ func (s *Store) WithdrawFlow(ctx context.Context, id string, w notices.FlowWithd
 		if err := wd.Put(key, wv); err != nil {
 			return err
 		}
-		if err := s.appendLedger(tx, n, ledgerEvent{Type: evFlowWithdraw, ID: string(key), Op: opWithdraw, Status: "withdrawn", AmountCents: rec.Flow.DeclaredCents}, wv); err != nil {
+		if err := s.appendLedger(tx, n, ledgerEvent{Type: evFlowWithdraw, ID: string(key), Op: opWithdraw, Status: "withdrawn", AmountCents: rec.Flow.DeclaredCents, By: w.By}, wv); err != nil {
 			return err
 		}
 		p.Withdrawn, p.Days = true, nil
@@ -415,7 +415,7 @@ func (s *Store) SaveBankStatement(ctx context.Context, st notices.BankStatement)
 				return err
 			}
 		}
-		return s.appendLedger(tx, n, ledgerEvent{Type: evBank, ID: st.ID, Op: opCreate, AmountCents: total}, v)
+		return s.appendLedger(tx, n, ledgerEvent{Type: evBank, ID: st.ID, Op: opCreate, AmountCents: total, By: notices.ActorOf(ctx)}, v)
 	})
 	return internal(op, err)
 }
