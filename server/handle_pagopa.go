@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/multa/multa/auth"
-	"github.com/multa/multa/pagopa"
 )
 
 // stationPath is where the pagoPA node calls the creditor's station.
@@ -35,24 +33,6 @@ func (s *Server) paForNode(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusOK).Send(out)
-}
-
-// stationApp is the station alone, for a listener of its own.
-func (s *Server) stationApp() *fiber.App {
-	app := fiber.New(fiber.Config{
-		AppName:               "multa-pagopa",
-		BodyLimit:             pagopa.MaxBody + 4096, // the station's bound, plus the envelope's slack
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           90 * time.Second,
-		DisableStartupMessage: true,
-		ErrorHandler:          s.handleError,
-		JSONEncoder:           jsonMarshal,
-	})
-	app.Use(recover.New())
-	app.Use(rejectContentEncoding)
-	app.Post(stationPath, s.paForNode)
-	return app
 }
 
 // ServeStation serves only the pagoPA station on ln until ctx ends, then

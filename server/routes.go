@@ -4,8 +4,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/multa/multa/notices"
+	"github.com/multa/multa/pagopa"
 )
 
 var (
@@ -118,4 +120,22 @@ func (s *Server) verbaleRoutes(api fiber.Router) {
 	api.Post("/fines/:id/driver-identification/review", s.requireRole(officers...), s.reviewDriver)
 	api.Post("/fines/:id/driver-penalty", s.requireRole(officers...), s.issueDriverPenalty)
 	api.Get("/licence-points", s.requireRole(officers...), s.licencePoints)
+}
+
+// stationApp is the station alone, for a listener of its own.
+func (s *Server) stationApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "multa-pagopa",
+		BodyLimit:             pagopa.MaxBody + 4096, // the station's bound, plus the envelope's slack
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           90 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		JSONEncoder:           jsonMarshal,
+	})
+	app.Use(recover.New())
+	app.Use(rejectContentEncoding)
+	app.Post(stationPath, s.paForNode)
+	return app
 }
