@@ -49,6 +49,7 @@ type Fault struct {
 	Description string
 }
 
+// Error says the code and the description.
 func (f *Fault) Error() string { return f.Code + ": " + f.Description }
 
 // fault builds a Fault; the description is cut to a readable length.

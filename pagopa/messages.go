@@ -299,16 +299,40 @@ type PaDemandPaymentNoticeResponse struct {
 	CtResponse
 }
 
-// Element names of the messages, as in the schema.
-func (*PaVerifyPaymentNoticeReq) Element() string      { return "paVerifyPaymentNoticeReq" }
-func (*PaVerifyPaymentNoticeRes) Element() string      { return "paVerifyPaymentNoticeRes" }
-func (*PaGetPaymentReq) Element() string               { return "paGetPaymentReq" }
-func (*PaGetPaymentRes) Element() string               { return "paGetPaymentRes" }
-func (*PaGetPaymentV2Request) Element() string         { return "paGetPaymentV2Request" }
-func (*PaGetPaymentV2Response) Element() string        { return "paGetPaymentV2Response" }
-func (*PaSendRTReq) Element() string                   { return "paSendRTReq" }
-func (*PaSendRTRes) Element() string                   { return "paSendRTRes" }
-func (*PaSendRTV2Request) Element() string             { return "paSendRTV2Request" }
-func (*PaSendRTV2Response) Element() string            { return "paSendRTV2Response" }
-func (*PaDemandPaymentNoticeRequest) Element() string  { return "paDemandPaymentNoticeRequest" }
+// The element names of the messages, as in the schema.
+
+// Element is paVerifyPaymentNoticeReq.
+func (*PaVerifyPaymentNoticeReq) Element() string { return "paVerifyPaymentNoticeReq" }
+
+// Element is paVerifyPaymentNoticeRes.
+func (*PaVerifyPaymentNoticeRes) Element() string { return "paVerifyPaymentNoticeRes" }
+
+// Element is paGetPaymentReq.
+func (*PaGetPaymentReq) Element() string { return "paGetPaymentReq" }
+
+// Element is paGetPaymentRes.
+func (*PaGetPaymentRes) Element() string { return "paGetPaymentRes" }
+
+// Element is paGetPaymentV2Request.
+func (*PaGetPaymentV2Request) Element() string { return "paGetPaymentV2Request" }
+
+// Element is paGetPaymentV2Response.
+func (*PaGetPaymentV2Response) Element() string { return "paGetPaymentV2Response" }
+
+// Element is paSendRTReq.
+func (*PaSendRTReq) Element() string { return "paSendRTReq" }
+
+// Element is paSendRTRes.
+func (*PaSendRTRes) Element() string { return "paSendRTRes" }
+
+// Element is paSendRTV2Request.
+func (*PaSendRTV2Request) Element() string { return "paSendRTV2Request" }
+
+// Element is paSendRTV2Response.
+func (*PaSendRTV2Response) Element() string { return "paSendRTV2Response" }
+
+// Element is paDemandPaymentNoticeRequest.
+func (*PaDemandPaymentNoticeRequest) Element() string { return "paDemandPaymentNoticeRequest" }
+
+// Element is paDemandPaymentNoticeResponse.
 func (*PaDemandPaymentNoticeResponse) Element() string { return "paDemandPaymentNoticeResponse" }

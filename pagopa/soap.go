@@ -94,6 +94,7 @@ type DecodeError struct {
 	Err     error
 }
 
+// Error says what could not be read, and in which message.
 func (e *DecodeError) Error() string {
 	if e.Element != "" {
 		return "soap: " + e.Element + ": " + e.Err.Error()
@@ -101,6 +102,7 @@ func (e *DecodeError) Error() string {
 	return "soap: " + e.Err.Error()
 }
 
+// Unwrap returns the cause, e.g. ErrTooLarge.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // ErrTooLarge is the cause of a DecodeError for a body over MaxBody.
