@@ -110,7 +110,8 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 		replay *notices.Idempotent
 		report string
 	)
-	err := s.inTx(ctx, writeTx, func(tx pgx.Tx) error {
+	actor := notices.ActorOf(ctx)
+	err := s.commits.update(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 		replay, report = nil, ""
 		if idem != nil {
 			rec := *idem
@@ -127,12 +128,11 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 		if err := s.checkFineFree(ctx, tx, op, &g); err != nil {
 			return err
 		}
-		l, err := s.insertFines(ctx, tx, op, []*notices.Fine{&g})
-		if err != nil {
+		if err := s.insertFines(ctx, tx, l, op, actor, []*notices.Fine{&g}); err != nil {
 			return err
 		}
 		report = g.ReportNumber
-		return s.flush(ctx, tx, l)
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(op, err)
@@ -172,26 +172,25 @@ func (s *Store) checkFineFree(ctx context.Context, tx pgx.Tx, op string, f *noti
 // locking the ledger and queuing one record per fine. A unique violation
 // of the NAV or id key (a concurrent creator won) becomes ENAVTaken or
 // EConflict.
-func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, op string, fines []*notices.Fine) (*ledgerAppend, error) {
+func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, l *ledgerAppend, op, actor string, fines []*notices.Fine) error {
 	for _, f := range fines {
 		if f.ReportNumber == "" {
 			n, err := nextReportNumber(ctx, tx, notices.DateOf(f.OccurredAt).Year)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			f.ReportNumber = n
 		}
 	}
-	l := beginAppend()
 	b := &pgx.Batch{}
 	for _, f := range fines {
 		doc, err := encodeFine(f)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		n, err := s.add(l, ledgerEvent{Type: evFine, ID: f.ID, Op: opCreate, Status: string(f.Status), By: notices.ActorOf(ctx)}, doc)
+		n, err := s.add(l, ledgerEvent{Type: evFine, ID: f.ID, Op: opCreate, Status: string(f.Status), By: actor}, doc)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.Queue(`INSERT INTO fines (id, report_number, status, plate, occurred_at, ledger_entry, doc)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, f.ID, f.ReportNumber, string(f.Status), f.Plate, nanos(f.OccurredAt), n, doc)
@@ -202,13 +201,13 @@ func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, op string, fines []*
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		switch {
 		case uniqueViolation(err, "fine_navs_pkey"):
-			return nil, domainErr(op, notices.ENAVTaken, "a notice number of fine %s is taken", fines[0].ID)
+			return domainErr(op, notices.ENAVTaken, "a notice number of fine %s is taken", fines[0].ID)
 		case uniqueViolation(err, "fines_pkey"):
-			return nil, domainErr(op, notices.EConflict, "fine %s already exists", fines[0].ID)
+			return domainErr(op, notices.EConflict, "fine %s already exists", fines[0].ID)
 		}
-		return nil, err
+		return err
 	}
-	return l, nil
+	return nil
 }
 
 // nextReportNumber takes the next number of a year's counter: YYYY/NNNNNN.
@@ -297,8 +296,8 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 			if len(saved) == 0 {
 				return nil
 			}
-			l, err := s.insertFines(ctx, tx, op, saved)
-			if err != nil {
+			l := beginAppend()
+			if err := s.insertFines(ctx, tx, l, op, notices.ActorOf(ctx), saved); err != nil {
 				return err
 			}
 			keys, ids := make([][]byte, len(saved)), make([]string, len(saved))

@@ -55,7 +55,8 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		r.PaidAt = s.now()
 	}
 	var existing notices.Receipt
-	err := s.inTx(ctx, writeTx, func(tx pgx.Tx) error {
+	actor := notices.ActorOf(ctx)
+	err := s.commits.update(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 		existing = notices.Receipt{}
 		if p.Idempotency != nil {
 			if _, err := lookupIdem(ctx, tx, op, p.Idempotency); err != nil {
@@ -88,14 +89,10 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 				return domainErr(op, notices.EConflict, "idempotency key %q was used meanwhile", p.Idempotency.Key)
 			}
 		}
-		l := beginAppend()
 		if err := s.insertReceipt(ctx, tx, l, op, &r); err != nil {
 			return err
 		}
-		if err := s.saveFine(ctx, tx, l, &old, &f, fdoc, ledgerEvent{Op: opPay, By: notices.ActorOf(ctx), Prev: &prev}); err != nil {
-			return err
-		}
-		return s.flush(ctx, tx, l)
+		return s.saveFine(ctx, tx, l, &old, &f, fdoc, ledgerEvent{Op: opPay, By: actor, Prev: &prev})
 	})
 	if err != nil {
 		if notices.ErrorCode(err) == notices.EAlreadyPaid {
@@ -174,8 +171,9 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 	var out notices.Receipt
 	var dup bool
 	var err error
+	actor := notices.ActorOf(ctx)
 	for attempt := 0; attempt < 2; attempt++ {
-		err = s.inTx(ctx, writeTx, func(tx pgx.Tx) error {
+		err = s.commits.update(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 			out, dup = r, false
 			f, prev, err := loadFine(ctx, tx, op, r.FineID, true)
 			if err != nil {
@@ -195,7 +193,6 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 			}
 			old := f
 			settles := f.Settle(&out)
-			l := beginAppend()
 			if err := s.insertReceipt(ctx, tx, l, op, &out); err != nil {
 				return err
 			}
@@ -204,11 +201,11 @@ func (s *Store) RecordReceipt(ctx context.Context, r notices.Receipt) (notices.R
 				if err != nil {
 					return err
 				}
-				if err := s.saveFine(ctx, tx, l, &old, &f, fdoc, ledgerEvent{Op: opPay, By: notices.ActorOf(ctx), Prev: &prev}); err != nil {
+				if err := s.saveFine(ctx, tx, l, &old, &f, fdoc, ledgerEvent{Op: opPay, By: actor, Prev: &prev}); err != nil {
 					return err
 				}
 			}
-			return s.flush(ctx, tx, l)
+			return nil
 		})
 		if !errors.Is(err, errPagoPARace) {
 			break

@@ -78,6 +78,9 @@ type Store struct {
 	// lets flush lock the head and read the hashes it needs in one round
 	// trip (see lockHead). A wrong guess costs a round trip, never data.
 	ledgerSize atomic.Int64
+	// commits shares transactions among concurrent payments and new
+	// fines of this process (groupcommit.go).
+	commits groupCommit
 }
 
 // The compiler checks that Store keeps up with the ports.
@@ -125,6 +128,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, wrap(op, err)
 	}
 	s := &Store{pool: pool, now: opts.Now, importChunk: opts.ImportChunk}
+	s.commits.s = s
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, wrap(op, err)
