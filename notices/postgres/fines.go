@@ -437,6 +437,15 @@ func (s *Store) FineByNAV(ctx context.Context, n notices.NAV) (notices.Fine, err
 	return f, wrap(op, err)
 }
 
+// noRows turns "no rows" into nil, for batched reads whose absence the
+// caller sees as an unset value.
+func noRows(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
 // retryRead runs a single-statement read, again on a fresh connection when
 // the first attempt failed before reaching the server.
 func (s *Store) retryRead(ctx context.Context, fn func() error) error {

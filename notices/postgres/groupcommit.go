@@ -50,8 +50,11 @@ const groupTimeout = 30 * time.Second
 type groupFn func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error
 
 type groupCall struct {
-	fn   groupFn
-	done chan groupResult // buffered: the sender never blocks
+	fn groupFn
+	// pipelined calls open and release their savepoint in their own
+	// batches (ledgerAppend.openSavepoint): two round trips fewer.
+	pipelined bool
+	done      chan groupResult // buffered: the sender never blocks
 }
 
 type groupResult struct {
@@ -62,10 +65,21 @@ type groupResult struct {
 // update runs fn in a transaction, possibly shared with other callers',
 // and returns once that transaction has committed or failed.
 func (g *groupCommit) update(ctx context.Context, fn groupFn) error {
+	return g.run(ctx, fn, false)
+}
+
+// updatePipelined is update for a fn that opens its savepoint with
+// l.openSavepoint in its first batch and releases it with
+// l.releaseSavepoint in its last.
+func (g *groupCommit) updatePipelined(ctx context.Context, fn groupFn) error {
+	return g.run(ctx, fn, true)
+}
+
+func (g *groupCommit) run(ctx context.Context, fn groupFn, pipelined bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := &groupCall{fn: fn, done: make(chan groupResult, 1)}
+	c := &groupCall{fn: fn, pipelined: pipelined, done: make(chan groupResult, 1)}
 	g.mu.Lock()
 	if !g.busy {
 		g.busy = true
@@ -129,19 +143,30 @@ func (g *groupCommit) commit(group []*groupCall) []error {
 				}
 				continue
 			}
-			if _, err := tx.Exec(ctx, `SAVEPOINT call`); err != nil {
+			if c.pipelined {
+				l.spWanted, l.spOpen = true, false
+			} else if _, err := tx.Exec(ctx, `SAVEPOINT call`); err != nil {
 				return err
 			}
 			mark, last := len(l.recs), cloneLast(l.last)
 			if err := call(ctx, c.fn, tx, l); err != nil {
-				if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT call`); rerr != nil {
-					return rerr // the connection is gone: nothing of the group is written
+				if !c.pipelined || l.spOpen {
+					if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT call`); rerr != nil {
+						return rerr // the connection is gone: nothing of the group is written
+					}
 				}
 				l.recs, l.last = l.recs[:mark], last
 				errs[i], retry[i] = err, conflictRetry(err)
 				continue
 			}
-			if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT call`); err != nil {
+			if c.pipelined {
+				if l.spOpen { // the call returned before releasing it
+					if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT call`); err != nil {
+						return err
+					}
+				}
+				l.spWanted, l.spOpen = false, false
+			} else if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT call`); err != nil {
 				return err
 			}
 		}

@@ -155,6 +155,27 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 type ledgerAppend struct {
 	recs []pendingRecord
 	last map[string]int // fine id → its latest pending record
+
+	// A pipelined call of a shared transaction opens and releases its
+	// own savepoint inside its batches (openSavepoint, releaseSavepoint),
+	// saving two round trips; spWanted says it must, spOpen that it did.
+	spWanted, spOpen bool
+}
+
+// openSavepoint queues the call's SAVEPOINT at the head of its first
+// batch, when the call shares its transaction.
+func (l *ledgerAppend) openSavepoint(b *pgx.Batch) {
+	if l.spWanted {
+		b.Queue(`SAVEPOINT call`)
+	}
+}
+
+// releaseSavepoint queues the RELEASE at the end of the call's last
+// batch.
+func (l *ledgerAppend) releaseSavepoint(b *pgx.Batch) {
+	if l.spWanted {
+		b.Queue(`RELEASE SAVEPOINT call`)
+	}
 }
 
 // pendingRecord is a record waiting for its number.

@@ -56,6 +56,135 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 	}
 	var existing notices.Receipt
 	actor := notices.ActorOf(ctx)
+	// Two round trips per payment in a shared transaction: one batch
+	// reads the idempotency record and locks the fine, the other writes
+	// the idempotency record, the receipt and the fine. A key or receipt
+	// id taken meanwhile fails the second batch, which rolls back to the
+	// savepoint; a key taken meanwhile is decided again alone.
+	err := s.commits.updatePipelined(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
+		existing = notices.Receipt{}
+		b := &pgx.Batch{}
+		l.openSavepoint(b)
+		var idemDoc, fineDoc []byte
+		var prev int64
+		if p.Idempotency != nil {
+			b.Queue(`SELECT doc FROM idempotency WHERE scope = $1 AND key = $2`, p.Idempotency.Scope, p.Idempotency.Key).
+				QueryRow(func(row pgx.Row) error { return noRows(row.Scan(&idemDoc)) })
+		}
+		b.Queue(`SELECT doc, ledger_entry FROM fines WHERE id = $1 FOR UPDATE`, p.FineID).
+			QueryRow(func(row pgx.Row) error { return noRows(row.Scan(&fineDoc, &prev)) })
+		err := tx.SendBatch(ctx, b).Close()
+		l.spOpen = l.spWanted
+		if err != nil {
+			return err
+		}
+		if idemDoc != nil {
+			old := new(notices.Idempotent)
+			if err := json.Unmarshal(idemDoc, old); err != nil {
+				return fmt.Errorf("decode idempotency record: %w", err)
+			}
+			if old.RequestHash != p.Idempotency.RequestHash {
+				return domainErr(op, notices.EIdempotencyConflict, "idempotency key %q was used for another request", p.Idempotency.Key)
+			}
+		}
+		if fineDoc == nil {
+			return domainErr(op, notices.EFineNotFound, "no fine %s", p.FineID)
+		}
+		f, err := decodeFine(fineDoc)
+		if err != nil {
+			return err
+		}
+		old := f
+		if err := f.MarkPaid(r.ID, r.PaidAt); err != nil {
+			if notices.ErrorCode(err) == notices.EAlreadyPaid {
+				if got, gerr := loadReceipt(ctx, tx, op, f.ReceiptID); gerr == nil {
+					existing = got
+				} else if notices.ErrorCode(gerr) != notices.EReceiptNotFound {
+					return gerr
+				}
+			}
+			return err
+		}
+		fdoc, err := encodeFine(&f)
+		if err != nil {
+			return err
+		}
+		rdoc, err := json.Marshal(&r)
+		if err != nil {
+			return err
+		}
+		rn, err := s.add(l, ledgerEvent{Type: evReceipt, ID: r.ID, Op: opCreate, FineID: r.FineID, AmountCents: r.AmountCents}, rdoc)
+		if err != nil {
+			return err
+		}
+		fn, err := s.add(l, ledgerEvent{Type: evFine, ID: f.ID, Op: opPay, Status: string(f.Status), By: actor, Prev: &prev}, fdoc)
+		if err != nil {
+			return err
+		}
+		b = &pgx.Batch{}
+		if p.Idempotency != nil {
+			rec := *p.Idempotency
+			if rec.CreatedAt.IsZero() {
+				rec.CreatedAt = s.now()
+			}
+			idoc, err := json.Marshal(&rec)
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO idempotency (scope, key, doc) VALUES ($1, $2, $3)`, rec.Scope, rec.Key, idoc)
+		}
+		var ppaFC, ppaID *string
+		if r.PagoPA != nil {
+			ppaFC, ppaID = &r.PagoPA.FiscalCode, &r.PagoPA.ReceiptID
+		}
+		b.Queue(`INSERT INTO receipts (id, fine_id, paid_at, anomaly, pagopa_fiscal_code, pagopa_receipt_id, ledger_entry, doc)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, r.FineID, nanos(r.PaidAt), string(r.Anomaly), ppaFC, ppaID, rn, rdoc)
+		b.Queue(`UPDATE fines SET status = $2, ledger_entry = $3, doc = $4 WHERE id = $1`, f.ID, string(f.Status), fn, fdoc)
+		if !sameNAVs(&old, &f) { // MarkPaid keeps the options; checked all the same
+			return fmt.Errorf("paying fine %s changed its notice numbers", f.ID)
+		}
+		l.releaseSavepoint(b)
+		err = tx.SendBatch(ctx, b).Close()
+		switch {
+		case uniqueViolation(err, "idempotency_pkey"):
+			return errIdemRace
+		case uniqueViolation(err, "receipts_pkey"):
+			return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)
+		case uniqueViolation(err, "receipts_pagopa"):
+			return domainErr(op, notices.EConflict, "pagoPA receipt of %s already stored", r.ID)
+		case err != nil:
+			return err
+		}
+		l.spOpen = false
+		return nil
+	})
+	if errors.Is(err, errIdemRace) {
+		// The same key was stored by another transaction meanwhile: the
+		// non-pipelined path decides again (replay or conflict).
+		return s.recordPaymentAlone(ctx, p, r)
+	}
+	if err != nil {
+		if notices.ErrorCode(err) == notices.EAlreadyPaid {
+			return existing, err
+		}
+		return notices.Receipt{}, wrap(op, err)
+	}
+	return r, nil
+}
+
+// errIdemRace means that the payment's idempotency key was stored by
+// another transaction between the pipelined read and write.
+var errIdemRace = errors.New("idempotency key stored meanwhile")
+
+// recordPaymentAlone is RecordPayment one statement at a time, for the
+// rare payment whose key another transaction stored meanwhile: it looks
+// the key up again inside its transaction and answers as RecordPayment
+// does (EAlreadyPaid for the same request, EIdempotencyConflict for
+// another).
+func (s *Store) recordPaymentAlone(ctx context.Context, p notices.PaymentRecord, r notices.Receipt) (notices.Receipt, error) {
+	const op = "postgres.RecordPayment"
+	var existing notices.Receipt
+	actor := notices.ActorOf(ctx)
 	err := s.commits.update(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 		existing = notices.Receipt{}
 		if p.Idempotency != nil {
@@ -101,6 +230,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		return notices.Receipt{}, wrap(op, err)
 	}
 	return r, nil
+
 }
 
 // insertReceipt queues the ledger record of a new receipt and inserts it
