@@ -17,26 +17,77 @@ func init() { operations = append(operations, verbaleOperations...) }
 
 var pathFine = param{"id", "path", "Fine id"}
 
+// Request schemas of the verbale's routes.
+var (
+	dateStr      = str("YYYY-MM-DD")
+	personSchema = map[string]any{
+		"name": str("Surname and name"), "fiscalCode": str("16-character codice fiscale; required when resident in Italy"),
+		"birthDate": dateStr, "birthPlace": str("Place of birth"), "address": str("Residence, one line"),
+		"country": str("ISO 3166-1 alpha-2; empty means IT"),
+	}
+	offenderSchema = obj([]string{"name", "address"}, merge(personSchema, map[string]any{
+		"licenceNumber": str("Required on the spot"), "licenceCategory": str("AM, A1, A2, A, B1, B, BE, C1, C1E, C, CE, D1, D1E, D, DE"),
+		"licenceIssuedBy": str("Issuing authority"),
+	}))
+	verbaleSchema = obj([]string{"vehicle"}, map[string]any{
+		"offender": offenderSchema,
+		"owner": obj([]string{"kind", "role", "name", "address"}, merge(personSchema, map[string]any{
+			"kind": str("person or company"), "role": str("owner, usufructuary, buyer_reserved_title or lessee (art. 196)"),
+			"vatNumber": str("A company's VAT number (11 digits in Italy)"), "pec": str("Certified e-mail address"),
+			"knownOn": str("Day the owner's data became available, YYYY-MM-DD (default: today); the 90/360 days run from it"),
+		})),
+		"vehicle": obj([]string{"type"}, map[string]any{"type": str("car, motorcycle, moped, truck, bus, trailer or other"),
+			"make": str("Make"), "model": str("Model"), "country": str("ISO 3166-1 alpha-2 of registration; empty means IT")}),
+		"agents":         map[string]any{"type": "array", "maxItems": 6, "items": str("Badge number")},
+		"statement":      str("Offender's statement; contestation on the spot only"),
+		"deferredReason": str("camera, driver_absent, stop_impossible or other; deferred contestation only, and then required"),
+		"deferredNote":   str("Details; required with other"),
+	})
+	outcomeSchema = obj([]string{"outcome", "on", "evidence"}, map[string]any{
+		"outcome":     str("post_delivered, post_refused, post_deposited, pec_delivered, send_digital, send_undeliverable, send_paper, on_the_spot or failed"),
+		"on":          str("Day of the event (delivery, refusal, CAD sent, receipt, SEND delivery or paper notice perfected)"),
+		"at":          str("RFC 3339 instant of a SEND digital delivery (after 21:00 counts from the next day)"),
+		"collectedOn": dateStr, "accessedOn": dateStr,
+		"evidence": str("The proof: registered-mail number, RdAC id, SEND IUN"),
+	})
+	outcomesCSVSchema       = map[string]any{"type": "string", "description": "CSV with a header row: noticeNumber, outcome, on (required); collectedOn, accessedOn, at, evidence, attempt (optional, 1-based; default the last attempt awaiting an outcome). Each row is applied alone."}
+	driverDeclarationSchema = obj([]string{"driver", "declaredBy", "ownerCode", "declaration"}, map[string]any{
+		"driver": offenderSchema, "declaredBy": str("Who signs"), "ownerCode": str("The owner's fiscal code or VAT number as on the verbale"),
+		"declaration": map[string]any{"type": "boolean", "description": "The owner declares it under their own responsibility"},
+	})
+)
+
+func merge(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
 var verbaleOperations = []op{
-	{method: "POST", path: "/api/v1/notices/{nav}/driver", summary: "Name the driver (art. 126-bis c.2): the owner's declaration, checked against the owner's fiscal code or VAT number", tag: "public", body: "application/json",
+	{method: "POST", path: "/api/v1/notices/{nav}/driver", schema: driverDeclarationSchema, summary: "Name the driver (art. 126-bis c.2): the owner's declaration, checked against the owner's fiscal code or VAT number", tag: "public", body: "application/json",
 		params: []param{pathNAV}, responses: map[string]string{"202": "Declaration recorded, awaiting the office's review", "403": "owner_mismatch", "409": "invalid_transition", "422": "validation_failed"}},
-	{method: "PUT", path: "/api/v1/fines/{id}/verbale", summary: "Set the verbale's content: offender, jointly liable party (art. 196), vehicle, agents, statement, reason of deferred contestation", tag: "office", auth: "bearer", body: "application/json",
+	{method: "PUT", path: "/api/v1/fines/{id}/verbale", schema: verbaleSchema, summary: "Set the verbale's content: offender, jointly liable party (art. 196), vehicle, agents, statement, reason of deferred contestation", tag: "office", auth: "bearer", body: "application/json",
 		params: []param{pathFine}, responses: map[string]string{"200": "Fine", "409": "already_paid", "410": "fine_cancelled", "422": "validation_failed"}},
-	{method: "POST", path: "/api/v1/fines/{id}/notifications", summary: "Record a notification sent (recipient, channel post|pec|send|hand, sentOn); a late one flags the fine void", tag: "office", auth: "bearer", body: "application/json",
+	{method: "POST", path: "/api/v1/fines/{id}/notifications", schema: obj([]string{"recipient", "channel", "sentOn"}, map[string]any{"recipient": str("owner or offender"), "channel": str("post, pec, send or hand"), "sentOn": str("The sender's day, YYYY-MM-DD"), "address": str("Postal address or PEC address (a PEC dispatch defaults to the owner's PEC)"), "evidence": str("Registered-mail number, message id, SEND IUN"), "feesCents": integer("Optional; default per channel")}), summary: "Record a notification sent (recipient, channel post|pec|send|hand, sentOn); a late one flags the fine void", tag: "office", auth: "bearer", body: "application/json",
 		params: []param{pathFine}, responses: map[string]string{"201": "Fine", "409": "invalid_transition", "422": "validation_failed"}},
-	{method: "POST", path: "/api/v1/fines/{id}/notifications/{n}/outcome", summary: "Record the outcome of notification n (1-based) with its evidence; the perfection day drives amounts and terms", tag: "office", auth: "bearer", body: "application/json",
+	{method: "POST", path: "/api/v1/fines/{id}/notifications/{n}/outcome", schema: outcomeSchema, summary: "Record the outcome of notification n (1-based) with its evidence; the perfection day drives amounts and terms", tag: "office", auth: "bearer", body: "application/json",
 		params: []param{pathFine, {"n", "path", "Attempt number, from 1"}}, responses: map[string]string{"200": "Fine", "404": "not_found", "409": "invalid_transition", "422": "validation_failed"}},
-	{method: "POST", path: "/api/v1/notification-outcomes/import", summary: "Import outcomes from the postal provider or SEND (text/csv: noticeNumber, outcome, on, at, collectedOn, accessedOn, evidence)", tag: "office", auth: "bearer", body: "text/csv",
+	{method: "POST", path: "/api/v1/notification-outcomes/import", schema: outcomesCSVSchema, summary: "Import outcomes from the postal provider or SEND (text/csv: noticeNumber, outcome, on, at, collectedOn, accessedOn, evidence)", tag: "office", auth: "bearer", body: "text/csv",
 		responses: map[string]string{"200": "Per-row result", "415": "unsupported_media_type", "422": "validation_failed"}},
 	{method: "GET", path: "/api/v1/notification-terms", summary: "Fines whose notification term falls within the next days, or passed", tag: "office", auth: "bearer",
 		params: []param{{"within", "query", "Days ahead, 0-400 (default 30)"}}, responses: map[string]string{"200": "Fines by due day"}},
 	{method: "POST", path: "/api/v1/notification-terms/sweep", summary: "Flag void every fine whose notification term passed (supervisors)", tag: "office", auth: "bearer",
 		responses: map[string]string{"200": "Fines flagged"}},
-	{method: "POST", path: "/api/v1/fines/{id}/void-decision", summary: "Lift or confirm a void flag (supervisors); confirming cancels the fine", tag: "office", auth: "bearer", body: "application/json",
+	{method: "POST", path: "/api/v1/fines/{id}/void-decision", schema: obj([]string{"decision", "note"}, map[string]any{"decision": str("lift (payable again) or confirm (cancels the fine)"), "note": str("Why, 1 to 400 characters")}), summary: "Lift or confirm a void flag (supervisors); confirming cancels the fine", tag: "office", auth: "bearer", body: "application/json",
 		params: []param{pathFine}, responses: map[string]string{"200": "Fine", "409": "invalid_transition", "422": "validation_failed"}},
 	{method: "GET", path: "/api/v1/driver-identifications", summary: "Driver declarations (art. 126-bis) by status", tag: "office", auth: "bearer",
 		params: []param{{"status", "query", "submitted (default), accepted, rejected, not_named, or overdue: term passed with nobody named"}}, responses: map[string]string{"200": "Fines with their declarations"}},
-	{method: "POST", path: "/api/v1/fines/{id}/driver-identification/review", summary: "Accept or reject a driver declaration", tag: "office", auth: "bearer", body: "application/json",
+	{method: "POST", path: "/api/v1/fines/{id}/driver-identification/review", schema: obj([]string{"accept"}, map[string]any{"accept": map[string]any{"type": "boolean"}, "note": str("Required to reject, at most 500 characters")}), summary: "Accept or reject a driver declaration", tag: "office", auth: "bearer", body: "application/json",
 		params: []param{pathFine}, responses: map[string]string{"200": "Fine", "409": "invalid_transition", "422": "validation_failed"}},
 	{method: "POST", path: "/api/v1/fines/{id}/driver-penalty", summary: "Issue the art. 126-bis c.2 fine to the owner once the 60 days passed with nobody named", tag: "office", auth: "bearer",
 		params: []param{pathFine}, responses: map[string]string{"201": "The new fine", "409": "invalid_transition"}},
