@@ -98,6 +98,9 @@ func seedDemo(ctx context.Context, store notices.Store, accounts *auth.Service, 
 	for _, n := range navs {
 		fmt.Fprintf(out, "  /api/v1/notices/%s\n", n)
 	}
+	if err := seedVerbaleDemo(ctx, store, cat, s, now, out); err != nil {
+		return err
+	}
 	return printSimHint(ctx, store, st, out)
 }
 
