@@ -26,6 +26,22 @@ func TestDefaultCatalogue(t *testing.T) {
 		{"146-2", "art. 146 c.2", 4200, 17300, true, true, 0},
 		{"146-3", "art. 146 c.3", 16700, 66500, true, true, 6},
 		{"126bis-2", "art. 126-bis c.2", 29100, 116600, true, false, 0},
+		// docs/catalogue.md gives the source of each row below.
+		{"7-13", "art. 7 c.13", 4200, 17300, true, false, 0},
+		{"7-14-corsia", "art. 7 c.14", 8700, 34400, true, false, 0},
+		{"158-6-doppia", "art. 158 c.2 lett. c", 8700, 34400, true, false, 0},
+		{"158-2d", "art. 158 c.2 lett. d", 16500, 66000, true, false, 2},
+		{"158-2g", "art. 158 c.2 lett. g", 33000, 99000, true, false, 6},
+		{"80-14", "art. 80 c.14", 17300, 69400, true, false, 0},
+		{"126-11", "art. 126 c.11", 15800, 63900, true, false, 0},
+		{"145-10", "art. 145 c.10", 16700, 66500, true, true, 5},
+		{"171-2", "art. 171 c.2", 8300, 33200, true, false, 5},
+		{"172-10", "art. 172 c.10", 8300, 33200, true, false, 5},
+		{"173-3bis", "art. 173 c.3-bis", 25000, 100000, true, false, 5},
+		{"180-7", "art. 180 c.7", 4200, 17300, true, false, 0},
+		{"186-2a", "art. 186 c.2 lett. a", 54300, 217000, false, false, 10},
+		{"191-1", "art. 191 c.1", 16700, 66500, true, false, 8},
+		{"193-2", "art. 193 c.2", 86600, 346400, true, false, 0},
 	}
 	cat := notices.DefaultCatalogue()
 	all := cat.All()
