@@ -10,7 +10,9 @@ export class NetworkError extends Error {}
  * Resolves to {status, ok, data, code, retryAfter, blob?}.
  */
 export async function call(method, url, opts = {}) {
-  const headers = { Accept: 'application/json', ...(opts.headers || {}) };
+  // The server words its messages (a problem's detail, each field's) in
+  // the language of Accept-Language: the app's, not the browser's.
+  const headers = { Accept: 'application/json', 'Accept-Language': document.documentElement.lang || 'it', ...(opts.headers || {}) };
   let body = opts.body;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';

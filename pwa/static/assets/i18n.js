@@ -311,7 +311,9 @@ export function paidVia(p) {
 
 /** Formats integer euro cents as money in the current locale. */
 export function money(cents) {
-  return new Intl.NumberFormat(locale(), { style: 'currency', currency: 'EUR' }).format((cents || 0) / 100);
+  // useGrouping 'always': Italian leaves four-digit amounts ungrouped by
+  // default (1234,00 €), where people write and expect 1.234,00 €.
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency: 'EUR', useGrouping: 'always' }).format((cents || 0) / 100);
 }
 
 /** Formats a YYYY-MM-DD calendar date, e.g. "Tue 2 Dec" / "mar 2 dic". */

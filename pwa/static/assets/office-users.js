@@ -87,9 +87,19 @@ export function render(el, api, me) {
     const rform = h('form', { class: 'inline-form', novalidate: true },
       h('div', { class: 'field' }, h('label', { for: id('role'), text: t('off.users.role') }), rsel),
       h('button', { type: 'submit', class: 'btn btn-secondary user-role-save', text: t('off.users.role.save') }));
+    // A role change ends the user's sessions: it asks first, saying so.
+    const rconfirm = h('div', { class: 'role-confirm' });
     rform.addEventListener('submit', (e) => {
       e.preventDefault();
-      run('PATCH', base, { role: rsel.value }, t('off.users.role.done', { u: u.username, r: t('off.role.' + rsel.value) }));
+      if (rsel.value === u.role) return;
+      const r = t('off.role.' + rsel.value);
+      const yes = h('button', { type: 'button', class: 'btn btn-danger user-role-confirm', text: t('off.users.role.yes') });
+      const no = h('button', { type: 'button', class: 'btn btn-secondary', text: t('off.users.no') });
+      const q = h('p', { class: 'user-question', id: id('role-question'), text: t('off.users.role.q', { u: u.username, r }) });
+      yes.addEventListener('click', () => { rconfirm.replaceChildren(); run('PATCH', base, { role: rsel.value }, t('off.users.role.done', { u: u.username, r })); });
+      no.addEventListener('click', () => { rconfirm.replaceChildren(); rsel.value = u.role; rsel.focus(); });
+      rconfirm.replaceChildren(h('div', { class: 'stack', role: 'group', 'aria-labelledby': id('role-question') }, q, h('div', { class: 'toolbar' }, yes, no)));
+      yes.focus();
     });
 
     const pin = passwordInput(id('password'), id('password-hint'));
@@ -131,7 +141,7 @@ export function render(el, api, me) {
       h('div', { class: 'row-main' },
         h('strong', { class: 'user-name', text: u.username + (u.username === me ? ` (${t('off.users.you')})` : '') }), state),
       h('p', { class: 'muted' }, t('off.role.' + u.role), u.createdAt ? ' · ' + t('off.users.since', { d: dateTime(u.createdAt) }) : ''),
-      rform, pform, toggleArea);
+      rform, rconfirm, pform, toggleArea);
   };
 
   const load = async () => {
@@ -144,10 +154,27 @@ export function render(el, api, me) {
     const hadFocus = list.contains(document.activeElement);
     list.replaceChildren(...res.data.map(row));
     el.dataset.loaded = String(res.data.length);
+    filter();
     if (hadFocus) listTitle.focus();
   };
 
   const listTitle = h('h2', { id: 'users-list-title', tabIndex: -1, text: t('off.users.list') });
-  el.replaceChildren(status, form, listTitle, list);
+  // Search: by name or role, as typed, case and accents ignored.
+  const search = h('input', { id: 'users-search', type: 'search', class: 'input', autocomplete: 'off', spellcheck: 'false' });
+  const none = h('p', { class: 'muted', id: 'users-none', hidden: true, text: t('off.users.none') });
+  const fold = (s) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+  const filter = () => {
+    const q = fold(search.value.trim());
+    let shown = 0;
+    for (const li of list.children) {
+      const hit = !q || fold(li.dataset.username + ' ' + t('off.role.' + li.dataset.role)).includes(q);
+      li.hidden = !hit;
+      if (hit) shown++;
+    }
+    none.hidden = shown > 0;
+  };
+  search.addEventListener('input', filter);
+  el.replaceChildren(status, form, listTitle,
+    h('div', { class: 'field' }, h('label', { for: 'users-search', text: t('off.users.search') }), search), none, list);
   return load();
 }

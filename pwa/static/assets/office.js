@@ -3,11 +3,13 @@
 // list and search fines, record notifications, cancel (supervisors).
 import { t, lang, setLang, translate, extend, money, day, dateTime, labelLangButton, paidVia } from '{{/assets/i18n.js}}';
 import strings from '{{/assets/office-i18n.js}}';
+import workStrings from '{{/assets/office-i18n-work.js}}';
 import { h, note, formatNAV, uuid, announce, watchNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { registerSW } from '{{/assets/sw-client.js}}';
 
 extend(strings);
+extend(workStrings);
 
 const main = document.getElementById('main');
 const tabsEl = document.getElementById('tabs');
@@ -68,6 +70,7 @@ const canIssue = () => role() === 'officer' || role() === 'supervisor';
 const canCancel = () => role() === 'supervisor' || role() === 'admin';
 const isFinance = () => role() === 'finance' || role() === 'admin';
 const isAdmin = () => role() === 'admin';
+const canImport = () => role() === 'supervisor' || role() === 'admin';
 
 function signedOut(msg) {
   session = null;
@@ -83,7 +86,7 @@ function chrome() {
   labelLangButton(document.getElementById('lang-btn'));
   logoutBtn.textContent = t('off.logout');
   logoutBtn.hidden = !session;
-  who.textContent = session ? `${session.user.username} · ${session.user.role}` : '';
+  who.textContent = session ? t('off.role.line', { u: session.user.username, r: t('off.role.' + session.user.role) }) : '';
   who.hidden = !session;
 }
 
@@ -144,6 +147,7 @@ function tabs() {
   if (canIssue()) list.push('issue');
   list.push('fines');
   if (canIssue() || canCancel()) list.push('verbale');
+  if (canImport()) list.push('import');
   if (isFinance()) list.push('dashboard');
   // Like the dashboard, the Users tab is not rendered at all for other
   // roles (not merely hidden): the button never exists in their DOM.
@@ -151,9 +155,13 @@ function tabs() {
   return list;
 }
 
+// Each role lands where it works: officers on a new fine, supervisors on
+// the list they check, finance on its dashboard, admins on the accounts.
+const landing = { officer: 'issue', supervisor: 'fines', finance: 'dashboard', admin: 'users' };
+
 function start() {
   chrome();
-  showTab(tabs()[0]);
+  showTab(landing[role()] || tabs()[0]);
 }
 
 function showTab(name) {
@@ -170,6 +178,7 @@ function showTab(name) {
   else if (name === 'fines') finesView();
   else if (name === 'users') usersView();
   else if (name === 'verbale') verbaleTab();
+  else if (name === 'import') importView();
   else dashboardView();
 }
 
@@ -210,6 +219,9 @@ function field(id, label, input, hint) {
   };
 }
 
+/** Lower-cases s and strips its accents, for searching as people type. */
+const fold = (s) => s.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+
 /** An accessible combobox over the violation catalogue. */
 function violationPicker(onPick) {
   const input = h('input', {
@@ -240,8 +252,9 @@ function violationPicker(onPick) {
   const filter = async () => {
     const all = await loadCatalogue();
     if (document.activeElement !== input) return;
-    const q = input.value.trim().toLowerCase();
-    items = all.filter((v) => !q || [v.code, v.article, v.description, v.descriptionIt || ''].some((s) => s.toLowerCase().includes(q)));
+    // Accents and case do not matter: "velocita" finds "velocità".
+    const q = fold(input.value.trim());
+    items = all.filter((v) => !q || [v.code, v.article, v.description, v.descriptionIt || ''].some((s) => fold(s).includes(q)));
     list.replaceChildren(...(items.length ? items.map((v, i) => h('li', {
       id: 'violation-opt-' + i, role: 'option', 'aria-selected': 'false', 'data-code': v.code,
       on: { mousedown: (e) => e.preventDefault(), click: () => pick(v) },
@@ -292,20 +305,24 @@ function issueView() {
   const viol = field('fine-violation', t('off.violation'), picker.input, t('off.violation.hint'));
   viol.el.append(picker.list, picker.chosen);
   const place = field('fine-place', t('off.place'), h('input', { id: 'fine-place', name: 'place', class: 'input', autocomplete: 'street-address' }));
-  place.input.addEventListener('input', () => { coords = null; });
+  const coordsOut = h('output', { id: 'fine-coords', class: 'mono muted', for: 'fine-locate', hidden: true });
   const locMsg = h('p', { class: 'hint', id: 'fine-locate-status', 'aria-live': 'polite' });
   const locate = h('button', { type: 'button', class: 'btn btn-secondary', id: 'fine-locate', text: t('off.locate') });
   locate.addEventListener('click', () => {
     if (!navigator.geolocation) { locMsg.textContent = t('off.nolocation'); return; }
     locMsg.textContent = t('off.locating');
     navigator.geolocation.getCurrentPosition((p) => {
+      // The coordinates go with the fine in their own fields; the place
+      // stays a street address the officer types (no reverse geocoding
+      // offline, and raw coordinates mean nothing on a notice).
       coords = { lat: +p.coords.latitude.toFixed(6), lon: +p.coords.longitude.toFixed(6) };
-      place.input.value = `${coords.lat.toFixed(5)}, ${coords.lon.toFixed(5)}`;
-      place.ok();
-      locMsg.textContent = t('off.located', { m: Math.round(p.coords.accuracy || 0) });
+      coordsOut.value = `${coords.lat.toFixed(5)}, ${coords.lon.toFixed(5)}`;
+      coordsOut.hidden = false;
+      locMsg.textContent = t('off.located', { m: Math.round(p.coords.accuracy || 0) }) + ' ' + t('off.locate.coords', { c: coordsOut.value });
+      if (!place.input.value.trim()) place.input.focus();
     }, () => { locMsg.textContent = t('off.nolocation'); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
-  place.el.append(locate, locMsg);
+  place.el.append(locate, coordsOut, locMsg);
   const when = field('fine-time', t('off.time'), h('input', { id: 'fine-time', name: 'occurredAt', type: 'datetime-local', class: 'input', value: localNow(), max: localNow() }));
   // Each radio sits inside its label: the whole 44 px row is the touch target.
   const radio = (val, label, checked) => h('label', { class: 'radio' },
@@ -360,7 +377,9 @@ function issueView() {
     key = null;
     const d = res.data || {};
     const map = { plate, violationCode: viol, violation: viol, place, occurredAt: when };
-    for (const fe of d.errors || []) if (map[fe.field]) map[fe.field].bad(fe.message);
+    let first = null;
+    for (const fe of d.errors || []) if (map[fe.field]) { map[fe.field].bad(fe.message); first = first || map[fe.field]; }
+    if (first) { first.input.scrollIntoView({ block: 'center' }); first.input.focus({ preventScroll: true }); }
     msg.replaceChildren(note('error', res.status === 403 ? t('off.forbidden') : res.status === 429 ? t('rate') : (d.detail || d.title || t('error'))));
   });
   main.replaceChildren(h('section', { class: 'stack', id: 'issue' }, h('h1', { text: t('off.issue') }), msg, form));
@@ -447,56 +466,26 @@ function showNotice(fine, onClose) {
   announce(t('off.notice'));
 }
 
-// ---- fines list and detail ----
-let listState = { plate: '', status: '' };
-
+// ---- fines list (office-fines.js, loaded on demand) and detail ----
 function statusPill(s) {
   return h('span', { class: 'status-pill status-' + s, text: t('off.status.' + s) });
 }
 
 function finesView() {
-  const plate = h('input', { id: 'fines-plate', name: 'plate', class: 'input mono', type: 'search', autocapitalize: 'characters', autocomplete: 'off', value: listState.plate });
-  const status = h('select', { id: 'fines-status', name: 'status', class: 'input' },
-    ['', 'issued', 'notified', 'paid', 'cancelled'].map((s) => h('option', { value: s, selected: s === listState.status, text: t('off.status.' + (s || 'all')) })));
-  const list = h('ul', { id: 'fines-list', class: 'list', 'aria-live': 'polite' });
-  const more = h('button', { type: 'button', id: 'fines-more', class: 'btn btn-secondary', hidden: true, text: t('off.more') });
-  const msg = h('div', { id: 'fines-status-msg' });
-  let cursor = '';
-  const load = async (append) => {
-    more.disabled = true;
-    const q = new URLSearchParams({ limit: '20' });
-    if (listState.plate) q.set('plate', listState.plate);
-    if (listState.status) q.set('status', listState.status);
-    if (append && cursor) q.set('cursor', cursor);
-    let res;
-    try { res = await api('GET', '/api/v1/fines?' + q); } catch { msg.replaceChildren(note('error', t('offline'))); more.disabled = false; return; }
-    more.disabled = false;
-    if (!res.ok) { if (res.status !== 401) msg.replaceChildren(note('error', res.status === 403 ? t('off.forbidden') : t('error'))); return; }
-    msg.replaceChildren();
-    const items = (res.data && res.data.items) || [];
-    cursor = (res.data && res.data.nextCursor) || '';
-    if (!append) list.replaceChildren();
-    for (const f of items) {
-      list.append(h('li', {}, h('button', { type: 'button', class: 'row', 'data-fine-id': f.id, on: { click: () => detailView(f.id) } },
-        h('span', { class: 'row-main' }, h('strong', { class: 'mono', text: f.plate }), statusPill(f.status)),
-        h('span', { class: 'row-sub muted' }, h('span', { text: f.violation ? f.violation.article : '' }), h('span', { text: dateTime(f.occurredAt) })))));
-    }
-    if (!list.children.length) msg.replaceChildren(note('info', t('off.empty')));
-    more.hidden = !cursor;
-  };
-  const form = h('form', { id: 'fines-form', class: 'filters', role: 'search' },
-    h('div', { class: 'field' }, h('label', { for: 'fines-plate', text: t('off.search') }), plate),
-    h('div', { class: 'field' }, h('label', { for: 'fines-status', text: t('off.status') }), status),
-    h('button', { type: 'submit', class: 'btn btn-primary', id: 'fines-search', text: t('off.find') }));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    listState = { plate: plate.value.trim().toUpperCase().replace(/\s+/g, ''), status: status.value };
-    load(false);
-  });
-  status.addEventListener('change', () => form.requestSubmit());
-  more.addEventListener('click', () => load(true));
-  main.replaceChildren(h('section', { class: 'stack', id: 'fines' }, h('h1', { text: t('off.tab.fines') }), form, msg, list, more));
-  load(false);
+  const el = h('section', { class: 'stack', id: 'fines' });
+  main.replaceChildren(el);
+  import('{{/assets/office-fines.js}}')
+    .then((m) => m.render(el, { api, open: detailView, canIssue }))
+    .catch(() => { el.append(note('error', t('error'))); });
+}
+
+// ---- camera import (supervisors): office-import.js ----
+function importView() {
+  const el = h('section', { class: 'stack', id: 'import' });
+  main.replaceChildren(el);
+  import('{{/assets/office-import.js}}')
+    .then((m) => m.render(el, api))
+    .catch(() => { el.append(note('error', t('error'))); });
 }
 
 async function detailView(id) {
@@ -534,6 +523,7 @@ function renderDetail(f, flash) {
       h('p', { class: 'mono', text: formatNAV(o.noticeNumber) })))),
     (f.options || []).length && f.status !== 'cancelled' ? h('button', { type: 'button', class: 'btn btn-secondary', id: 'detail-notice', text: t('off.showNotice'), on: { click: () => showNotice(f) } }) : null);
   sec.append(verbaleSections(f));
+  sec.append(storySection(f));
   if (f.status === 'issued' && canIssue()) sec.append(notifyForm(f, msg));
   if ((f.status === 'issued' || f.status === 'notified') && canCancel()) sec.append(cancelBlock(f, msg));
   main.replaceChildren(sec);
@@ -551,6 +541,16 @@ function paymentsCard(payments) {
     h('ul', { class: 'list' }, payments.map((p) => h('li', { 'data-receipt-id': p.receiptId, 'data-channel': p.channel, 'data-anomaly': p.anomaly || '' },
       h('strong', { text: money(p.amountCents) }), ' · ', dateTime(p.paidAt), ' · ', h('span', { class: 'paid-via', text: paidVia(p) }),
       p.refundCents ? note('warn', t('off.refund', { amount: money(p.refundCents), why: t('off.anomaly.' + p.anomaly, { expected: money(p.expectedCents) }) })) : null))));
+}
+
+// storySection holds what is due or paid, corrections, the correction
+// form and the audit trail (office-story.js, loaded on demand).
+function storySection(f) {
+  const el = h('div', { class: 'stack', id: 'fine-story' });
+  import('{{/assets/office-story.js}}')
+    .then((m) => m.render(el, f, { api, canCorrect: canCancel, reload: renderDetail }))
+    .catch(() => { el.append(note('error', t('error'))); });
+  return el;
 }
 
 function notifyForm(f, msg) {
@@ -597,6 +597,7 @@ function cancelBlock(f, msg) {
     const submit = h('button', { type: 'submit', id: 'cancel-submit', class: 'btn btn-danger', text: t('off.cancel.submit') });
     const form = h('form', { id: 'cancel-form', class: 'card stack', novalidate: true },
       h('h2', { text: t('off.cancel') }),
+      note('warn', h('span', { id: 'cancel-warning', text: t('off.cancel.warn') })),
       h('div', { class: 'field' }, h('label', { for: 'cancel-reason', text: t('off.cancelReason') }), reason),
       submit);
     form.addEventListener('submit', async (e) => {
@@ -656,6 +657,28 @@ function usersView() {
   import('{{/assets/office-users.js}}')
     .then((m) => m.render(el, api, session && session.user.username))
     .catch(() => { el.append(note('error', t('error'))); });
+  main.append(backupCard());
+}
+
+// backupCard lets an admin download a consistent copy of the database
+// (GET /api/v1/admin/backup), taken while the office goes on working.
+function backupCard() {
+  const msg = h('div', { id: 'backup-status', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'button', id: 'backup-btn', class: 'btn btn-secondary', text: t('off.backup.go') });
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    let res;
+    try { res = await api('GET', '/api/v1/admin/backup', { blob: true, headers: { Accept: 'application/octet-stream' }, timeout: 300000 }); } catch { btn.disabled = false; msg.replaceChildren(note('error', t('offline'))); return; }
+    btn.disabled = false;
+    if (!res.ok || !res.blob) { if (res.status !== 401) msg.replaceChildren(note('error', t('error'))); return; }
+    const url = URL.createObjectURL(res.blob);
+    const a = h('a', { href: url, download: `multa-${new Date().toISOString().slice(0, 10)}.db`, hidden: true });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60e3);
+    msg.replaceChildren(note('ok', t('off.backup.done')));
+  });
+  return h('section', { class: 'card stack', id: 'backup', 'aria-labelledby': 'backup-title' },
+    h('h2', { id: 'backup-title', text: t('off.backup') }), h('p', { class: 'muted', text: t('off.backup.lead') }), btn, msg);
 }
 
 // ---- boot: a reload keeps the session through the refresh cookie ----
