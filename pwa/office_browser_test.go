@@ -97,6 +97,10 @@ func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string,
 		capo.expectText("#import-errors", "3 Riga virgolette non chiuse su questa riga")
 		capo.expectText("#import-errors", "5 Violazione nessuna violazione con codice \"999-9\"")
 		shots.take(capo, fmt.Sprintf("office-import-preview-%d", width))
+		if width == phoneW {
+			capo.audit("office import preview")
+			capo.do("back to the journey's width", narrow)
+		}
 		capo.do("import", chromedp.Tap(chromedp.ID("import-submit")), chromedp.WaitVisible(chromedp.ID("import-counts")))
 		want := "Importate: 2. Duplicate: 0. Rifiutate: 2."
 		if again {
@@ -130,6 +134,10 @@ func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string,
 			t.Errorf("ab123 finds %v, want AB123XY and AB123CD issued an hour ago, then AB123CE imported from yesterday (newest first)", plates)
 		}
 		shots.take(capo, fmt.Sprintf("office-search-%d", width))
+		if width == phoneW {
+			capo.audit("office search")
+			capo.do("back to the journey's width", narrow)
+		}
 		// Each width corrects its own fine, so each trail starts fresh.
 		plate = map[bool]string{false: "AB123XY", true: "AB123CD"}[again]
 		report = capo.eval(`[...document.querySelectorAll('#fines-list .row-main')].find((r) => r.querySelector('strong').textContent === '` + plate + `').querySelector('.muted').textContent`)
@@ -292,7 +300,14 @@ func newOfficeShooter(t *testing.T) *officeShooter {
 	return &officeShooter{&shooter{t: t, dir: dir}}
 }
 
+// take also checks that the screen fits the phone: no sideways scrolling.
 func (o *officeShooter) take(b *tab, name string) {
+	b.t.Helper()
+	var w [2]int
+	b.evalInto(`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`, &w)
+	if w[0] > w[1] {
+		b.t.Errorf("%s: the page is %d px wide on a %d px screen", name, w[0], w[1])
+	}
 	s := *o.s
 	s.t = b.t
 	s.take(b, name)

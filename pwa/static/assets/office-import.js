@@ -39,7 +39,7 @@ export function render(el, api) {
   const table = (id, caption, head, rows) => h('div', { class: 'table-wrap' }, h('table', { id, class: 'table' },
     h('caption', { text: caption }),
     h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col', text: c })))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', { text: c })))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', { class: /^[A-Z0-9]{2,10}$|^\d\d\/\d\d\/\d{4}/.test(c) ? 'nowrap' : null, text: c })))))));
 
   const send = async (dry) => {
     const url = '/api/v1/fines/import' + (dry ? '?dryRun=true' : '');
@@ -59,7 +59,7 @@ export function render(el, api) {
 
   const showPreview = (d) => {
     const mapping = COLUMNS.map((c) => [fieldName(c), d.columns[c] || t('imp.absent')]);
-    const sample = (d.preview || []).map((p) => [String(p.row), ...COLUMNS.slice(0, 4).map((c) => (p.fields ? p.fields[c] || '' : t('imp.unreadable')))]);
+    const sample = (d.preview || []).map((p) => [String(p.row), ...(p.fields ? COLUMNS.slice(0, 4).map((c) => p.fields[c] || '') : [t('imp.unreadable'), '', '', ''])]);
     const go = h('button', { type: 'button', id: 'import-submit', class: 'btn btn-primary btn-big', disabled: !d.valid,
       text: t(d.valid === 1 ? 'imp.go.one' : 'imp.go.many', { n: d.valid }) });
     go.addEventListener('click', async () => {
