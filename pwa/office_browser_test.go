@@ -36,16 +36,14 @@ func TestOfficeDay(t *testing.T) {
 		t.Skip("chromium is not installed: the office journey needs it (CI installs it in .ci/run)")
 	}
 	e := startEnv(t)
-	shots := newOfficeShooter(t)
+	shots := newOfficeShooter(e)
 	officer := e.login("vigile")
 	for _, p := range []string{"AB123CD", "AB123XY", "ZZ999ZZ"} {
 		e.issue(officer, p, "7-15")
 	}
 	csvPath := writeCameraExport(t, e)
 	for i, width := range []int{390, 320} {
-		t.Run(fmt.Sprintf("%dpx", width), func(t *testing.T) {
-			officeDay(t, e, chromium, width, csvPath, i > 0, shots)
-		})
+		officeDay(e, chromium, width, csvPath, i > 0, shots)
 	}
 }
 
@@ -69,25 +67,27 @@ func writeCameraExport(t *testing.T, e *env) string {
 	return p
 }
 
-func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string, again bool, shots *officeShooter) {
-	capo := e.browser(chromium, t.TempDir(), "")
+// officeDay is the journey at one width; its steps are named after it.
+func officeDay(e *env, chromium string, width int, csvPath string, again bool, shots *officeShooter) {
+	step := func(name string, f func(t *testing.T)) { e.step(fmt.Sprintf("%dpx/%s", width, name), f) }
+	capo := e.browser(chromium, e.root.TempDir(), "")
 	defer capo.close()
-	capo.t = t
 	narrow := chromedp.EmulateViewport(int64(width), phoneH, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	capo.do("open the back office", narrow, chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
-	capo.expectItalian()
-	capo.do("sign in as supervisor",
-		chromedp.SendKeys(chromedp.ID("login-username"), "capo"),
-		chromedp.SendKeys(chromedp.ID("login-password"), password),
-		chromedp.Tap(chromedp.ID("login-submit")),
-		// A supervisor lands on the list, not on a new fine.
-		chromedp.WaitVisible(chromedp.CSS(`#fines[data-loaded] #fines-list`)))
-	if who := capo.text("#whoami"); !strings.Contains(who, "capo · Responsabile") {
-		t.Errorf("#whoami = %q, want the role in Italian", who)
-	}
+	step("sign in as supervisor", func(t *testing.T) {
+		capo.do("open the back office", narrow, chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")))
+		capo.expectItalian()
+		capo.do("sign in as supervisor",
+			chromedp.SendKeys(chromedp.ID("login-username"), "capo"),
+			chromedp.SendKeys(chromedp.ID("login-password"), password),
+			chromedp.Tap(chromedp.ID("login-submit")),
+			// A supervisor lands on the list, not on a new fine.
+			chromedp.WaitVisible(chromedp.CSS(`#fines[data-loaded] #fines-list`)))
+		if who := capo.text("#whoami"); !strings.Contains(who, "capo · Responsabile") {
+			t.Errorf("#whoami = %q, want the role in Italian", who)
+		}
+	})
 
-	t.Run("import a camera export with bad rows", func(t *testing.T) {
-		capo.t = t
+	step("import a camera export with bad rows", func(t *testing.T) {
 		capo.do("open the Import tab", chromedp.Tap(chromedp.ID("tab-import")), chromedp.WaitVisible(chromedp.ID("import-drop")))
 		capo.do("choose the file", chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{csvPath}),
 			chromedp.WaitVisible(chromedp.ID("import-mapping")))
@@ -122,8 +122,7 @@ func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string,
 	})
 
 	var report, plate string
-	t.Run("search by part of a plate and by report number", func(t *testing.T) {
-		capo.t = t
+	step("search by part of a plate and by report number", func(t *testing.T) {
 		capo.do("open the list", chromedp.Tap(chromedp.ID("tab-fines")), chromedp.WaitVisible(chromedp.CSS(`#fines[data-loaded]`)))
 		capo.do("search ab123", chromedp.SendKeys(chromedp.ID("fines-q"), "ab123"), chromedp.Tap(chromedp.ID("fines-search")),
 			until(`document.querySelectorAll('#fines-list .fine-item').length === 3 && !document.getElementById('fines-list').hasAttribute('aria-busy')`, 30*time.Second))
@@ -149,8 +148,7 @@ func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string,
 		capo.expectText("#fines-empty", "Nessun verbale con «QQ»")
 	})
 
-	t.Run("correct a plate, see the audit trail", func(t *testing.T) {
-		capo.t = t
+	step("correct a plate, see the audit trail", func(t *testing.T) {
 		capo.do("find the fine", chromedp.SetValue(chromedp.ID("fines-q"), report), chromedp.Tap(chromedp.ID("fines-search")),
 			until(`document.querySelectorAll('#fines-list .fine-item').length === 1`, 30*time.Second),
 			chromedp.Tap(chromedp.CSS(`#fines-list .row`)), chromedp.WaitVisible(chromedp.ID("correct-btn")))
@@ -180,8 +178,7 @@ func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string,
 			chromedp.WaitVisible(chromedp.CSS(`#fine-history[data-loaded="3"]`)))
 	})
 
-	t.Run("print two notices as one PDF", func(t *testing.T) {
-		capo.t = t
+	step("print two notices as one PDF", func(t *testing.T) {
 		capo.do("list and select two", chromedp.Tap(chromedp.ID("detail-back")),
 			chromedp.WaitVisible(chromedp.CSS(`#fines[data-loaded]`)),
 			chromedp.SetValue(chromedp.ID("fines-q"), "ab123"), chromedp.Tap(chromedp.ID("fines-search")),
@@ -207,8 +204,7 @@ func officeDay(t *testing.T, e *env, chromium string, width int, csvPath string,
 		shots.take(capo, fmt.Sprintf("office-batch-%d", width))
 	})
 
-	t.Run("an Italian error from the server by its field", func(t *testing.T) {
-		capo.t = t
+	step("an Italian error from the server by its field", func(t *testing.T) {
 		capo.do("open a new fine", chromedp.Tap(chromedp.ID("tab-issue")), chromedp.WaitVisible(chromedp.ID("fine-plate")),
 			chromedp.SendKeys(chromedp.ID("fine-plate"), "ab@12"),
 			// The catalogue is searched without accents: velocita finds velocità.
@@ -281,34 +277,30 @@ func untilEvery(js string, d time.Duration) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// officeShooter writes this journey's screens (office-*.png) into the
-// same folder as the main journey's, leaving the NN-*.png screens alone.
+// officeShooter writes this journey's screens (office-*.png) next to the
+// main journey's, without clearing those (as newShooter would).
 type officeShooter struct{ s *shooter }
 
-func newOfficeShooter(t *testing.T) *officeShooter {
+func newOfficeShooter(e *env) *officeShooter {
 	dir := os.Getenv(screenshotsEnv)
 	if dir == "" {
-		return &officeShooter{&shooter{t: t, dir: t.ArtifactDir()}}
+		dir = e.root.ArtifactDir()
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		t.Fatal(err)
+		e.root.Fatal(err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return &officeShooter{&shooter{t: t, dir: dir}}
+	return &officeShooter{&shooter{e: e, dir: dir}}
 }
 
 // take also checks that the screen fits the phone: no sideways scrolling.
 func (o *officeShooter) take(b *tab, name string) {
-	b.t.Helper()
+	t := o.s.e.t
+	t.Helper()
 	var w [2]int
 	b.evalInto(`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`, &w)
 	if w[0] > w[1] {
-		b.t.Errorf("%s: the page is %d px wide on a %d px screen", name, w[0], w[1])
+		t.Errorf("%s: the page is %d px wide on a %d px screen", name, w[0], w[1])
 	}
-	s := *o.s
-	s.t = b.t
-	s.take(b, name)
+	o.s.take(b, name)
 }
