@@ -60,8 +60,8 @@ func TestBrowserJourney(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("login-password"), password),
 			chromedp.Tap(chromedp.ID("login-submit")),
 			chromedp.WaitVisible(chromedp.ID("fine-plate")))
-		if who := officer.text("#whoami"); !strings.Contains(who, "vigile") || !strings.Contains(who, "officer") {
-			t.Errorf("#whoami = %q, want the officer's name and role", who)
+		if who := officer.text("#whoami"); !strings.Contains(who, "vigile") || !strings.Contains(who, "Agente") {
+			t.Errorf("#whoami = %q, want the officer's name and role, in Italian", who)
 		}
 		// The Users tab is for admins only: for anyone else its button is not
 		// in the DOM at all (not merely hidden).

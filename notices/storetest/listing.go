@@ -128,16 +128,6 @@ func testListFinesPagesAndFilters(t *testing.T) {
 		{"report number", notices.FineFilter{ReportNumber: all[9].ReportNumber}, func(f notices.Fine) bool { return f.ID == all[9].ID }},
 		{"report number of another year", notices.FineFilter{ReportNumber: "2025/000010"}, func(notices.Fine) bool { return false }},
 		{"bad report number", notices.FineFilter{ReportNumber: "x/1"}, func(notices.Fine) bool { return false }},
-		{"part of a plate", notices.FineFilter{PlatePart: "B123"}, func(f notices.Fine) bool { return f.Plate == "AB123CD" }},
-		{"part of a plate, dates", notices.FineFilter{PlatePart: "7", From: day(27)}, func(f notices.Fine) bool {
-			return f.Plate == "IJ789KL" && !notices.DateOf(f.OccurredAt).Before(day(27))
-		}},
-		{"unpaid", notices.FineFilter{Unpaid: true}, func(f notices.Fine) bool {
-			return f.Status == notices.StatusIssued || f.Status == notices.StatusNotified
-		}},
-		{"report number", notices.FineFilter{ReportNumber: all[9].ReportNumber}, func(f notices.Fine) bool { return f.ID == all[9].ID }},
-		{"report number of another year", notices.FineFilter{ReportNumber: "2025/000010"}, func(notices.Fine) bool { return false }},
-		{"bad report number", notices.FineFilter{ReportNumber: "x/1"}, func(notices.Fine) bool { return false }},
 	}
 	for _, c := range cases {
 		var want []notices.Fine
