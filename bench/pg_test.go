@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/multa/multa/internal/pgtest"
+	"github.com/multa/multa/notices"
+	"github.com/multa/multa/notices/postgres"
+	"github.com/multa/multa/pagopa"
+	"github.com/multa/multa/pagopa/nodesim"
 )
 
 // pgCluster is a set of real Multa binaries sharing one PostgreSQL
@@ -22,6 +26,8 @@ type pgCluster struct {
 	bin string
 	dir string
 	db  string // the postgres:// URL
+	// extra flags for every process (the pagoPA station's)
+	extra []string
 }
 
 // buildOnce compiles the service once per test binary: the PostgreSQL
@@ -77,10 +83,10 @@ func (c *pgCluster) start(name string) *proc {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	p, err := startProc(c.ctx, name, c.bin, addr, "/healthz", filepath.Join(c.dir, name+".log"), nil,
-		"serve", "--rate-limit", "0", "--addr", addr, "--db", c.db, "--log-level", "warn",
+	args := []string{"serve", "--rate-limit", "0", "--addr", addr, "--db", c.db, "--log-level", "warn",
 		"--jwt-key-file", filepath.Join(c.dir, "jwt.key"), "--ledger-key-file", filepath.Join(c.dir, "ledger.key"),
-		"--psp-state-file", filepath.Join(c.dir, name+".psp"))
+		"--psp-state-file", filepath.Join(c.dir, name+".psp")}
+	p, err := startProc(c.ctx, name, c.bin, addr, "/healthz", filepath.Join(c.dir, name+".log"), nil, append(args, c.extra...)...)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -467,4 +473,149 @@ func TestPostgresRestartDuringLoad(t *testing.T) {
 	}
 	t.Logf("%d acknowledged before the stop, %d answers 503 store_unavailable (retried), %d acknowledged in all; %s",
 		down, unavailable, acked.Load(), c.ledgerVerify())
+}
+
+// TestTwoProcessesCardsAndPagoPAReceipts: two processes with the pagoPA
+// station on one database; for every fine, card payers on both processes
+// and the node delivering the fine's pagoPA receipt to both at once (and,
+// for every other fine, a second payment at another PSP). Whoever comes
+// first settles the fine, exactly once; a receipt after it is stored
+// flagged double_payment; each pagoPA receipt is stored once however many
+// processes it reached; a card payer told already_paid was not charged.
+func TestTwoProcessesCardsAndPagoPAReceipts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db := pgtest.NewDatabase(t)
+	c := newPGCluster(t, ctx, db)
+	const broker, station, iban = "97735020584", "97735020584_01", "IT60X0542811101000000123456"
+	c.extra = []string{"--pagopa-broker-id", broker, "--pagopa-station-id", station, "--creditor-iban", iban}
+	a, b := c.start("multa-a"), c.start("multa-b")
+	const nFines = 10
+	fines, amounts := c.seed(a, nFines, 14)
+	node := func(p *proc) *nodesim.Node {
+		return nodesim.New(nodesim.Config{URL: p.Base + "/pagopa/v1/paForNode", Client: newHTTPClient(8),
+			IDPA: "01199250158", BrokerID: broker, StationID: station, Seed: 12})
+	}
+	na, nb := node(a), node(b)
+	var sends []pagopa.CtReceipt
+	var sendFine []int
+	for i, f := range fines {
+		nav := f.Options[0].NoticeNumber
+		x, err := na.Activate(ctx, nav, "", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := nodesim.PaymentOf(nav, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sends, sendFine = append(sends, na.Receipt(p, nodesim.PSPs[i%len(nodesim.PSPs)])), append(sendFine, i)
+		if i%2 == 0 {
+			sends, sendFine = append(sends, na.Receipt(p, nodesim.PSPs[(i+1)%len(nodesim.PSPs)])), append(sendFine, i)
+		}
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for k, r := range sends {
+		for _, n := range []*nodesim.Node{na, nb} { // the same receipt reaches both processes
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if sendFine[k]%3 == 1 { // let the cards race ahead on a third of the fines
+					time.Sleep(300 * time.Millisecond)
+				}
+				x, err := n.SendReceipt(ctx, r, true)
+				if err != nil {
+					t.Errorf("receipt %s: %v", r.ReceiptID, err)
+					return
+				}
+				if o, code := x.Outcome(); o != pagopa.OutcomeOK {
+					t.Errorf("receipt %s: %s %s", r.ReceiptID, o, code)
+				}
+			}()
+		}
+	}
+	cardWins := make([]atomic.Int32, nFines)
+	for p := range 10 {
+		srv := []*proc{a, b}[p%2]
+		pc := &api{base: srv.Base, hc: newHTTPClient(1)}
+		token, err := pc.tokenize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := range fines {
+				status, body, _, err := pc.pay(fines[i].Options[len(fines[i].Options)-1].NoticeNumber, fmt.Sprintf("mixed-fine-%02d-payer-%02d", i, p), payBody(amounts[i], token))
+				switch code, _ := problemCode(body); {
+				case err != nil:
+					t.Errorf("card payer %d: %v", p, err)
+				case status == http.StatusCreated:
+					cardWins[i].Add(1)
+				case status != http.StatusConflict || code != "already_paid":
+					t.Errorf("card payer %d on fine %d: %d %s", p, i, status, body)
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	st, err := postgres.Open(ctx, db, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stored := map[string]int{}
+	var byCard, byPagoPA, flagged int
+	for i, f := range fines {
+		fine, err := st.Fine(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := st.ReceiptsOfFine(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		settling, cards := 0, 0
+		for _, r := range rs {
+			if r.PagoPA != nil {
+				stored[r.PagoPA.ReceiptID]++
+			} else {
+				cards++
+			}
+			switch {
+			case r.ID == fine.ReceiptID && r.Anomaly == "":
+				settling++
+				if r.PagoPA == nil {
+					byCard++
+				} else {
+					byPagoPA++
+				}
+			case r.ID != fine.ReceiptID && r.PagoPA != nil && r.Anomaly == notices.AnomalyDoublePayment && r.RefundCents == r.AmountCents:
+				flagged++
+			default:
+				t.Errorf("fine %s: receipt %s (card %v) anomaly %q, settled by %s", f.ID, r.ID, r.PagoPA == nil, r.Anomaly, fine.ReceiptID)
+			}
+		}
+		if fine.Status != notices.StatusPaid || settling != 1 {
+			t.Errorf("fine %s: status %s, %d settling receipts", f.ID, fine.Status, settling)
+		}
+		if n := int(cardWins[i].Load()); n != cards || n > 1 {
+			t.Errorf("fine %s: %d card payments acknowledged, %d card receipts stored; want the same, at most 1", f.ID, n, cards)
+		}
+	}
+	for _, r := range sends {
+		if n := stored[r.ReceiptID]; n != 1 {
+			t.Errorf("pagoPA receipt %s stored %d times (sent to both processes)", r.ReceiptID, n)
+		}
+	}
+	if err := st.VerifyLedger(ctx); err != nil {
+		t.Error(err)
+	}
+	t.Logf("%d fines: %d settled by card, %d by pagoPA; %d later pagoPA receipts flagged for refund; each of %d receipts stored once",
+		nFines, byCard, byPagoPA, flagged, len(sends))
 }
