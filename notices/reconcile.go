@@ -157,6 +157,11 @@ type Reconciliation struct {
 	Settled Tally `json:"settled"`
 	// Credited are the bank credits that settle the period's flows.
 	Credited Tally `json:"credited"`
+	// Refunds are the period's receipts with money to give back (a fine
+	// paid twice, after its cancellation, or overpaid): they are receipts
+	// like any other, settled by the PSP, and counted here with the
+	// amount that goes back to the payers.
+	Refunds Tally `json:"refunds"`
 	// Counts has every category, zero or not.
 	Counts map[ReconCategory]int `json:"counts"`
 	// Balanced is true when no row is a problem.
@@ -238,6 +243,9 @@ func Reconcile(in ReconInput) Reconciliation {
 		r := &in.Receipts[i]
 		if inPeriod(DateOf(r.PaidAt)) {
 			rec.Receipts.add(r.AmountCents)
+			if r.RefundCents > 0 {
+				rec.Refunds.add(r.RefundCents)
+			}
 		}
 		iuv, iur := ReceiptIUV(r), ReceiptIUR(r)
 		for _, t := range receiptTransfers(r) {

@@ -404,6 +404,21 @@ func TestStationConcurrentReceipts(t *testing.T) {
 			t.Errorf("refund item %+v", it)
 		}
 	}
+	// The day's reconciliation counts them among its receipts, and apart.
+	var rec struct {
+		Receipts struct{ Count int } `json:"receipts"`
+		Refunds  struct {
+			Count       int   `json:"count"`
+			AmountCents int64 `json:"amountCents"`
+		} `json:"refunds"`
+	}
+	rr = e.do("GET", "/api/v1/reconciliation?date=2026-11-03", nil, "Authorization", e.login("money"))
+	if err := json.Unmarshal(rr.body, &rec); err != nil || rr.status != 200 {
+		t.Fatalf("reconciliation: %d %s", rr.status, rr.body)
+	}
+	if rec.Receipts.Count != 200 || rec.Refunds.Count != doubles || rec.Refunds.AmountCents != doubles*2940 {
+		t.Errorf("reconciliation counts %d receipts and %+v refunds; want 200 and %d for %d", rec.Receipts.Count, rec.Refunds, doubles, doubles*2940)
+	}
 	if r := e.do("GET", "/api/v1/refunds", nil, "Authorization", officer); r.status != 403 {
 		t.Errorf("an officer reads refunds: %d", r.status)
 	}

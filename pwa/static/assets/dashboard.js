@@ -64,6 +64,7 @@ extend({
     'dash.recon.balanced': 'In pari: {n} ricevute per {amount}, tutte riversate e accreditate.',
     'dash.recon.unbalanced': 'Da controllare: ricevute {r}, riversato {s}, accreditato {c}.',
     'dash.recon.receipts': 'Ricevute',
+    'dash.recon.refunds': 'Da rimborsare',
     'dash.recon.settled': 'Riversato',
     'dash.recon.credited': 'Accreditato',
     'dash.recon.cat.matched': 'Abbinate',
@@ -139,6 +140,7 @@ extend({
     'dash.recon.balanced': 'Balanced: {n} receipts for {amount}, all settled and credited.',
     'dash.recon.unbalanced': 'Needs attention: receipts {r}, settled {s}, credited {c}.',
     'dash.recon.receipts': 'Receipts',
+    'dash.recon.refunds': 'To refund',
     'dash.recon.settled': 'Settled',
     'dash.recon.credited': 'Credited',
     'dash.recon.cat.matched': 'Matched',
@@ -595,6 +597,7 @@ function reconView(r, openFine) {
     ['receipts', t('dash.recon.receipts'), count(r.receipts.count, r.receipts.amountCents), false],
     ['settled', t('dash.recon.settled'), count(r.settled.count, r.settled.amountCents), false],
     ['credited', t('dash.recon.credited'), count(r.credited.count, r.credited.amountCents), false],
+    ['refunds', t('dash.recon.refunds'), count((r.refunds || {}).count || 0, (r.refunds || {}).amountCents || 0), ((r.refunds || {}).count || 0) > 0],
     ...CATEGORIES.map((k) => [k, t('dash.recon.cat.' + k), String(c[k] || 0), !FINE.includes(k) && c[k] > 0]),
   ];
   out.push(h('dl', { class: 'dash-facts', id: 'recon-facts' }, facts.map(([k, label, v, bad]) => [
