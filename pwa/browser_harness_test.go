@@ -109,6 +109,9 @@ type env struct {
 	clock  *testkit.Clock
 	front  *frontDoor
 	client *http.Client
+	// kit is the server's wiring (store, sandbox), for tests that set
+	// up data behind the API's back.
+	kit *testkit.Server
 }
 
 // step runs one named part of the journey as a subtest, so that a failure
@@ -154,7 +157,7 @@ func startEnv(t *testing.T) *env {
 	hs := &http.Server{Handler: front, ErrorLog: log.New(io.Discard, "", 0)}
 	go hs.Serve(frontLn)
 	t.Cleanup(func() { hs.Close() })
-	return &env{t: t, root: t, backend: k.URL, public: public, clock: k.Clock, front: front, client: &http.Client{Timeout: 20 * time.Second}}
+	return &env{t: t, root: t, backend: k.URL, public: public, clock: k.Clock, front: front, client: &http.Client{Timeout: 20 * time.Second}, kit: k}
 }
 
 // frontDoor is a reverse proxy in front of the server, as a gateway would

@@ -2,6 +2,8 @@ package pwa_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/multa/multa/fdr"
+	"github.com/multa/multa/internal/testkit"
 	"github.com/multa/multa/notices"
 )
 
@@ -167,5 +170,128 @@ func TestBrowserReconciliationUpload(t *testing.T) {
 		b.audit("dashboard-reconciliation")
 		b.do("open the stand-in fine", chromedp.Click(`#recon-problems li[data-category="stand_in"] .dash-fine`), chromedp.WaitVisible(chromedp.ID("fine-payments")))
 		b.expectText("#fine-payments", "stand-in")
+	})
+}
+
+// TestBrowserReconciliationOfADayThreeWays is issue 11's "done when" in
+// the dashboard: the day of 1,000 receipts (testkit.BuildReconDay), its
+// flows (one of them zipped with a revision) and the bank statement are
+// dropped on the dashboard at once, and every category shows the count
+// the day must have, which is also the API's.
+func TestBrowserReconciliationOfADayThreeWays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
+	chromium := findChromium()
+	if chromium == "" {
+		t.Skip("chromium is not installed: CI installs it (.ci/run)")
+	}
+	e := startEnv(t)
+	// A Tuesday a week or more ago, with no holiday from it to Thursday:
+	// its receipts are long past their settlement window.
+	cal := e.kit.Settings.Calendar
+	d := notices.DateOf(time.Now()).AddDays(-7)
+	for d.Weekday() != time.Tuesday || cal.IsHoliday(d) || cal.IsHoliday(d.AddDays(1)) || cal.IsHoliday(d.AddDays(2)) {
+		d = d.AddDays(-1)
+	}
+	day := testkit.BuildReconDay(t, e.kit.Store, e.kit.Sandbox, e.kit.Settings, e.clock, d)
+	e.clock.Set(time.Now()) // back to the browser's time
+	admin := e.login("admin")
+
+	e.step("finance drops the day's flows, a zip and the statement, and every category is counted", func(t *testing.T) {
+		b := e.browser(chromium, t.TempDir(), "")
+		defer b.close()
+		b.do("sign in as admin", chromedp.Navigate(e.public+"/office/"), chromedp.WaitVisible(chromedp.ID("login-username")),
+			chromedp.SendKeys(chromedp.ID("login-username"), "admin"),
+			chromedp.SendKeys(chromedp.ID("login-password"), password),
+			chromedp.Tap(chromedp.ID("login-submit")),
+			chromedp.WaitVisible(chromedp.ID("tab-dashboard")))
+		b.do("open the dashboard", chromedp.Tap(chromedp.ID("tab-dashboard")), chromedp.WaitVisible(chromedp.ID("recon-drop")))
+		type file struct{ Name, Type, B64 string }
+		var files []file
+		for _, u := range day.Uploads {
+			files = append(files, file{u.Name, u.ContentType, base64.StdEncoding.EncodeToString(u.Body)})
+		}
+		js, _ := json.Marshal(files)
+		b.eval(`(() => {
+			const dt = new DataTransfer();
+			for (const f of ` + string(js) + `) {
+				const bin = atob(f.B64), bytes = new Uint8Array(bin.length);
+				for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+				dt.items.add(new File([bytes], f.Name, { type: f.Type }));
+			}
+			document.getElementById('recon-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+			return '';
+		})()`)
+		// One line per flow (the sandbox's, three in the zip) and one for the statement.
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			var ok, bad int
+			b.evalInto(`[document.querySelectorAll('#recon-upload-msg li[data-kind="ok"]').length, document.querySelectorAll('#recon-upload-msg li[data-kind="error"]').length]`, &[]*int{&ok, &bad})
+			if bad > 0 {
+				t.Fatalf("an upload failed: %s", b.text("#recon-upload-msg"))
+			}
+			if ok == 5 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("uploads: %s", b.text("#recon-upload-msg"))
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		b.do("check the day", chromedp.SetValue(chromedp.ID("recon-date"), d.String()), chromedp.Click(chromedp.ID("recon-check")),
+			chromedp.WaitVisible(`#recon-facts dd[data-key="matched"]`))
+		var rec struct {
+			Counts   map[string]int `json:"counts"`
+			Receipts struct{ Count int }
+		}
+		if st := e.api("GET", "/api/v1/reconciliation?date="+d.String(), admin, nil, &rec); st != 200 {
+			t.Fatalf("API: %d", st)
+		}
+		if rec.Receipts.Count != day.Receipts {
+			t.Errorf("API receipts %d, want %d", rec.Receipts.Count, day.Receipts)
+		}
+		deadline = time.Now().Add(15 * time.Second)
+		for {
+			var shown map[string]string
+			b.evalInto(`Object.fromEntries([...document.querySelectorAll('#recon-facts dd[data-key]')].map((d) => [d.dataset.key, d.textContent]))`, &shown)
+			var diff []string
+			for _, c := range notices.Categories {
+				want := day.Want[c]
+				if shown[string(c)] != fmt.Sprint(want) || rec.Counts[string(c)] != want {
+					diff = append(diff, fmt.Sprintf("%s: dashboard %q, API %d, want %d", c, shown[string(c)], rec.Counts[string(c)], want))
+				}
+			}
+			if len(diff) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("counts:\n%s", strings.Join(diff, "\n"))
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		// The CSV of the day counts the same.
+		st, csvBody := e.raw("GET", "/api/v1/reconciliation?date="+d.String(), admin, "", nil, "Accept", "text/csv")
+		if st != 200 {
+			t.Fatalf("CSV: %d", st)
+		}
+		cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvBody, []byte("\uFEFF"))))
+		cr.Comma = ';'
+		rows, err := cr.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[notices.ReconCategory]int{}
+		for _, row := range rows[1:] {
+			got[notices.ReconCategory(row[len(row)-1])]++
+		}
+		for _, c := range notices.Categories {
+			if got[c] != day.Want[c] {
+				t.Errorf("CSV: %s = %d, want %d", c, got[c], day.Want[c])
+			}
+		}
+		if n := b.eval(`String(document.querySelectorAll('#recon-problems li').length)`); n != "10" {
+			t.Errorf("%s problem rows listed, want 10 (every row but the matched ones)", n)
+		}
 	})
 }
