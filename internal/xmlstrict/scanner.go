@@ -520,7 +520,7 @@ func normalizeNewlines(b []byte) []byte {
 
 // attrValue normalises an attribute value's whitespace to spaces.
 func attrValue(b []byte) []byte {
-	if bytes.IndexAny(b, "\t\r\n") < 0 {
+	if !bytes.ContainsAny(b, "\t\r\n") {
 		return b
 	}
 	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte(" "))
