@@ -195,7 +195,7 @@ func (s *Server) noticePDF(c *fiber.Ctx) error {
 		return notices.Errorf(notices.EFineCancelled, "fine %s was cancelled; there is no notice to print", f.ReportNumber)
 	}
 	var buf bytes.Buffer
-	doc := s.noticeDoc(&f)
+	doc := s.noticeDoc(c, &f)
 	if err := qr.NoticePDF(&buf, doc, format); err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (s *Server) batchNoticePDF(c *fiber.Ctx) error {
 		if f.Status == notices.StatusCancelled {
 			return notices.Errorf(notices.EFineCancelled, "fine %s was cancelled; there is no notice to print", f.ReportNumber)
 		}
-		docs = append(docs, s.noticeDoc(&f))
+		docs = append(docs, s.noticeDoc(c, &f))
 	}
 	var buf bytes.Buffer
 	if err := qr.NoticesPDF(&buf, docs); err != nil {

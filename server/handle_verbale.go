@@ -425,9 +425,15 @@ func (s *Server) publicVerbaleOf(f *notices.Fine, on notices.Date) publicVerbale
 	return v
 }
 
-// noticeDoc is what the printed notice of f shows: with its verbale, the
-// terms once notified, and the texts for recipients abroad.
-func (s *Server) noticeDoc(f *notices.Fine) qr.NoticeDoc {
+// noticeDoc is what the printed notice of f shows: with its verbale (for
+// the roles that may see personal data), the terms once notified, and the
+// texts for recipients abroad.
+func (s *Server) noticeDoc(c *fiber.Ctx, f *notices.Fine) qr.NoticeDoc {
+	if f.Verbale != nil && !canSeePersonalData(principalOf(c).Role) {
+		g := *f
+		g.Verbale = nil
+		f = &g
+	}
 	cal := s.cfg.Settings.Calendar
 	d := qr.NoticeDoc{Creditor: s.cfg.Settings.Creditor, Fine: f, Options: cal.Options(f), PublicURL: s.cfg.PublicURL, Foreign: f.Abroad()}
 	if !f.NotifiedOn.IsZero() {

@@ -187,6 +187,15 @@ func TestVerbaleCameraFineThroughCompiutaGiacenza(t *testing.T) {
 		}
 	}
 
+	// An administrator (accounts, not fines) prints the payment notice
+	// without the verbale's personal data.
+	adminPDF := e.do("GET", "/api/v1/fines/"+id+"/notice.pdf", nil, "Authorization", e.login("root"))
+	cmd = exec.Command("pdftotext", "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(adminPDF.body)
+	if out, err := cmd.Output(); err != nil || adminPDF.status != 200 || strings.Contains(string(out), "Rossi") || !strings.Contains(string(out), "AVVISO DI PAGAMENTO") {
+		t.Errorf("admin's notice.pdf: %d %v, shows the owner: %v", adminPDF.status, err, strings.Contains(string(out), "Rossi"))
+	}
+
 	// Personal data: officers see it, finance does not.
 	if f := e.ok(e.do("GET", "/api/v1/fines/"+id, nil, "Authorization", e.login("money")), 200, "finance view"); f["verbale"] != nil || f["notifications"] != nil {
 		t.Errorf("finance sees personal data: %v", f["verbale"])
