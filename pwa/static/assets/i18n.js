@@ -272,7 +272,10 @@ const locale = () => (lang === 'it' ? 'it-IT' : 'en-GB');
 
 /** Returns the string for key in the current language, with {name} filled from vars. */
 export function t(key, vars) {
-  let s = dict[lang][key] ?? dict.en[key] ?? key;
+  // Plurals: with vars.n === 1 a key's ".one" form wins when it exists
+  // ("1 ricevuta", not "1 ricevute"); every other count takes the key.
+  const one = vars && Number(vars.n) === 1 ? (dict[lang][key + '.one'] ?? (dict[lang][key] === undefined ? dict.en[key + '.one'] : undefined)) : undefined;
+  let s = one ?? dict[lang][key] ?? dict.en[key] ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
