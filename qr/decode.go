@@ -268,6 +268,9 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 const (
 	minSide   = 600
 	maxLevels = 4
+	// candidatePixels is the largest candidate: bigger images are halved
+	// first.
+	candidatePixels = 16_000_000
 )
 
 // candidates returns the images to try, cheapest likely success first: the
@@ -277,7 +280,7 @@ const (
 func candidates(g *gray) []*gray {
 	// Beyond 16 MP the pixels are finer than any printed module: halving
 	// first keeps a 40 MP photo from costing seconds.
-	for g.w*g.h > 16_000_000 {
+	for g.w*g.h > candidatePixels {
 		g = g.half()
 	}
 	out := []*gray{g, g.smooth()}
@@ -292,19 +295,19 @@ func candidates(g *gray) []*gray {
 func (g *gray) smooth() *gray {
 	w, h := g.w, g.h
 	out := &gray{make([]byte, w*h), w, h}
-	rows := make([]int, w*h) // horizontal sums of 3
+	rows := make([]uint16, w*h) // horizontal sums of 3 (at most 765)
 	for y := 0; y < h; y++ {
 		r := g.pix[y*w : (y+1)*w]
 		o := rows[y*w : (y+1)*w]
 		for x := 0; x < w; x++ {
-			o[x] = int(r[max(x-1, 0)]) + int(r[x]) + int(r[min(x+1, w-1)])
+			o[x] = uint16(r[max(x-1, 0)]) + uint16(r[x]) + uint16(r[min(x+1, w-1)])
 		}
 	}
 	for y := 0; y < h; y++ {
 		a, b, c := rows[max(y-1, 0)*w:], rows[y*w:], rows[min(y+1, h-1)*w:]
 		o := out.pix[y*w : (y+1)*w]
 		for x := 0; x < w; x++ {
-			o[x] = byte((a[x] + b[x] + c[x] + 4) / 9)
+			o[x] = byte((int(a[x]) + int(b[x]) + int(c[x]) + 4) / 9)
 		}
 	}
 	return out
@@ -332,6 +335,12 @@ func (g *gray) half() *gray {
 func toGray(img image.Image) *gray {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
+	if m, ok := img.(*image.Gray); ok && m.Stride == w && len(m.Pix) >= w*h && b.Min == (image.Point{}) {
+		// Already what zxing reads: share it rather than copy 40 MB.
+		// Nothing writes to the first candidate's pixels but DecodeAll,
+		// which works on clones.
+		return &gray{m.Pix[:w*h], w, h}
+	}
 	g := &gray{make([]byte, w*h), w, h}
 	switch m := img.(type) {
 	case *image.YCbCr: // JPEG: the Y plane is the luminance

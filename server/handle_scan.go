@@ -1,13 +1,25 @@
 package server
 
 import (
+	"context"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/notices"
 	"github.com/multa/multa/qr"
 )
 
 // maxScanBody is the largest photo accepted for decoding.
 const maxScanBody = 5 << 20
+
+// scanBudget is the memory all photo decodes running at once may take
+// (qr.Limiter): two ordinary 12 MP photos at a time, a 40 MP one alone.
+const scanBudget = 256 << 20
+
+// scanWait is how long an upload waits for its turn before the scanner
+// answers busy (503), so that a burst cannot queue work for minutes.
+const scanWait = 8 * time.Second
 
 // scan reads a QR code from a photo, for phones without a native
 // barcode detector and for pictures of paper notices.
@@ -19,7 +31,12 @@ func (s *Server) scan(c *fiber.Ctx) error {
 	if len(body) == 0 {
 		return errCode(qr.EInvalidImage, "Send a JPEG or PNG photo as the request body.")
 	}
-	text, err := qr.DecodeBytes(body)
+	ctx, cancel := context.WithTimeout(c.UserContext(), scanWait)
+	defer cancel()
+	text, err := s.scanner.DecodeBytes(ctx, body)
+	if notices.ErrorCode(err) == qr.EBusy {
+		c.Set(fiber.HeaderRetryAfter, "5")
+	}
 	if err != nil {
 		return err
 	}

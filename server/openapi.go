@@ -80,7 +80,7 @@ var operations = []op{
 	{method: "GET", path: "/api/v1/receipts/{id}.pdf", summary: "A receipt as PDF", tag: "public", params: []param{{"id", "path", "Receipt id"}}, responses: map[string]string{"200": "PDF", "404": "receipt_not_found"}},
 	{method: "GET", path: "/api/v1/receipts/{id}/proof", summary: "Inclusion proof of a receipt in the signed ledger", tag: "public", params: []param{{"id", "path", "Receipt id"}}, responses: map[string]string{"200": "Proof", "404": "receipt_not_found"}},
 	{method: "POST", path: "/api/v1/scan", summary: "Read a QR code from a photo", tag: "public", body: "image/jpeg",
-		responses: map[string]string{"200": "The code found", "413": "payload_too_large", "422": "no_code_found, invalid_image"}},
+		responses: map[string]string{"200": "The code found", "413": "payload_too_large", "422": "no_code_found, invalid_image", "503": "scanner_busy (decodes are at their memory budget; Retry-After)"}},
 	{method: "POST", path: "/api/v1/auth/login", summary: "Log in", tag: "auth", body: "application/json", responses: map[string]string{"200": "Session; refresh cookie set", "401": "unauthorized", "429": "rate_limited"}},
 	{method: "POST", path: "/api/v1/auth/refresh", summary: "New access token from the refresh cookie (rotates it)", tag: "auth", responses: map[string]string{"200": "Session", "401": "unauthorized"}},
 	{method: "POST", path: "/api/v1/auth/logout", summary: "Revoke the refresh token", tag: "auth", responses: map[string]string{"204": "Logged out"}},

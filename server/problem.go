@@ -73,6 +73,7 @@ var statusOf = map[string]int{
 	qr.EUnsupportedImage:      http.StatusUnsupportedMediaType,
 	qr.EInvalidImage:          http.StatusUnprocessableEntity,
 	qr.EImageTooLarge:         http.StatusRequestEntityTooLarge,
+	qr.EBusy:                  http.StatusServiceUnavailable,
 	auth.EUnauthorized:        http.StatusUnauthorized,
 	auth.ERateLimited:         http.StatusTooManyRequests,
 	codeForbidden:             http.StatusForbidden,

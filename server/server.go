@@ -105,6 +105,8 @@ type Server struct {
 	metrics *metrics
 	// proxies are the trusted proxies, for clientIP.
 	proxies proxies
+	// scanner bounds the memory of photo decodes (POST /scan).
+	scanner *qr.Limiter
 }
 
 // New builds the Fiber app with all routes and middleware.
@@ -122,7 +124,8 @@ func New(cfg Config) *Server {
 		cfg.Catalogue = notices.DefaultCatalogue()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments, proxies: parseProxies(cfg.TrustedProxies)}
+	s := &Server{cfg: cfg, log: cfg.Logger, qr: qr.NewCache(4096), payments: cfg.Payments, proxies: parseProxies(cfg.TrustedProxies),
+		scanner: qr.NewLimiter(scanBudget)}
 	if cfg.FdR != nil {
 		s.fdr = &fdr.Poller{Client: cfg.FdR, Known: s.flowKnown, Now: cfg.Now, Logger: cfg.Logger,
 			Import: func(ctx context.Context, f notices.SettlementFlow) error {
