@@ -41,7 +41,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	pw = strings.TrimRight(pw, "\r\n")
-	store, err := openStore(ctx, *db)
+	store, err := openStore(ctx, *db, false)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func backupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *out == "" {
 		return errors.New("--out is required")
 	}
-	st, err := openStore(ctx, *db)
+	st, err := openStore(ctx, *db, true)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func ledgerCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *db)
+	store, err := openStore(ctx, *db, true)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,7 +18,14 @@ import (
 // openStore opens the database named by --db / MULTA_DB: a postgres://
 // URL selects the PostgreSQL store, anything else is a bbolt file. A held
 // bbolt file or an unreachable server gives a clear message.
-func openStore(ctx context.Context, db string) (notices.Store, error) {
+//
+// A bbolt file is checked whole first: a damaged one ends the command
+// with one line naming it (never a panic), and an empty or missing file
+// whose key files show it held data is refused rather than started over.
+// existing is for the commands that read a database (backup, ledger
+// verify): for them a missing or empty file is an error, not a new
+// database.
+func openStore(ctx context.Context, db string, existing bool) (notices.Store, error) {
 	if postgres.IsURL(db) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -26,7 +35,18 @@ func openStore(ctx context.Context, db string) (notices.Store, error) {
 		}
 		return st, nil
 	}
-	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second})
+	if err := boltdb.ExpectData(db, db+".jwt.key", db+".ledger.key", db+".psp"); err != nil {
+		return nil, errors.New(notices.ErrorMessage(err))
+	}
+	if existing {
+		if fi, err := os.Stat(db); err != nil || fi.Size() == 0 {
+			return nil, fmt.Errorf("there is no database at %s (missing or empty file)", db)
+		}
+	}
+	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second, Check: true})
+	if c := notices.ErrorCode(err); c == notices.EDatabaseDamaged || c == notices.EDatabaseInUse {
+		return nil, errors.New(notices.ErrorMessage(err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", db, err)
 	}

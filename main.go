@@ -137,7 +137,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 			return fmt.Errorf("catalogue %s: %w", c.CatalogueFile, err)
 		}
 	}
-	store, err := openStore(ctx, c.DB)
+	store, err := openStore(ctx, c.DB, false)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ const (
 	// writer per file, and waiting forever would look like a hang to an
 	// operator.
 	EDatabaseInUse = "database_in_use"
+	// EDatabaseDamaged is returned when a database file fails its
+	// consistency check at open (truncated, overwritten, empty where data
+	// was): the operator restores it from a backup.
+	EDatabaseDamaged = "database_damaged"
 	// ELedgerMismatch is returned by VerifyLedger when a stored value, the
 	// log or its hashes disagree.
 	ELedgerMismatch = "ledger_mismatch"

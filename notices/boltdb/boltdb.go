@@ -49,6 +49,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -118,6 +119,12 @@ type Options struct {
 	// commit (50,000 per transaction was three times slower and used
 	// about a gigabyte).
 	ImportChunk int
+	// Check reads every page of the file at open (every bucket, key and
+	// value, then bbolt's own consistency check) and turns damage into
+	// EDatabaseDamaged, instead of a panic or a memory fault in the middle
+	// of a later request. It costs a full read of the file: the commands
+	// (serve, backup, ledger verify) pay it once at start.
+	Check bool
 }
 
 // Store is the bbolt implementation of notices.Store. It is safe for
@@ -142,8 +149,22 @@ var _ notices.Store = (*Store)(nil)
 // Open opens (creating if needed) the database at path and makes sure all
 // buckets exist. A file locked by another process yields an error with code
 // notices.EDatabaseInUse after Options.Timeout.
-func Open(path string, opts Options) (*Store, error) {
+func Open(path string, opts Options) (st *Store, err error) {
 	const op = "boltdb.Open"
+	if opts.Check {
+		if err := precheck(path); err != nil {
+			return nil, err
+		}
+		// bbolt panics on pages that are not what it expects, and a file
+		// cut short of its mapping faults (SIGBUS): both become errors
+		// here, while this goroutine opens and reads the whole file.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				st, err = nil, damaged(path, fmt.Sprint(r))
+			}
+		}()
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -168,6 +189,9 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, &notices.Error{Code: notices.EDatabaseInUse, Op: op, Err: err,
 			Message: fmt.Sprintf("database in use: %s is held open by another process (stop it, or use the server's API)", path)}
 	}
+	if err != nil && opts.Check && !errors.Is(err, os.ErrPermission) {
+		return nil, damaged(path, err.Error())
+	}
 	if err != nil {
 		return nil, &notices.Error{Code: notices.EInternal, Op: op, Err: err,
 			Message: fmt.Sprintf("cannot open database %s: %v", path, err)}
@@ -187,6 +211,12 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, &notices.Error{Code: notices.EInternal, Op: op, Err: err,
 			Message: fmt.Sprintf("database %s: %v", path, err)}
+	}
+	if opts.Check {
+		if err := checkPages(db); err != nil {
+			db.Close()
+			return nil, damaged(path, err.Error())
+		}
 	}
 	return s, nil
 }
