@@ -274,8 +274,15 @@ func (s *service) login(t *testing.T, user, password string) string {
 // runCLI runs a multa command and returns its exit code and output.
 func runCLI(t *testing.T, stdin string, args ...string) (int, string) {
 	t.Helper()
+	return runCLIWithin(t, time.Minute, stdin, args...)
+}
+
+// runCLIWithin is runCLI with a time limit, after which the command is
+// killed (a server that should have refused to start).
+func runCLIWithin(t *testing.T, limit time.Duration, stdin string, args ...string) (int, string) {
+	t.Helper()
 	markInputs(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
