@@ -53,8 +53,9 @@ func TestOpenAPICodesHaveTheirStatus(t *testing.T) {
 
 // notOverHTTP are the codes that no request can end with, and why.
 var notOverHTTP = map[string]string{
-	"database_in_use": "returned when the store is opened, before the server starts",
-	"ledger_mismatch": "returned by VerifyLedger, which only the verify command runs",
+	"database_in_use":  "returned when the store is opened, before the server starts",
+	"database_damaged": "returned when the store is opened with its check, before the server starts",
+	"ledger_mismatch":  "returned by VerifyLedger, which only the verify command runs",
 }
 
 // TestEveryCodeHasAStatus: each error code defined by this package or by
