@@ -7,6 +7,11 @@ import "strings"
 // month letter, day, place code and a check letter. Digits may be replaced
 // by letters (omocodia), so those positions accept either.
 func ValidatePersonFiscalCode(s string) error {
+	// Lengths before and after upper-casing: a non-ASCII letter can
+	// change the byte count (ı becomes I) and sneak past one check.
+	if len(s) != 16 {
+		return Errorf(EInvalidFiscalCode, "a personal fiscal code has 16 characters")
+	}
 	s = strings.ToUpper(s)
 	if len(s) != 16 {
 		return Errorf(EInvalidFiscalCode, "a personal fiscal code has 16 characters")
