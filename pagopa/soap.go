@@ -115,7 +115,9 @@ var ErrTooLarge = errors.New("body over the size bound")
 // operations, which know what each field must hold.
 func Decode(body []byte) (Message, error) {
 	if len(body) > MaxBody {
-		return nil, &DecodeError{Err: ErrTooLarge}
+		// Still say which message it was, if its start is readable within
+		// the bound, so that the answer is that operation's KO.
+		return nil, &DecodeError{Element: peekElement(body[:MaxBody]), Err: ErrTooLarge}
 	}
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
@@ -176,6 +178,31 @@ func Decode(body []byte) (Message, error) {
 			return nil, &DecodeError{Element: start.Name.Local, Err: errors.New("DTDs are not accepted")}
 		}
 	}
+}
+
+// peekElement returns the local name of the message element when the
+// envelope's start is well formed up to it and it is a paForNode message
+// in its namespace, else "".
+func peekElement(prefix []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(prefix))
+	d.Strict = true
+	st, err := nextStart(d)
+	if err != nil || st.Name != (xml.Name{Space: EnvelopeNamespace, Local: "Envelope"}) {
+		return ""
+	}
+	if st, err = nextStart(d); err == nil && st.Name == (xml.Name{Space: EnvelopeNamespace, Local: "Header"}) {
+		if d.Skip() != nil {
+			return ""
+		}
+		st, err = nextStart(d)
+	}
+	if err != nil || st.Name != (xml.Name{Space: EnvelopeNamespace, Local: "Body"}) {
+		return ""
+	}
+	if st, err = nextStart(d); err != nil || st.Name.Space != Namespace || newMessage(st.Name.Local) == nil {
+		return ""
+	}
+	return st.Name.Local
 }
 
 // nextStart returns the next start element, skipping whitespace, comments

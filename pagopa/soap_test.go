@@ -84,8 +84,12 @@ func TestDecodeRefuses(t *testing.T) {
 		})
 	}
 	big := env(`<pafn:paVerifyPaymentNoticeReq><idPA>` + strings.Repeat("1", MaxBody) + `</idPA></pafn:paVerifyPaymentNoticeReq>`)
-	if _, err := Decode([]byte(big)); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("a body over the bound: %v", err)
+	var de *DecodeError
+	if _, err := Decode([]byte(big)); !errors.Is(err, ErrTooLarge) || !errors.As(err, &de) || de.Element != "paVerifyPaymentNoticeReq" {
+		t.Errorf("a body over the bound: %v (its message must still be told)", err)
+	}
+	if _, err := Decode(bytes.Repeat([]byte("x"), MaxBody+1)); !errors.As(err, &de) || de.Element != "" {
+		t.Errorf("junk over the bound: %v", err)
 	}
 }
 

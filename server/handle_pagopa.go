@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/pagopa"
 )
 
 // stationPath is where the pagoPA node calls the creditor's station.
@@ -33,6 +35,24 @@ func (s *Server) paForNode(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusOK).Send(out)
+}
+
+// stationError answers what fails before the station sees a call (a body
+// over the bound, a panic) on the station's path as the node expects: HTTP
+// 200 and a SOAP fault carrying the pagoPA code, never an HTML page or a
+// 5xx; any other path gets the usual problem+json.
+func (s *Server) stationError(c *fiber.Ctx, err error) error {
+	if c.Path() != stationPath {
+		return s.handleError(c, err)
+	}
+	code := pagopa.FaultSemantics
+	var fe *fiber.Error
+	if !errors.As(err, &fe) || fe.Code >= 500 {
+		code = pagopa.FaultSystem
+		s.log.Error("pagoPA station call failed", "err", err)
+	}
+	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+	return c.Status(fiber.StatusOK).Send(pagopa.EncodeFault(&pagopa.Fault{Code: code, Description: err.Error()}, s.cfg.Settings.Creditor.FiscalCode))
 }
 
 // ServeStation serves only the pagoPA station on ln until ctx ends, then

@@ -125,13 +125,16 @@ func (s *Server) verbaleRoutes(api fiber.Router) {
 // stationApp is the station alone, for a listener of its own.
 func (s *Server) stationApp() *fiber.App {
 	app := fiber.New(fiber.Config{
-		AppName:               "multa-pagopa",
-		BodyLimit:             pagopa.MaxBody + 4096, // the station's bound, plus the envelope's slack
+		AppName: "multa-pagopa",
+		// Four times the station's own bound: a body up to that is read and
+		// answered by the station (a KO of its operation); beyond it
+		// stationError answers a SOAP fault without reading further.
+		BodyLimit:             4 * pagopa.MaxBody,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
-		ErrorHandler:          s.handleError,
+		ErrorHandler:          s.stationError,
 		JSONEncoder:           jsonMarshal,
 	})
 	app.Use(recover.New())

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,10 +29,18 @@ var stationSettings = pagopa.Settings{BrokerID: "97735020584", StationID: "97735
 // simulator pointed at it. key, when set, is the shared station key.
 func newStationEnv(t *testing.T, now time.Time, key string) (*env, *nodesim.Node) {
 	t.Helper()
+	return newStationEnvWith(t, now, func(c *server.Config) { c.StationKey = key })
+}
+
+// newStationEnvWith is newStationEnv with more configuration.
+func newStationEnvWith(t *testing.T, now time.Time, configure func(*server.Config)) (*env, *nodesim.Node) {
+	t.Helper()
+	var key string
 	e := newEnvWith(t, now, func(c *server.Config) {
 		c.Payments = payment.New(payment.Config{Store: c.Store, Provider: c.Provider, Settings: c.Settings, Now: c.Now})
 		c.Station = pagopa.New(pagopa.Config{Settings: stationSettings, Creditor: c.Settings.Creditor, Payments: c.Payments, Now: c.Now})
-		c.StationKey = key
+		configure(c)
+		key = c.StationKey
 	})
 	node := nodesim.New(nodesim.Config{URL: e.url + "/pagopa/v1/paForNode", Client: &http.Client{Timeout: 20 * time.Second},
 		IDPA: milan.Creditor.FiscalCode, BrokerID: stationSettings.BrokerID, StationID: stationSettings.StationID,
@@ -443,5 +453,50 @@ func TestStationKeyAndOff(t *testing.T) {
 	off := newEnv(t, rome("2026-11-03 09:00:00"))
 	if r := off.do("POST", "/pagopa/v1/paForNode", body); r.status == 200 && bytes.Contains(r.body, []byte("Envelope")) {
 		t.Errorf("the station answers without being configured: %s", r.body)
+	}
+}
+
+// TestStationOwnListenerBounds: on its own listener the station answers
+// every failure on its path as SOAP with HTTP 200 — a body over its bound
+// is a KO of the operation, a body far over it a SOAP fault — while other
+// paths answer problem+json.
+func TestStationOwnListenerBounds(t *testing.T) {
+	e, _ := newStationEnvWith(t, rome("2026-11-03 09:00:00"), func(c *server.Config) { c.StationOwnListener = true })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.ServeStation(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	url := "http://" + ln.Addr().String() + "/pagopa/v1/paForNode"
+	if r := e.do("POST", "/pagopa/v1/paForNode", []byte("<x/>")); bytes.Contains(r.body, []byte("Envelope")) {
+		t.Errorf("the main listener serves the station: %s", r.body)
+	}
+	good := mustEncode(t, &pagopa.PaVerifyPaymentNoticeReq{IDPA: milan.Creditor.FiscalCode})
+	big := bytes.Replace(good, []byte("<idPA>"), append([]byte("<idPA>"), bytes.Repeat([]byte("1"), pagopa.MaxBody)...), 1)
+	huge := bytes.Repeat([]byte("x"), 5*pagopa.MaxBody)
+	for name, tc := range map[string]struct {
+		body []byte
+		want string
+	}{
+		"ok":   {good, "PAA_ID_INTERMEDIARIO_ERRATO"},
+		"big":  {big, "<pafn:paVerifyPaymentNoticeRes><outcome>KO</outcome><fault><faultCode>PAA_SEMANTICA"},
+		"huge": {huge, "<soapenv:Fault>"},
+	} {
+		resp, err := http.Post(url, "text/xml", bytes.NewReader(tc.body))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(tc.want)) {
+			t.Errorf("%s: %d %s, want 200 with %s", name, resp.StatusCode, b, tc.want)
+		}
+	}
+	resp, err := http.Get("http://" + ln.Addr().String() + "/anything")
+	if err != nil || resp.StatusCode >= 500 || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("another path: %v %v", err, resp)
 	}
 }
