@@ -13,11 +13,7 @@ import (
 
 var (
 	catalogue = notices.DefaultCatalogue()
-	settings  = notices.Settings{
-		Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
-		Segregation: "01",
-		Fees:        notices.DefaultFees,
-	}
+	settings  = testkit.Milan
 )
 
 // rome builds an instant on Rome's wall clock.
