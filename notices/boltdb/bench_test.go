@@ -195,8 +195,12 @@ func BenchmarkListFines(b *testing.B) {
 	if _, err := e.st.ImportFines(ctx, fines); err != nil {
 		b.Fatal(err)
 	}
-	for _, q := range []notices.FineFilter{{}, {Plate: fines[0].Plate}, {Status: notices.StatusIssued}} {
-		b.Run(fmt.Sprintf("plate=%q,status=%q", q.Plate, q.Status), func(b *testing.B) {
+	// The office's searches: part of a plate and a report number scan the
+	// date index (a part that matches nothing scans all of it, the worst
+	// case); unpaid keeps most fines.
+	for _, q := range []notices.FineFilter{{}, {Plate: fines[0].Plate}, {Status: notices.StatusIssued},
+		{PlatePart: fines[0].Plate[1:5]}, {PlatePart: "QQ0Q"}, {Unpaid: true}, {ReportNumber: fines[100].ReportNumber}} {
+		b.Run(fmt.Sprintf("plate=%q,status=%q,part=%q,unpaid=%v,report=%q", q.Plate, q.Status, q.PlatePart, q.Unpaid, q.ReportNumber), func(b *testing.B) {
 			for range b.N {
 				if _, err := e.st.ListFines(ctx, q); err != nil {
 					b.Fatal(err)
