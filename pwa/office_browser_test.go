@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/multa/multa/notices"
@@ -26,7 +27,9 @@ import (
 // duplicates); fines are found by part of a plate and by report number;
 // a plate is corrected, and the fine's audit trail names who did what; two
 // notices print as one PDF; and an invalid fine gets the server's Italian
-// message next to the field that caused it, scrolled into view.
+// message next to the field that caused it, scrolled into view. On the
+// way it checks that the device position stays beside the place and that
+// the offline banner moves nothing.
 func TestOfficeDay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the office journey takes ~20 s; skipped with -short")
@@ -204,8 +207,36 @@ func officeDay(e *env, chromium string, width int, csvPath string, again bool, s
 		shots.take(capo, fmt.Sprintf("office-batch-%d", width))
 	})
 
-	step("an Italian error from the server by its field", func(t *testing.T) {
+	step("the position goes beside the place, not into it", func(t *testing.T) {
 		capo.do("open a new fine", chromedp.Tap(chromedp.ID("tab-issue")), chromedp.WaitVisible(chromedp.ID("fine-plate")),
+			geolocation(e.public, 45.464211, 9.191383),
+			chromedp.Tap(chromedp.ID("fine-locate")), chromedp.WaitVisible(chromedp.ID("fine-coords")))
+		capo.expectText("#fine-coords", "45.46421, 9.19138")
+		capo.expectText("#fine-locate-status", "Scrivi la via nel campo Luogo.")
+		if place := capo.eval(`document.getElementById('fine-place').value`); place != "" {
+			t.Errorf("the place field took %q from the position, want it left for the officer to type", place)
+		}
+		// The offline banner floats over the bottom edge: shown, it moves
+		// nothing (a tap meant for "Emetti la multa" stays on it), and the
+		// page keeps room below its last button for it.
+		var before, after, banner float64
+		capo.evalInto(`document.getElementById('fine-submit').getBoundingClientRect().top`, &before)
+		capo.evalInto(`(() => { document.getElementById('offline').hidden = false; return document.getElementById('fine-submit').getBoundingClientRect().top; })()`, &after)
+		if before != after {
+			t.Errorf("the offline banner moved the submit button from y=%v to y=%v", before, after)
+		}
+		capo.evalInto(`(() => { scrollTo(0, document.documentElement.scrollHeight);
+			const b = document.getElementById('offline').getBoundingClientRect(), s = document.getElementById('fine-submit').getBoundingClientRect();
+			return b.top - s.bottom; })()`, &banner)
+		if banner < 0 {
+			t.Errorf("scrolled to the end, the offline banner covers the submit button by %v px", -banner)
+		}
+		shots.take(capo, fmt.Sprintf("office-offline-%d", width))
+		capo.eval(`(() => { document.getElementById('offline').hidden = navigator.onLine; scrollTo(0, 0); return ''; })()`)
+	})
+
+	step("an Italian error from the server by its field", func(t *testing.T) {
+		capo.do("fill a fine with a bad plate",
 			chromedp.SendKeys(chromedp.ID("fine-plate"), "ab@12"),
 			// The catalogue is searched without accents: velocita finds velocità.
 			chromedp.SendKeys(chromedp.ID("fine-violation"), "velocita da 10"),
@@ -225,6 +256,19 @@ func officeDay(e *env, chromium string, width int, csvPath string, again bool, s
 			t.Errorf("the refused plate is at y=%v, off screen", top)
 		}
 		shots.take(capo, fmt.Sprintf("office-field-error-%d", width))
+	})
+}
+
+// geolocation grants the page at origin the position lat, lon (± 12 m).
+func geolocation(origin string, lat, lon float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: origin}); err != nil {
+			return err
+		}
+		acc := 12.0
+		_, err := chromedp.Call(ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lon, Accuracy: &acc})
+		return err
 	})
 }
 

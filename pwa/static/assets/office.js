@@ -316,9 +316,9 @@ function issueView() {
       // stays a street address the officer types (no reverse geocoding
       // offline, and raw coordinates mean nothing on a notice).
       coords = { lat: +p.coords.latitude.toFixed(6), lon: +p.coords.longitude.toFixed(6) };
-      coordsOut.value = `${coords.lat.toFixed(5)}, ${coords.lon.toFixed(5)}`;
+      coordsOut.value = t('off.coords', { c: `${coords.lat.toFixed(5)}, ${coords.lon.toFixed(5)}` });
       coordsOut.hidden = false;
-      locMsg.textContent = t('off.located', { m: Math.round(p.coords.accuracy || 0) }) + ' ' + t('off.locate.coords', { c: coordsOut.value });
+      locMsg.textContent = t('off.located', { m: Math.round(p.coords.accuracy || 0) }) + ' ' + t('off.locate.coords');
       if (!place.input.value.trim()) place.input.focus();
     }, () => { locMsg.textContent = t('off.nolocation'); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
