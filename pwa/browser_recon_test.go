@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -288,6 +290,17 @@ func TestBrowserReconciliationOfADayThreeWays(t *testing.T) {
 		for _, c := range notices.Categories {
 			if got[c] != day.Want[c] {
 				t.Errorf("CSV: %s = %d, want %d", c, got[c], day.Want[c])
+			}
+		}
+		// With MULTA_SCREENSHOTS set, the README's picture of it (the
+		// journey's numbered pictures in that folder are left alone).
+		if dir := os.Getenv(screenshotsEnv); dir != "" {
+			buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "dashboard-reconciliation.png"), buf, 0o644); err != nil {
+				t.Fatal(err)
 			}
 		}
 		if n := b.eval(`String(document.querySelectorAll('#recon-problems li').length)`); n != "10" {
