@@ -96,15 +96,21 @@ func Start(opts Options) (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	if c.Port, err = freePort(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+	// Another process (a parallel test binary) may take the free port
+	// before the server binds it: try a few.
+	for attempt := 0; ; attempt++ {
+		if c.Port, err = freePort(); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		if err = c.StartServer(); err == nil {
+			return c, nil
+		}
+		if attempt == 2 {
+			c.Stop()
+			return nil, err
+		}
 	}
-	if err := c.StartServer(); err != nil {
-		c.Stop()
-		return nil, err
-	}
-	return c, nil
 }
 
 // unprivileged returns the credentials to run PostgreSQL with when the
