@@ -412,6 +412,35 @@ func TestBrowserJourney(t *testing.T) {
 		phone.close()
 	})
 
+	e.step("a driver from abroad reads the fine in German and French", func(t *testing.T) {
+		nav := e.issue(e.login("capo"), "D123AB", "7-15")
+		visitor := e.browser(chromium, t.TempDir(), "")
+		defer visitor.close()
+		visitor.do("open the notice", chromedp.Navigate(e.public+"/p/"+nav))
+		visitor.waitCheckout(nav)
+		choose := func(l string) {
+			visitor.eval(`(() => { const s = document.getElementById('lang-select'); s.value = '` + l + `';
+				s.dispatchEvent(new Event('change', { bubbles: true })); return 'ok'; })()`)
+			visitor.waitCheckout(nav)
+		}
+		choose("de")
+		visitor.expectText("#checkout .due .label", "Heute fällig")
+		visitor.expectText("#pay-btn", "bezahlen")
+		if l := visitor.eval(`document.documentElement.lang`); l != "de" {
+			t.Errorf("html lang = %q after choosing Deutsch, want de", l)
+		}
+		visitor.audit("checkout in German")
+		shots.take(visitor, "19-driver-checkout-german")
+		choose("fr")
+		visitor.expectText("#checkout .due .label", "À payer aujourd'hui")
+		visitor.expectText("#pay-btn", "Payer")
+		// The choice is kept on the phone for the next visit.
+		visitor.do("reload", chromedp.Reload())
+		visitor.waitCheckout(nav)
+		visitor.expectText("#checkout h1", "Avis de paiement")
+		shots.take(visitor, "20-driver-checkout-french")
+	})
+
 	t.Logf("journey done in %s; screenshots in %s", time.Since(started).Round(100*time.Millisecond), shots.dir)
 }
 

@@ -53,7 +53,7 @@ func (s *Server) noticeDeadlines(c *fiber.Ctx) error {
 	}
 	lang := c.Query("lang", "it")
 	if _, ok := calendarText[lang]; !ok {
-		lang = "it"
+		lang = "en" // a driver from abroad reads English better than Italian
 	}
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="multa-%s.ics"`, nav))

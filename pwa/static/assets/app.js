@@ -1,6 +1,6 @@
 // Driver app entry: header, language switch, routes, home and "type the
 // number" views, service worker.
-import { t, lang, setLang, translate, labelLangButton } from '{{/assets/i18n.js}}';
+import { t, lang, setLang, translate } from '{{/assets/i18n.js}}';
 import { h, checkNAV, watchNetwork } from '{{/assets/util.js}}';
 import { start, go, render } from '{{/assets/router.js}}';
 import { checkoutView } from '{{/assets/checkout.js}}';
@@ -75,11 +75,13 @@ function notFound(main) {
 function chrome() {
   translate();
   document.title = t('app.title');
-  labelLangButton(document.getElementById('lang-btn'));
+  document.getElementById('lang-select').value = lang;
 }
 
-document.getElementById('lang-btn').addEventListener('click', () => {
-  setLang(lang === 'it' ? 'en' : 'it');
+// Drivers from abroad read their fine in English, German or French; the
+// choice is remembered on the phone.
+document.getElementById('lang-select').addEventListener('change', (e) => {
+  setLang(e.target.value);
   chrome();
   render();
 });

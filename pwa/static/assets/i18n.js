@@ -1,6 +1,10 @@
-// Tiny i18n: Italian and English strings, the chosen language (from
+// Tiny i18n: Italian and English strings (German and French for the
+// driver app, from their own modules), the chosen language (from
 // localStorage, else navigator.language), and locale-aware formatting of
 // money, dates and times (always in Europe/Rome, where fines happen).
+import de from '{{/assets/i18n-de.js}}';
+import fr from '{{/assets/i18n-fr.js}}';
+
 const KEY = 'multa.lang';
 const ZONE = 'Europe/Rome';
 
@@ -253,22 +257,29 @@ const dict = {
     'via.pagopaChannel': 'pagoPA · {psp} ({channel})',
     'co.elsewhere': 'You can also pay this notice in any pagoPA channel: your bank\'s app or home banking, the IO app, post offices, tobacconists (tabaccherie), ATMs. You need the notice number {nav} and the creditor\'s fiscal code {cf}. Pay only once: a second payment is refunded, not lost.',
   },
+  de,
+  fr,
 };
+
+/** The languages a driver can choose, each named in itself. */
+export const LANGUAGES = { it: 'Italiano', en: 'English', de: 'Deutsch', fr: 'Français' };
+const LOCALES = { it: 'it-IT', en: 'en-GB', de: 'de-DE', fr: 'fr-FR' };
 
 function pick() {
   try {
     const saved = localStorage.getItem(KEY);
-    if (saved === 'it' || saved === 'en') return saved;
+    if (saved in LANGUAGES) return saved;
   } catch { /* storage unavailable */ }
-  const nav = (navigator.languages && navigator.languages[0]) || navigator.language || 'it';
-  return /^it\b/i.test(nav) ? 'it' : (/^en\b/i.test(nav) ? 'en' : 'it');
+  const nav = ((navigator.languages && navigator.languages[0]) || navigator.language || 'it').toLowerCase();
+  const primary = nav.split('-')[0];
+  return primary in LANGUAGES ? primary : 'it';
 }
 
-/** The current language, 'it' or 'en'. */
+/** The current language: 'it', 'en', 'de' or 'fr'. */
 export let lang = pick();
 document.documentElement.lang = lang;
 
-const locale = () => (lang === 'it' ? 'it-IT' : 'en-GB');
+const locale = () => LOCALES[lang];
 
 /** Returns the string for key in the current language, with {name} filled from vars. */
 export function t(key, vars) {
@@ -282,14 +293,14 @@ export function t(key, vars) {
 
 /** Switches and remembers the language. */
 export function setLang(l) {
-  lang = l === 'en' ? 'en' : 'it';
+  lang = l in LANGUAGES ? l : 'it';
   document.documentElement.lang = lang;
   try { localStorage.setItem(KEY, lang); } catch { /* ignore */ }
 }
 
 /** Adds strings (e.g. the office app's) to the dictionary. */
 export function extend(more) {
-  for (const l of Object.keys(more)) Object.assign(dict[l], more[l]);
+  for (const l of Object.keys(more)) Object.assign(dict[l] || (dict[l] = {}), more[l]);
 }
 
 /** Fills every [data-i18n] element's text under root. */
