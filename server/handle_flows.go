@@ -22,6 +22,9 @@ import (
 // it is read; the number of members keeps one request to minutes.
 const maxZipFiles = 1000
 
+// maxZipBytes bounds what a zip of flows may inflate to, in all.
+const maxZipBytes = 2 << 30
+
 // codeInvalidXML is the problem code of a document that does not follow
 // its schema (422); the problem carries the line and element.
 const codeInvalidXML = "invalid_xml"
@@ -86,11 +89,18 @@ func (s *Server) uploadFlows(c *fiber.Ctx) error {
 			Files    []FlowImport `json:"files"`
 		}{Files: []FlowImport{}}
 		var members []*zip.File
+		var total uint64
 		for _, f := range zr.File {
 			if f.FileInfo().IsDir() || strings.HasPrefix(path.Base(f.Name), ".") || strings.HasPrefix(f.Name, "__MACOSX/") {
 				continue
 			}
+			// archive/zip refuses a member that inflates beyond its declared
+			// size, so the declared sizes bound the work: no zip bomb.
+			total += f.UncompressedSize64
 			members = append(members, f)
+		}
+		if total > maxZipBytes {
+			return errCode(codeTooLarge, "The zip inflates to more than 2 GB of flows; send it in parts.")
 		}
 		// Decoded in parallel, imported one by one in the zip's order.
 		ctx := c.UserContext()
