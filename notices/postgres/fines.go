@@ -169,7 +169,7 @@ func (s *Store) checkFineFree(ctx context.Context, tx pgx.Tx, op string, f *noti
 }
 
 // insertFines numbers, encodes and inserts new fines (already checked),
-// locking the ledger and queuing one record per fine. A unique violation
+// queuing one ledger record per fine on l, made by actor. A unique violation
 // of the NAV or id key (a concurrent creator won) becomes ENAVTaken or
 // EConflict.
 func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, l *ledgerAppend, op, actor string, fines []*notices.Fine) error {

@@ -13,7 +13,11 @@
 //   - the ledger is the same tamper-evident Merkle log (tlog) with the
 //     same records: appends are serialized by the lock of the one row of
 //     ledger_head, taken last in every writing transaction, so the log is
-//     gap-free and in commit order across processes.
+//     gap-free and in commit order across processes. Records are numbered
+//     at the end of the transaction (flush), so the lock is held briefly,
+//     and concurrent payments, receipts and new fines of one process
+//     share a transaction (groupcommit.go), so they share the lock and
+//     the WAL flush.
 //
 // Documents (fines, receipts, users, tokens, idempotent answers, flows)
 // are stored as the exact JSON bytes the ledger hashed; the other columns
@@ -29,7 +33,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -239,24 +242,9 @@ func domainErr(op, code, format string, args ...any) error {
 	return e
 }
 
-// isDomain reports whether err is an expected refusal (as opposed to a
-// failure of the database).
-func isDomain(err error) bool {
-	var de *notices.Error
-	return errors.As(err, &de) && de.Code != notices.EInternal && de.Code != notices.EUnavailable
-}
-
 // uniqueViolation reports whether err is a unique-constraint violation,
 // optionally of the named constraint.
 func uniqueViolation(err error, constraint string) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
-}
-
-// errString is for messages that quote a value the caller gave.
-func errString(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "…"
-	}
-	return fmt.Sprintf("%q", s)
 }
