@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/multa/multa/notices"
@@ -282,13 +283,54 @@ func (s *Station) activation(ctx context.Context, op, idPA, broker, station stri
 	return nav, fine, due, today, flt
 }
 
-// debtor is the placeholder debtor: Multa knows a plate, not its owner,
-// and pagoPA accepts ANONIMO where the debtor's fiscal code is unknown.
-func debtor() CtSubject {
-	return CtSubject{
+// debtor is who owes the fine as pagoPA shows it: the vehicle's owner
+// (jointly liable, art. 196) when the verbale names one, else the driver
+// when known, else the placeholder ANONIMO that pagoPA accepts for an
+// unknown debtor (a windscreen notice knows only a plate). A person is F,
+// a company G; someone without a usable Italian code is ANONIMO by name.
+func debtor(f *notices.Fine) CtSubject {
+	anon := CtSubject{
 		UniqueIdentifier: CtEntityUniqueIdentifier{EntityUniqueIdentifierType: "F", EntityUniqueIdentifierValue: "ANONIMO"},
 		FullName:         "ANONIMO",
 	}
+	v := f.Verbale
+	if v == nil {
+		return anon
+	}
+	kind, code, name := "", "", ""
+	switch {
+	case v.Owner != nil:
+		kind, code, name = "F", v.Owner.FiscalCode, v.Owner.Name
+		if v.Owner.Kind == notices.LiableCompany {
+			kind = "G"
+			if code == "" {
+				code = v.Owner.VATNumber
+			}
+		}
+	case v.Offender != nil:
+		kind, code, name = "F", v.Offender.FiscalCode, v.Offender.Name
+	default:
+		return anon
+	}
+	s := anon
+	if n := strings.TrimSpace(name); n != "" {
+		s.FullName = truncate(n, 70)
+	}
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) >= 2 && len(code) <= 16 && alnum(code) {
+		s.UniqueIdentifier = CtEntityUniqueIdentifier{EntityUniqueIdentifierType: kind, EntityUniqueIdentifierValue: code}
+	}
+	return s
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // remittance is the transfer's causale: the report and the article.
@@ -306,7 +348,7 @@ func (s *Station) getPayment(ctx context.Context, r *PaGetPaymentReq) Message {
 	amount := FormatAmount(due.Cents)
 	res.Data = &CtPaymentPA{
 		CreditorReferenceID: nav.IUV(), PaymentAmount: amount, DueDate: dueDate(due, today),
-		Description: s.description(&fine), CompanyName: truncate(s.cfg.Creditor.Name, 140), Debtor: debtor(),
+		Description: s.description(&fine), CompanyName: truncate(s.cfg.Creditor.Name, 140), Debtor: debtor(&fine),
 		TransferList: CtTransferListPA{Transfer: []CtTransferPA{{
 			IDTransfer: 1, TransferAmount: amount, FiscalCodePA: s.cfg.Creditor.FiscalCode, IBAN: s.cfg.Settings.IBAN,
 			RemittanceInformation: remittance(&fine), TransferCategory: s.cfg.Settings.TransferCategory,
@@ -325,7 +367,7 @@ func (s *Station) getPaymentV2(ctx context.Context, r *PaGetPaymentV2Request) Me
 	amount := FormatAmount(due.Cents)
 	res.Data = &CtPaymentPAV2{
 		CreditorReferenceID: nav.IUV(), PaymentAmount: amount, DueDate: dueDate(due, today),
-		Description: s.description(&fine), CompanyName: truncate(s.cfg.Creditor.Name, 140), Debtor: debtor(),
+		Description: s.description(&fine), CompanyName: truncate(s.cfg.Creditor.Name, 140), Debtor: debtor(&fine),
 		TransferList: CtTransferListPAV2{Transfer: []CtTransferPAV2{{
 			IDTransfer: 1, TransferAmount: amount, FiscalCodePA: s.cfg.Creditor.FiscalCode, IBAN: s.cfg.Settings.IBAN,
 			RemittanceInformation: remittance(&fine), TransferCategory: s.cfg.Settings.TransferCategory,

@@ -29,6 +29,7 @@ type kit struct {
 	store   *testkit.Store
 	station *pagopa.Station
 	answers [][]byte
+	last    *pagopa.PaGetPaymentV2Response // the last activation answered
 }
 
 func newKit(t *testing.T) *kit {
@@ -81,6 +82,9 @@ func (k *kit) call(m pagopa.Message) (outcome, code string) {
 		r = x.CtResponse
 	case *pagopa.PaSendRTRes:
 		r = x.CtResponse
+	case *pagopa.PaGetPaymentV2Response:
+		r = x.CtResponse
+		k.last = x
 	default:
 		k.t.Fatalf("answer %T", res)
 	}
@@ -261,4 +265,39 @@ func FuzzStation(f *testing.F) {
 			t.Fatalf("answer is neither a message nor a SOAP fault: %v\n%s", err, out)
 		}
 	})
+}
+
+// TestDebtorIsTheOwnerWhenKnown: the activation names the vehicle's owner
+// from the verbale (a person by fiscal code, a company by VAT number),
+// else the driver, else ANONIMO.
+func TestDebtorIsTheOwnerWhenKnown(t *testing.T) {
+	k := newKit(t)
+	for _, tc := range []struct {
+		verbale        *notices.Verbale
+		kind, id, name string
+	}{
+		{nil, "F", "ANONIMO", "ANONIMO"},
+		{&notices.Verbale{Owner: &notices.Liable{Kind: notices.LiablePerson, Role: notices.RoleOwner, Name: "Rossi Mario", FiscalCode: "rssmra80a01f205x", Address: "Via Roma 1, Milano"}},
+			"F", "RSSMRA80A01F205X", "Rossi Mario"},
+		{&notices.Verbale{Owner: &notices.Liable{Kind: notices.LiableCompany, Role: notices.RoleLessee, Name: "Noleggi S.p.A.", VATNumber: "01234567890", Address: "Via Po 2, Torino"}},
+			"G", "01234567890", "Noleggi S.p.A."},
+		{&notices.Verbale{Offender: &notices.Offender{Person: notices.Person{Name: "Müller Hans", Address: "Hauptstraße 1, München", Country: "DE"}}},
+			"F", "ANONIMO", "Müller Hans"},
+	} {
+		f := k.fine()
+		if tc.verbale != nil {
+			if _, err := k.store.UpdateFine(context.Background(), f.ID, func(x *notices.Fine) error { x.Verbale = tc.verbale; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o, c := k.call(&pagopa.PaGetPaymentV2Request{IDPA: testkit.Milan.Creditor.FiscalCode, IDBrokerPA: settings.BrokerID, IDStation: settings.StationID,
+			QrCode: pagopa.CtQrCode{FiscalCode: testkit.Milan.Creditor.FiscalCode, NoticeNumber: string(f.Options[0].NAV)}})
+		if o != "OK" {
+			t.Fatalf("activation: %s %s", o, c)
+		}
+		d := k.last.Data.Debtor
+		if d.UniqueIdentifier.EntityUniqueIdentifierType != tc.kind || d.UniqueIdentifier.EntityUniqueIdentifierValue != tc.id || d.FullName != tc.name {
+			t.Errorf("debtor %+v, want %s %s %s", d, tc.kind, tc.id, tc.name)
+		}
+	}
 }
