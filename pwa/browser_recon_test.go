@@ -306,5 +306,28 @@ func TestBrowserReconciliationOfADayThreeWays(t *testing.T) {
 		if n := b.eval(`String(document.querySelectorAll('#recon-problems li').length)`); n != "10" {
 			t.Errorf("%s problem rows listed, want 10 (every row but the matched ones)", n)
 		}
+
+		// UniCredit's flow was sent to the wrong office: finance withdraws
+		// it from its row, with a reason; its payments are then unsettled.
+		row := `#recon-problems li[data-category="flow_not_credited"]`
+		b.do("withdraw UniCredit's flow", chromedp.Click(row+` .dash-withdraw`), chromedp.WaitVisible(row+` .dash-withdraw-form input`),
+			chromedp.SendKeys(row+` .dash-withdraw-form input`, "inviato all'ufficio sbagliato"),
+			chromedp.Click(row+` .dash-withdraw-form button[type="submit"]`))
+		deadline = time.Now().Add(15 * time.Second)
+		for b.text(`#recon-facts dd[data-key="receipt_without_line"]`) != "303" {
+			if time.Now().After(deadline) {
+				t.Fatalf("after the withdrawal: receipt_without_line %q, want 303", b.text(`#recon-facts dd[data-key="receipt_without_line"]`))
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		var hist struct {
+			Revisions []struct {
+				Withdrawal *struct{ Reason, By string }
+			}
+		}
+		if st := e.api("GET", "/api/v1/reconciliation/flows/"+d.String()+"UNCRITMMXXX-9", admin, nil, &hist); st != 200 || len(hist.Revisions) != 1 ||
+			hist.Revisions[0].Withdrawal == nil || hist.Revisions[0].Withdrawal.Reason != "inviato all'ufficio sbagliato" || hist.Revisions[0].Withdrawal.By != "admin" {
+			t.Errorf("history: %d %+v", st, hist)
+		}
 	})
 }

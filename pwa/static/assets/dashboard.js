@@ -85,6 +85,9 @@ extend({
     'dash.recon.cat.flow_not_credited': 'Flussi non accreditati',
     'dash.recon.cat.credit_without_flow': 'Accrediti senza flusso',
     'dash.recon.fine': 'Apri la multa',
+    'dash.recon.withdraw': 'Ritira il flusso',
+    'dash.recon.withdrawReason': 'Perché? (resta nel registro)',
+    'dash.recon.withdrawGo': 'Ritira',
     'dash.recon.drop': 'Trascina qui i flussi (XML o zip) e l\'estratto conto (camt.053), anche più file insieme, o sceglili:',
     'dash.recon.flowsFile': 'Flussi di rendicontazione (XML, zip)',
     'dash.recon.bankFile': 'Estratto conto (camt.053)',
@@ -165,6 +168,9 @@ extend({
     'dash.recon.cat.flow_not_credited': 'Flows not credited',
     'dash.recon.cat.credit_without_flow': 'Credits without a flow',
     'dash.recon.fine': 'Open the fine',
+    'dash.recon.withdraw': 'Withdraw the flow',
+    'dash.recon.withdrawReason': 'Why? (kept in the ledger)',
+    'dash.recon.withdrawGo': 'Withdraw',
     'dash.recon.drop': 'Drop the flows (XML or zip) and the bank statement (camt.053) here, several at once, or choose them:',
     'dash.recon.flowsFile': 'Settlement flows (XML, zip)',
     'dash.recon.bankFile': 'Bank statement (camt.053)',
@@ -478,6 +484,18 @@ function reconPanel(api) {
   const form = h('form', { class: 'dash-recon-form', id: 'recon-form', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'recon-date', text: t('dash.recon.date') }), date), check);
 
+  // withdraw takes a flow out of reconciliation; it resolves to an error
+  // message, or to '' once done (and the day is checked again).
+  async function withdraw(id, reason) {
+    let res;
+    try {
+      res = await api.call('POST', `/api/v1/reconciliation/flows/${encodeURIComponent(id)}/withdrawal`, { json: { reason } });
+    } catch { return t('offline'); }
+    if (!res.ok) return problemText(res.data || {});
+    run();
+    return '';
+  }
+
   async function run() {
     if (!date.value) return;
     check.disabled = true;
@@ -488,7 +506,7 @@ function reconPanel(api) {
     if (!res) { result.replaceChildren(note('error', t('offline'))); return; }
     if (!res.ok || !res.data) { result.replaceChildren(note('error', (res.data && res.data.detail) || t('error'))); return; }
     csv.disabled = false;
-    result.replaceChildren(...reconView(res.data, api.openFine));
+    result.replaceChildren(...reconView(res.data, api.openFine, withdraw));
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
 
@@ -589,13 +607,15 @@ const CATEGORIES = ['amount_differs', 'receipt_without_line', 'line_without_rece
   'flow_total_differs', 'bank_amount_differs', 'flow_not_credited', 'credit_without_flow',
   'stand_in', 'pending', 'bank_pending', 'matched', 'bank_matched'];
 const FINE = ['pending', 'matched', 'bank_pending', 'bank_matched'];
+// FLOW_ROWS are the rows about a flow as a whole.
+const FLOW_ROWS = ['flow_total_differs', 'bank_amount_differs', 'flow_not_credited'];
 
 function problemText(p) {
   const errs = (p.errors || []).slice(0, 3).map((x) => `${x.field}: ${x.message}`);
   return [p.detail || t('error'), ...errs].join(' — ');
 }
 
-function reconView(r, openFine) {
+function reconView(r, openFine, withdraw) {
   const out = [];
   const c = r.counts || {};
   out.push(r.balanced
@@ -623,6 +643,28 @@ function reconView(r, openFine) {
       if (it.fineId && openFine) {
         const b = h('button', { type: 'button', class: 'btn btn-secondary dash-fine', 'data-fine': it.fineId, text: t('dash.recon.fine') });
         b.addEventListener('click', () => openFine(it.fineId));
+        li.append(b);
+      }
+      // A flow's own rows offer to withdraw it (a wrong upload), with a
+      // reason that the ledger keeps.
+      if (withdraw && it.flowId && FLOW_ROWS.includes(it.category)) {
+        const b = h('button', { type: 'button', class: 'btn btn-secondary dash-fine dash-withdraw', 'data-flow': it.flowId, text: t('dash.recon.withdraw') });
+        b.addEventListener('click', () => {
+          b.disabled = true;
+          const reason = h('input', { class: 'input', type: 'text', required: true, maxlength: 500, 'aria-label': t('dash.recon.withdrawReason'), placeholder: t('dash.recon.withdrawReason') });
+          const msg = h('span', { class: 'dash-bad', 'aria-live': 'polite' });
+          const go = h('button', { type: 'submit', class: 'btn btn-primary', text: t('dash.recon.withdrawGo') });
+          const form = h('form', { class: 'stack dash-withdraw-form' }, reason, go, msg);
+          form.addEventListener('submit', async (e) => {
+            e.preventDefault();
+            if (!reason.value.trim()) { msg.textContent = t('dash.recon.withdrawReason'); return; }
+            go.disabled = true;
+            const err = await withdraw(it.flowId, reason.value.trim());
+            if (err) { msg.textContent = err; go.disabled = false; }
+          });
+          li.append(form);
+          reason.focus();
+        });
         li.append(b);
       }
       return li;
