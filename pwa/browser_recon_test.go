@@ -167,6 +167,25 @@ func TestBrowserReconciliationUpload(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+		// A period (yesterday and today) counts the same: nothing else happened.
+		yesterday := day.AddDays(-1).String()
+		b.do("check a period", chromedp.SetValue(chromedp.ID("recon-date"), yesterday), chromedp.SetValue(chromedp.ID("recon-to"), today),
+			chromedp.Click(chromedp.ID("recon-check")), chromedp.WaitVisible(`#recon-facts dd[data-key="stand_in"]`))
+		var period struct {
+			From, To string
+			Counts   map[string]int `json:"counts"`
+		}
+		if st := e.api("GET", "/api/v1/reconciliation?from="+yesterday+"&to="+today, admin, nil, &period); st != 200 || period.From != yesterday || period.To != today {
+			t.Fatalf("period: %d %+v", st, period)
+		}
+		for k, n := range period.Counts {
+			if n != rec.Counts[k] {
+				t.Errorf("the period counts %s %d, the day %d", k, n, rec.Counts[k])
+			}
+			if got := b.text(`#recon-facts dd[data-key="` + k + `"]`); got != fmt.Sprint(n) {
+				t.Errorf("dashboard period %s = %q, want %d", k, got, n)
+			}
+		}
 		b.expectText(`#recon-problems li[data-category="stand_in"]`, "stand-in")
 		b.expectText(`#recon-problems li[data-category="flow_total_differs"]`, "dichiara")
 		b.audit("dashboard-reconciliation")

@@ -61,6 +61,7 @@ extend({
     'dash.recon': 'Riconciliazione',
     'dash.recon.lead': 'Ricevute del giorno, flussi di rendicontazione dei PSP ed estratto conto della banca, confrontati.',
     'dash.recon.date': 'Giorno',
+    'dash.recon.to': 'Fino al (facoltativo)',
     'dash.recon.check': 'Verifica',
     'dash.recon.csv': 'Scarica CSV',
     'dash.recon.balanced': 'In pari: {n} ricevute per {amount}, tutte riversate e accreditate.',
@@ -144,6 +145,7 @@ extend({
     'dash.recon': 'Reconciliation',
     'dash.recon.lead': 'The day\'s receipts, the PSPs\' settlement flows and the bank statement, set against each other.',
     'dash.recon.date': 'Day',
+    'dash.recon.to': 'Until (optional)',
     'dash.recon.check': 'Check',
     'dash.recon.csv': 'Download CSV',
     'dash.recon.balanced': 'Balanced: {n} receipts for {amount}, all settled and credited.',
@@ -475,6 +477,11 @@ function outstandingChart(st) {
 
 function reconPanel(api) {
   const date = h('input', { id: 'recon-date', type: 'date', class: 'input', max: romeToday(), required: true });
+  // An optional last day makes it a period (the API allows 92 days).
+  const until = h('input', { id: 'recon-to', type: 'date', class: 'input', max: romeToday() });
+  const query = () => (until.value && until.value !== date.value
+    ? 'from=' + encodeURIComponent(date.value) + '&to=' + encodeURIComponent(until.value)
+    : 'date=' + encodeURIComponent(date.value));
   const check = h('button', { type: 'submit', class: 'btn btn-primary', id: 'recon-check', text: t('dash.recon.check') });
   const csv = h('button', { type: 'button', class: 'btn btn-secondary', id: 'recon-csv', text: t('dash.recon.csv'), disabled: true });
   const result = h('div', { id: 'recon-result', class: 'stack', 'aria-live': 'polite' });
@@ -482,7 +489,8 @@ function reconPanel(api) {
   const bank = h('input', { id: 'recon-bank', type: 'file', accept: '.xml,application/xml', class: 'input' });
   const uploadMsg = h('ul', { id: 'recon-upload-msg', class: 'dash-problems', 'aria-live': 'polite' });
   const form = h('form', { class: 'dash-recon-form', id: 'recon-form', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: 'recon-date', text: t('dash.recon.date') }), date), check);
+    h('div', { class: 'field' }, h('label', { for: 'recon-date', text: t('dash.recon.date') }), date),
+    h('div', { class: 'field' }, h('label', { for: 'recon-to', text: t('dash.recon.to') }), until), check);
 
   // withdraw takes a flow out of reconciliation; it resolves to an error
   // message, or to '' once done (and the day is checked again).
@@ -501,7 +509,7 @@ function reconPanel(api) {
     check.disabled = true;
     result.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
     let res;
-    try { res = await api.get('/api/v1/reconciliation?date=' + encodeURIComponent(date.value)); } catch { res = null; }
+    try { res = await api.get('/api/v1/reconciliation?' + query()); } catch { res = null; }
     check.disabled = false;
     if (!res) { result.replaceChildren(note('error', t('offline'))); return; }
     if (!res.ok || !res.data) { result.replaceChildren(note('error', (res.data && res.data.detail) || t('error'))); return; }
@@ -516,10 +524,10 @@ function reconPanel(api) {
       // In Italian, the file Excel set to Italian opens with a double click
       // (semicolons, decimal commas); otherwise plain RFC 4180.
       const locale = lang === 'it' ? '&locale=it' : '';
-      const res = await api.call('GET', '/api/v1/reconciliation?date=' + encodeURIComponent(date.value) + locale, { headers: { Accept: 'text/csv' }, blob: true });
+      const res = await api.call('GET', '/api/v1/reconciliation?' + query() + locale, { headers: { Accept: 'text/csv' }, blob: true });
       if (res.ok && res.blob) {
         const url = URL.createObjectURL(res.blob);
-        const a = h('a', { href: url, download: `riconciliazione-${date.value}.csv`, hidden: true });
+        const a = h('a', { href: url, download: `riconciliazione-${date.value}${until.value && until.value !== date.value ? '_' + until.value : ''}.csv`, hidden: true });
         document.body.append(a);
         a.click();
         a.remove();
