@@ -3,6 +3,7 @@ package boltdb
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -150,7 +151,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					continue
 				}
 				g := *fines[i]
-				det := []byte(g.DetectionKey())
+				det := detectionKey(&g)
 				if first := tx.Bucket(bktFineDetection).Get(det); first != nil && string(first) != g.ID {
 					errs[i] = s.duplicateOf(tx, op, string(first))
 					continue
@@ -181,6 +182,15 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 		}
 	}
 	return errs, nil
+}
+
+// detectionKey is the bucket key of a fine's DetectionKey: its SHA-256
+// cut to 16 bytes. The key is random, so its pages stay half full; 16
+// bytes instead of the 40 to 250 of the plain key keep that index to a
+// small share of a fine's bytes (2^64 imports before a false duplicate).
+func detectionKey(f *notices.Fine) []byte {
+	sum := sha256.Sum256([]byte(f.DetectionKey()))
+	return sum[:16]
 }
 
 // duplicateOf is the refusal of a detection already imported as fine id,
