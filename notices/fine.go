@@ -95,6 +95,10 @@ type Fine struct {
 	Void *VoidFlag `json:"void,omitempty"`
 	// Driver is the driver named by the owner under art. 126-bis c.2.
 	Driver *DriverIdentification `json:"driverIdentification,omitempty"`
+	// Photos describe the evidence stored with the fine (EvidenceStore).
+	Photos []Photo `json:"photos,omitempty"`
+	// Reviews are the requests for review in self-protection, oldest first.
+	Reviews []Review `json:"reviews,omitempty"`
 }
 
 // IsNight reports whether the night surcharge of art. 195 c.2-bis applies:

@@ -35,6 +35,15 @@ type PaymentRecord struct {
 	Idempotency *Idempotent // the answer to replay for this key, when given
 }
 
+// CartRecord is everything that settles several fines paid with one card
+// authorization (a driver's cart): one PaymentRecord per fine, without
+// their own Idempotency, and the cart's idempotency record, whose
+// ResourceID lists the receipt ids joined by commas.
+type CartRecord struct {
+	Payments    []PaymentRecord
+	Idempotency *Idempotent
+}
+
 // LedgerHead is the size and Merkle root of the tamper-evident log.
 type LedgerHead struct {
 	Size int64    `json:"size"`
@@ -62,6 +71,7 @@ type Store interface {
 	LedgerStore
 	FlowStore
 	BackupStore
+	EvidenceStore
 	// Close releases the database.
 	Close() error
 }
@@ -97,6 +107,13 @@ type FineStore interface {
 	// idempotent answer in one transaction. Errors: EAlreadyPaid (the
 	// existing receipt is returned with it), EFineCancelled, EFineNotFound.
 	RecordPayment(ctx context.Context, p PaymentRecord) (Receipt, error)
+	// RecordCart settles every fine of a cart in ONE transaction: each
+	// fine is marked paid by its receipt, and the cart's idempotency
+	// record is saved, or nothing is written at all. Errors: those of
+	// RecordPayment, for the first fine that cannot be paid, naming it
+	// (Details fineId; with EAlreadyPaid also receiptId); EValidation for
+	// an empty cart or a fine twice.
+	RecordCart(ctx context.Context, c CartRecord) ([]Receipt, error)
 	// RecordReceipt stores a receipt that arrived from outside Multa's
 	// checkout (a pagoPA channel) in one transaction with its ledger
 	// entry. Money that arrived is never refused: Fine.Settle decides
@@ -194,6 +211,21 @@ type FlowStore interface {
 	SaveBankStatement(ctx context.Context, st BankStatement) error
 	// BankCredits returns the credit entries booked on days from..to.
 	BankCredits(ctx context.Context, from, to Date) ([]BankEntry, error)
+}
+
+// EvidenceStore keeps the photos of fines. The images are stored beside
+// the fine in the same database (bbolt: a bucket of the same file;
+// PostgreSQL: a bytea column), so a backup of the database holds them and
+// the fine's ledger entry holds their hashes (Fine.Photos).
+type EvidenceStore interface {
+	// SavePhotos stores images with a fine and, in the same transaction
+	// and ledger entry, appends their descriptions to it (Fine.AddPhotos)
+	// and then applies change, which receives their numbers (nil change:
+	// nothing else). An error from change aborts it all. Errors:
+	// EFineNotFound, EValidation, and change's.
+	SavePhotos(ctx context.Context, fineID string, photos []NewPhoto, change func(f *Fine, added []int) error) (Fine, error)
+	// PhotoJPEG returns the bytes of photo n of a fine. Errors: ENotFound.
+	PhotoJPEG(ctx context.Context, fineID string, n int) ([]byte, error)
 }
 
 // BackupStore copies the whole database while it is in use.

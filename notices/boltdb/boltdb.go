@@ -28,6 +28,8 @@
 //	receipts.pagopa len(fiscal code) fiscal code, pagoPA receiptId → id
 //	receipts.anomaly time(8) id → empty, receipts flagged for finance
 //	idempotency     len(scope) scope key → JSON of notices.Idempotent
+//	photos          fine id 0x00 n(4) → JPEG of an evidence photo (the
+//	                fine's Photos carry their SHA-256)
 //	users           username → JSON of the user
 //	tokens          refresh-token hash → JSON of the token
 //	tokens.family   family 0x00 hash → empty
@@ -89,15 +91,17 @@ var (
 	// came after schema 1 shipped: created at a writable open, absent from
 	// older files, which read-only opens still accept (see laterBuckets).
 	bktFineDetection = []byte("fines.detection")
+	// bktPhotos holds the evidence images: fine id 0x00 n(4) → JPEG.
+	bktPhotos = []byte("photos")
 
 	allBuckets = [][]byte{
 		bktMeta, bktFines, bktViolations, bktFineNAV, bktFinePlate, bktFineStatus,
 		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktIdempotency,
-		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash, bktFineDetection,
+		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash, bktFineDetection, bktPhotos,
 	}
 	// laterBuckets were added after files existed: a read-only open of an
 	// older file goes on without them, and their readers accept nil.
-	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktFineDetection}
+	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktFineDetection, bktPhotos}
 )
 
 // Options configure Open. The zero value is ready to use.

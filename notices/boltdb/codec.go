@@ -96,6 +96,8 @@ type fineRecord struct {
 	Attempts    []notices.Attempt             `json:"nt,omitempty"`
 	Void        *notices.VoidFlag             `json:"vd,omitempty"`
 	Driver      *notices.DriverIdentification `json:"dr,omitempty"`
+	Photos      []notices.Photo               `json:"ph,omitempty"`
+	Reviews     []notices.Review              `json:"rv,omitempty"`
 	LedgerEntry int64                         `json:"le"`
 }
 
@@ -239,6 +241,7 @@ func (s *Store) encodeFine(tx *bolt.Tx, f *notices.Fine, entry int64) ([]byte, e
 		CancelledAt: unixNanoPtr(f.CancelledAt), CancelledBy: f.CancelledBy, CancelReason: f.CancelReason,
 		Corrections: f.Corrections,
 		Verbale:     f.Verbale, Attempts: f.Attempts, Void: f.Void, Driver: f.Driver,
+		Photos: f.Photos, Reviews: f.Reviews,
 		LedgerEntry: entry,
 	}
 	if !f.UpdatedAt.Equal(f.CreatedAt) { // usually equal until the first change
@@ -271,6 +274,7 @@ func (s *Store) decodeFine(tx *bolt.Tx, id, b []byte) (notices.Fine, error) {
 		PaidAt: fromUnixNanoPtr(r.PaidAt), CancelledAt: fromUnixNanoPtr(r.CancelledAt),
 		CancelledBy: r.CancelledBy, CancelReason: r.CancelReason, Corrections: r.Corrections,
 		Verbale: r.Verbale, Attempts: r.Attempts, Void: r.Void, Driver: r.Driver,
+		Photos: r.Photos, Reviews: r.Reviews,
 	}
 	if r.UpdatedAt == 0 {
 		f.UpdatedAt = f.CreatedAt

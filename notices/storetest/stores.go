@@ -720,6 +720,8 @@ func testFineRoundTripsEveryField(t *testing.T) {
 		Delivery: &notices.Delivery{Outcome: notices.OutcomePECDelivered, On: notices.DateOf(at)}, PerfectedOn: notices.DateOf(at), Evidence: "rdac-1", RecordedAt: at}}
 	f.Void = &notices.VoidFlag{Since: notices.DateOf(at), Reason: "late"}
 	f.Driver = &notices.DriverIdentification{Status: notices.DriverSubmitted, DeclaredBy: "Rossi Mario", SubmittedAt: at}
+	f.Photos = []notices.Photo{{N: 1, Source: notices.PhotoByOfficer, SHA256: "ab", Bytes: 10, Width: 4, Height: 3, AddedAt: at, AddedBy: "agente1"}}
+	f.Reviews = []notices.Review{{Text: "the sign was hidden", Attachments: []int{1}, SubmittedAt: at, Status: notices.ReviewRejected, DecidedBy: "capo", DecidedAt: at, Answer: "no"}}
 	v := reflect.ValueOf(*f)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {

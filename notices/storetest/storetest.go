@@ -73,6 +73,9 @@ var tests = []struct {
 	{"FlowRevisionsWithdrawalAndHistory", testFlowRevisionsWithdrawalAndHistory},
 	{"ReceiptProofVerifiesWithTlogAlone", testReceiptProofVerifiesWithTlogAlone},
 	{"LedgerExtendsPublishedHead", testLedgerExtendsPublishedHead},
+	{"CartPaysAllOrNothing", testCartPaysAllOrNothing},
+	{"ConcurrentCartsShareAFine", testConcurrentCartsShareAFine},
+	{"PhotosStoredWithTheFine", testPhotosStoredWithTheFine},
 }
 
 var (
