@@ -53,6 +53,10 @@ type fineView struct {
 	// Payments are every receipt of the fine, the settling one and any
 	// second payment to refund; only in single-fine answers.
 	Payments []paymentView `json:"payments,omitempty"`
+	// Photos are the evidence (GET /fines/{id}/photos/{n}); Reviews the
+	// requests for review in autotutela (issue 14).
+	Photos  []notices.Photo  `json:"photos,omitempty"`
+	Reviews []notices.Review `json:"reviews,omitempty"`
 	verbaleView
 }
 
@@ -64,7 +68,7 @@ func (s *Server) fineView(f *notices.Fine) fineView {
 		Contestation: f.Contestation, Channel: f.Channel, FeesCents: f.FeesCents, Options: cal.Options(f),
 		AmountDue: cal.Due(f, s.today()), Officer: f.Officer, CreatedAt: f.CreatedAt.In(notices.Rome),
 		ReceiptID: f.ReceiptID, PaidAt: f.PaidAt, CancelledAt: f.CancelledAt, CancelledBy: f.CancelledBy,
-		CancelReason: f.CancelReason, Corrections: f.Corrections,
+		CancelReason: f.CancelReason, Corrections: f.Corrections, Photos: f.Photos, Reviews: f.Reviews,
 	}
 	if !f.NotifiedOn.IsZero() {
 		d := f.NotifiedOn

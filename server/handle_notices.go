@@ -28,6 +28,9 @@ type noticeView struct {
 	Schedule     []notices.Step         `json:"schedule"`
 	Options      []notices.OptionAmount `json:"options"`
 	Payment      *paymentRef            `json:"payment,omitempty"`
+	// Review is the state of the latest request for review in autotutela
+	// and the office's answer (issue 14).
+	Review *publicReview `json:"review,omitempty"`
 	publicVerbale
 }
 
@@ -119,6 +122,7 @@ func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on n
 		v.NotifiedOn = &d
 	}
 	v.publicVerbale = s.publicVerbaleOf(f, on)
+	v.Review = publicReviewOf(f)
 	if f.Status == notices.StatusPaid && f.ReceiptID != "" {
 		r, err := s.cfg.Store.Receipt(c.UserContext(), f.ReceiptID)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multa/multa/auth"
+	"github.com/multa/multa/evidence"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/psp"
 	"github.com/multa/multa/qr"
@@ -74,6 +75,7 @@ var statusOf = map[string]int{
 	qr.EInvalidImage:          http.StatusUnprocessableEntity,
 	qr.EImageTooLarge:         http.StatusRequestEntityTooLarge,
 	qr.EBusy:                  http.StatusServiceUnavailable,
+	evidence.EBadImage:        http.StatusUnprocessableEntity,
 	auth.EUnauthorized:        http.StatusUnauthorized,
 	auth.ERateLimited:         http.StatusTooManyRequests,
 	codeForbidden:             http.StatusForbidden,

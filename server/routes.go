@@ -61,6 +61,7 @@ func (s *Server) routes() {
 
 	s.financeRoutes(api)
 	s.verbaleRoutes(api)
+	s.driverRoutes(api)
 
 	pspg := app.Group("/psp/v1", s.rateLimit(s.cfg.RateLimit, time.Minute))
 	pspg.Post("/tokens", s.tokenize)
@@ -141,4 +142,22 @@ func (s *Server) stationApp() *fiber.App {
 	app.Use(rejectContentEncoding)
 	app.Post(stationPath, s.paForNode)
 	return app
+}
+
+// driverRoutes are the routes of issue 14: a driver's fines by plate (with
+// a proof), paying several at once, the evidence photos and requests for
+// review in autotutela, with the office's side of the last two. The
+// driver's routes share one rate limit per client, tighter than the other
+// public routes': each lookup tries a plate and a number together.
+func (s *Server) driverRoutes(api fiber.Router) {
+	lookups := s.rateLimit(scaled(s.cfg.RateLimit, 4), time.Minute)
+	api.Post("/plates/fines", lookups, s.finesByPlate)
+	api.Post("/carts/payments", s.rateLimit(s.cfg.RateLimit, time.Minute), s.payCart)
+	api.Get("/notices/:nav/photos/:n", lookups, s.driverPhoto)
+	api.Post("/notices/:nav/reviews", lookups, s.submitReview)
+
+	api.Post("/fines/:id/photos", s.requireRole(officers...), s.addPhotos)
+	api.Get("/fines/:id/photos/:n", s.requireRole(readers...), s.officePhoto)
+	api.Get("/reviews", s.requireRole(officers...), s.listReviews)
+	api.Post("/fines/:id/review-decision", s.requireRole(supervisor...), s.decideReview)
 }
