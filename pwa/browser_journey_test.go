@@ -65,8 +65,8 @@ func TestBrowserJourney(t *testing.T) {
 		}
 		// The Users tab is for admins only: for anyone else its button is not
 		// in the DOM at all (not merely hidden).
-		if got := officer.eval(`[...document.querySelectorAll('#tabs [role=tab]')].map((b) => b.id).join(' ')`); got != "tab-issue tab-fines tab-verbale" {
-			t.Errorf("the officer's tabs are %q, want %q (no tab-users)", got, "tab-issue tab-fines tab-verbale")
+		if got := officer.eval(`[...document.querySelectorAll('#tabs [role=tab]')].map((b) => b.id).join(' ')`); got != "tab-issue tab-fines tab-verbale tab-reviews" {
+			t.Errorf("the officer's tabs are %q, want %q (no tab-users)", got, "tab-issue tab-fines tab-verbale tab-reviews")
 		}
 		officer.do("fill the new fine",
 			chromedp.SendKeys(chromedp.ID("fine-plate"), "ab123cd"),

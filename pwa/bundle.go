@@ -371,7 +371,7 @@ func (b *Bundle) AppShell(p string) (Asset, bool) {
 	switch {
 	case p == "/office" || strings.HasPrefix(p, "/office/"):
 		u = b.office
-	case p == "/" || p == "/scan" || p == "/enter" || p == "/receipts" ||
+	case p == "/" || p == "/scan" || p == "/enter" || p == "/receipts" || p == "/plate" ||
 		strings.HasPrefix(p, "/receipts/") || strings.HasPrefix(p, "/p/"):
 		u = b.driver
 	}

@@ -53,7 +53,7 @@ func mustBuild() *Bundle {
 func Lookup(urlPath string) (Asset, bool) { return defaultBundle.Lookup(urlPath) }
 
 // AppShell returns the HTML page for a client-side route of the app: the
-// driver page for "/", "/scan", "/enter", "/receipts", "/receipts/{id}" and
+// driver page for "/", "/scan", "/enter", "/receipts", "/receipts/{id}", "/plate" and
 // "/p/{nav}", and the office page for "/office" and "/office/...".
 // It reports false for any other path (the server should answer 404).
 func AppShell(path string) (Asset, bool) { return defaultBundle.AppShell(path) }
@@ -75,6 +75,7 @@ func Routes() []string {
 		"/scan",
 		"/enter",
 		"/receipts",
+		"/plate",
 		"/receipts/*",
 		"/p/*",
 		"/office",

@@ -12,6 +12,7 @@ const icons = {
   scan: 'M4 8V5a1 1 0 0 1 1-1h3M16 4h3a1 1 0 0 1 1 1v3M20 16v3a1 1 0 0 1-1 1h-3M8 20H5a1 1 0 0 1-1-1v-3M7 12h10',
   type: 'M4 7h16M4 12h16M4 17h10',
   receipts: 'M6 3h12v18l-3-2-3 2-3-2-3 2zM9 8h6M9 12h6',
+  plate: 'M3 7h18v10H3zM7 12h2M11 12h2M15 12h2',
 };
 
 function icon(name) {
@@ -39,7 +40,8 @@ function home(main) {
     h('nav', { class: 'actions-big', 'aria-label': t('home') },
       action('scan-btn', '/scan', 'scan', t('home.scan'), t('home.scan.sub')),
       action('type-btn', '/enter', 'type', t('home.type'), t('home.type.sub')),
-      action('receipts-btn', '/receipts', 'receipts', t('home.receipts'), t('home.receipts.sub')))));
+      action('receipts-btn', '/receipts', 'receipts', t('home.receipts'), t('home.receipts.sub')),
+      action('plate-btn', '/plate', 'plate', t('home.plate'), t('home.plate.sub')))));
 }
 
 function enter(main) {
@@ -95,5 +97,6 @@ start(document.getElementById('main'), [
   [/^\/receipts\/?$/, receiptList],
   [/^\/receipts\/([^/]+)$/, receiptView],
   [/^\/p\/([^/]+)\/?$/, checkoutView],
+  [/^\/plate\/?$/, (main) => { import('{{/assets/plates.js}}').then((m) => { if (location.pathname.startsWith('/plate')) m.platesView(main); }); }],
 ], notFound);
 registerSW();

@@ -44,7 +44,10 @@ export async function checkoutView(main, rawNav) {
   }
   if (n.status === 'cancelled') {
     attempts.clear(nav);
-    swap(main, h('h1', { text: t('co.title') }), note('warn', t('co.cancelled')), homeLink());
+    const rv = h('div', { id: 'review-area', class: 'stack' });
+    swap(main, h('h1', { text: t('co.title') }), note('warn', t('co.cancelled')), rv, homeLink());
+    // An accepted request for review says why it was cancelled (issue 14).
+    if (n.review) import('{{/assets/driver-review.js}}').then((m) => m.render(rv, n, nav)).catch(() => {});
     return;
   }
   new Checkout(main, nav, n, alive).render();
@@ -151,6 +154,10 @@ class Checkout {
     if (n.terms || n.perfectsOn || n.void || n.nameDriver || n.fixedTexts) {
       import('{{/assets/driver-verbale.js}}').then((m) => m.render(this.verbaleEl, n, this.nav)).catch(() => {});
     }
+    // The request for review in autotutela and its answer (issue 14).
+    this.reviewEl = h('div', { id: 'review-area', class: 'stack' });
+    this.verbaleEl.after(this.reviewEl);
+    import('{{/assets/driver-review.js}}').then((m) => m.render(this.reviewEl, n, this.nav)).catch(() => {});
     this.setAmount(due);
     const pending = attempts.get(this.nav);
     if (pending) this.unconfirmed(pending);

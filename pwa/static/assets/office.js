@@ -4,12 +4,15 @@
 import { t, lang, setLang, translate, extend, money, day, dateTime, labelLangButton, paidVia } from '{{/assets/i18n.js}}';
 import strings from '{{/assets/office-i18n.js}}';
 import workStrings from '{{/assets/office-i18n-work.js}}';
+import driverStrings from '{{/assets/office-i18n-driver.js}}';
 import { h, note, formatNAV, uuid, announce, watchNetwork } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { registerSW } from '{{/assets/sw-client.js}}';
+import { cameraField } from '{{/assets/office-camera.js}}';
 
 extend(strings);
 extend(workStrings);
+extend(driverStrings);
 
 const main = document.getElementById('main');
 const tabsEl = document.getElementById('tabs');
@@ -148,6 +151,7 @@ function tabs() {
   list.push('fines');
   if (canIssue() || canCancel()) list.push('verbale');
   if (canImport()) list.push('import');
+  if (canIssue() || canCancel()) list.push('reviews');
   if (isFinance()) list.push('dashboard');
   // Like the dashboard, the Users tab is not rendered at all for other
   // roles (not merely hidden): the button never exists in their DOM.
@@ -179,6 +183,7 @@ function showTab(name) {
   else if (name === 'users') usersView();
   else if (name === 'verbale') verbaleTab();
   else if (name === 'import') importView();
+  else if (name === 'reviews') reviewsView();
   else dashboardView();
 }
 
@@ -330,8 +335,11 @@ function issueView() {
     h('span', { text: label }));
   const contest = h('fieldset', { class: 'field' }, h('legend', { class: 'lbl', text: t('off.contest') }),
     h('div', { class: 'radios' }, radio('immediate', t('off.immediate'), true), radio('deferred', t('off.deferred'), false)));
+  // Evidence photos (issue 14): the phone's camera, uploaded once the fine exists.
+  const photos = field('fine-photos', t('off.photos.files'), h('input', { id: 'fine-photos', name: 'photos', type: 'file', accept: 'image/*', multiple: true, class: 'input' }));
+  const camera = cameraField();
   const submit = h('button', { type: 'submit', id: 'fine-submit', class: 'btn btn-primary btn-big', text: t('off.submit') });
-  const form = h('form', { id: 'fine-form', class: 'card stack', novalidate: true }, plate.el, viol.el, place.el, when.el, contest, submit);
+  const form = h('form', { id: 'fine-form', class: 'card stack', novalidate: true }, plate.el, viol.el, place.el, when.el, contest, camera.el, photos.el, submit);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -369,7 +377,10 @@ function issueView() {
     if (res.status === 201 || res.status === 200) {
       key = null;
       msg.replaceChildren();
-      showNotice(res.data, () => showTab('issue'));
+      camera.stop();
+      const failed = await uploadPhotos(res.data.id, [...camera.shots, ...photos.input.files]);
+      if (failed) announce(t('off.photos.failed', { n: failed }));
+      showNotice(res.data, () => { showTab('issue'); if (failed) main.prepend(note('warn', t('off.photos.failed', { n: failed }))); });
       return;
     }
     if (res.status === 401) return;
@@ -384,6 +395,26 @@ function issueView() {
   });
   main.replaceChildren(h('section', { class: 'stack', id: 'issue' }, h('h1', { text: t('off.issue') }), msg, form));
   loadCatalogue().catch(() => {});
+}
+
+/** Uploads the officer's photos of a new fine; returns how many failed. */
+async function uploadPhotos(id, files) {
+  let failed = 0;
+  for (const f of files || []) {
+    try {
+      const r = await api('POST', `/api/v1/fines/${encodeURIComponent(id)}/photos`, { body: f, type: f.type || 'image/jpeg', timeout: 60000 });
+      if (r.status !== 201) failed++;
+    } catch { failed++; }
+  }
+  if (files && files.length && !failed) announce(t('off.photos.saved', { n: files.length }));
+  return failed;
+}
+
+// ---- requests for review in autotutela (office-reviews.js, issue 14) ----
+function reviewsView() {
+  const el = h('section', { class: 'stack', id: 'reviews', 'aria-labelledby': 'reviews-title' });
+  main.replaceChildren(h('h1', { id: 'reviews-title', text: t('rq.title') }), el);
+  import('{{/assets/office-reviews.js}}').then((m) => m.render(el, { api, canDecide: canCancel() })).catch(() => { el.append(note('error', t('error'))); });
 }
 
 // ---- the notice: full screen, bright, QR first ----
