@@ -46,12 +46,25 @@ func New(cfg Config) *Station {
 	return &Station{cfg: cfg, log: cfg.Logger.With("component", "pagopa-station")}
 }
 
+// Answer is the station's answer to one call, with what monitoring needs.
+type Answer struct {
+	Body      []byte // the SOAP envelope to send, with HTTP 200
+	Operation string // the WSDL operation, "" when none could be told
+	Outcome   string // OK, KO, or "fault" for a SOAP fault
+	Fault     string // the pagoPA fault code of a KO or a SOAP fault
+}
+
 // Handle answers one SOAP request and never fails: whatever goes wrong
 // becomes the operation's KO response with a fault bean, or, when not even
 // the operation can be told, a SOAP Client fault. soapAction is the raw
 // SOAPAction header ("" when absent); when present it must name the
 // operation of the message in the body.
-func (s *Station) Handle(ctx context.Context, soapAction string, body []byte) (out []byte) {
+func (s *Station) Handle(ctx context.Context, soapAction string, body []byte) []byte {
+	return s.Call(ctx, soapAction, body).Body
+}
+
+// Call is Handle, also saying which operation was called and how it ended.
+func (s *Station) Call(ctx context.Context, soapAction string, body []byte) (a Answer) {
 	action := SOAPAction(soapAction)
 	var op Operation
 	known := false
@@ -60,7 +73,7 @@ func (s *Station) Handle(ctx context.Context, soapAction string, body []byte) (o
 		// it gets PAA_SYSTEM_ERROR and retries later.
 		if p := recover(); p != nil {
 			s.log.Error("pagoPA operation panicked", "op", op.Name, "panic", p)
-			out = s.refuse(op, known, fault(FaultSystem, "internal error"))
+			a = s.answer(op, known, nil, fault(FaultSystem, "internal error"))
 		}
 	}()
 	msg, err := Decode(body)
@@ -74,14 +87,14 @@ func (s *Station) Handle(ctx context.Context, soapAction string, body []byte) (o
 			op, known = OperationByName(action)
 		}
 		s.log.Warn("pagoPA request refused", "action", truncate(action, 40), "err", err)
-		return s.refuse(op, known, fault(FaultSemantics, "malformed request: "+err.Error()))
+		return s.answer(op, known, nil, fault(FaultSemantics, "malformed request: "+err.Error()))
 	}
 	op, known = operationOf(msg.Element())
 	if msg.Element() != op.Request {
-		return s.refuse(op, true, fault(FaultSemantics, msg.Element()+" is a response, not a request"))
+		return s.answer(op, true, nil, fault(FaultSemantics, msg.Element()+" is a response, not a request"))
 	}
 	if action != "" && action != op.Name {
-		return s.refuse(op, true, fault(FaultSemantics, "SOAPAction "+truncate(action, 40)+" does not match the message "+msg.Element()))
+		return s.answer(op, true, nil, fault(FaultSemantics, "SOAPAction "+truncate(action, 40)+" does not match the message "+msg.Element()))
 	}
 	var res Message
 	switch m := msg.(type) {
@@ -98,33 +111,47 @@ func (s *Station) Handle(ctx context.Context, soapAction string, body []byte) (o
 	case *PaDemandPaymentNoticeRequest:
 		res = s.reply(op, fault(FaultSemantics, "this station issues no notices on demand (spontaneous payments are not offered)"))
 	}
+	return s.answer(op, true, res, nil)
+}
+
+// answer encodes res, or a KO of op with f when res is nil, or a SOAP
+// fault when no operation is known.
+func (s *Station) answer(op Operation, known bool, res Message, f *Fault) Answer {
+	if !known {
+		return Answer{Body: EncodeFault(f, s.cfg.Creditor.FiscalCode), Outcome: "fault", Fault: f.Code}
+	}
+	if res == nil {
+		res = s.reply(op, f)
+	}
 	b, err := Encode(res)
 	if err != nil {
 		s.log.Error("pagoPA answer not encodable", "op", op.Name, "err", err)
-		return s.refuse(op, true, fault(FaultSystem, "the answer could not be encoded"))
+		f = fault(FaultSystem, "the answer could not be encoded")
+		if b, err = Encode(s.reply(op, f)); err != nil {
+			return Answer{Body: EncodeFault(f, s.cfg.Creditor.FiscalCode), Operation: op.Name, Outcome: "fault", Fault: f.Code}
+		}
+		res = s.reply(op, f)
 	}
-	return b
-}
-
-// refuse encodes a KO for op, or a SOAP fault when no operation is known.
-func (s *Station) refuse(op Operation, known bool, f *Fault) []byte {
-	if !known {
-		return EncodeFault(f, s.cfg.Creditor.FiscalCode)
+	a := Answer{Body: b, Operation: op.Name}
+	if r, ok := res.(responder); ok {
+		cr := r.ctResponse()
+		a.Outcome = cr.Outcome
+		if cr.Fault != nil {
+			a.Fault = cr.Fault.FaultCode
+		}
 	}
-	b, err := Encode(s.reply(op, f))
-	if err != nil {
-		return EncodeFault(f, s.cfg.Creditor.FiscalCode)
-	}
-	return b
+	return a
 }
 
 // responder is every response: they all extend ctResponse.
 type responder interface {
 	Message
 	setResponse(CtResponse)
+	ctResponse() CtResponse
 }
 
 func (r *CtResponse) setResponse(v CtResponse) { *r = v }
+func (r *CtResponse) ctResponse() CtResponse   { return *r }
 
 // reply returns op's response element, OK when f is nil, else KO with f.
 func (s *Station) reply(op Operation, f *Fault) Message {

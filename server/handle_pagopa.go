@@ -31,10 +31,13 @@ func (s *Server) paForNode(c *fiber.Ctx) error {
 	}
 	// The station bounds the body itself (pagopa.MaxBody) and answers a
 	// KO for anything larger; the app-wide limit bounds what is read.
-	out := s.cfg.Station.Handle(c.UserContext(), c.Get("SOAPAction"), c.Body())
+	a := s.cfg.Station.Call(c.UserContext(), c.Get("SOAPAction"), c.Body())
+	if s.metrics != nil {
+		s.metrics.pagopa.WithLabelValues(a.Operation, a.Outcome, a.Fault).Inc()
+	}
 	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusOK).Send(out)
+	return c.Status(fiber.StatusOK).Send(a.Body)
 }
 
 // stationError answers what fails before the station sees a call (a body

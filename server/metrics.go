@@ -32,6 +32,7 @@ type metrics struct {
 	payments *prometheus.CounterVec   // by stage
 	cents    *prometheus.CounterVec   // by stage
 	fines    *prometheus.CounterVec   // by violation code
+	pagopa   *prometheus.CounterVec   // station calls by operation, outcome and fault code
 
 	// series caches the children of requests and latency per route and
 	// status, so that the hot path does one map lookup under a read lock
@@ -95,6 +96,10 @@ func newMetrics(version string) *metrics {
 			Name: "multa_fines_issued_total",
 			Help: "Fines issued (by officers or camera imports), by violation code.",
 		}, []string{"violation"}),
+		pagopa: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "multa_pagopa_calls_total",
+			Help: "Calls of the pagoPA node to the station, by operation, outcome (OK, KO, fault) and pagoPA fault code.",
+		}, []string{"operation", "outcome", "fault"}),
 		series: make(map[seriesKey]requestSeries),
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -108,7 +113,7 @@ func newMetrics(version string) *metrics {
 		m.payments.WithLabelValues(string(st))
 		m.cents.WithLabelValues(string(st))
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.payments, m.cents, m.fines, info,
+	m.reg.MustRegister(m.requests, m.latency, m.payments, m.cents, m.fines, m.pagopa, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

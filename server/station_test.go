@@ -292,6 +292,18 @@ func TestStationReceiptSettlesTheFine(t *testing.T) {
 		}
 		wantKO(t, "verify after payment", xs.add(node.Verify(ctx, nav)), pagopa.FaultAlreadyPaid)
 	}
+	// Operations see the station's calls by operation and outcome.
+	m := e.scrape()
+	for series, want := range map[string]float64{
+		`multa_pagopa_calls_total{fault="",operation="paSendRT",outcome="OK"}`:                                     1,
+		`multa_pagopa_calls_total{fault="",operation="paSendRTV2",outcome="OK"}`:                                   1,
+		`multa_pagopa_calls_total{fault="",operation="paVerifyPaymentNotice",outcome="OK"}`:                        2,
+		`multa_pagopa_calls_total{fault="PAA_PAGAMENTO_DUPLICATO",operation="paVerifyPaymentNotice",outcome="KO"}`: 2,
+	} {
+		if m[series] != want {
+			t.Errorf("%s = %v, want %v", series, m[series], want)
+		}
+	}
 	xs.validate(t)
 }
 
