@@ -48,7 +48,9 @@ func Reencode(data []byte, source, by string) (notices.NewPhoto, error) {
 	if err != nil {
 		return notices.NewPhoto{}, notices.Errorf(EBadImage, "the %s image is damaged", strings.ToUpper(format))
 	}
-	img := scale(src, MaxSide)
+	// Scale first (cheaper), then turn upright as the phone's Exif says:
+	// the new JPEG has no Exif left to say it.
+	img := orient(scale(src, MaxSide), exifOrientation(data))
 	for _, q := range []int{85, 70, 55} {
 		var b bytes.Buffer
 		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {

@@ -88,3 +88,47 @@ func FuzzReencode(f *testing.F) {
 		}
 	})
 }
+
+// withOrientation splices an Exif segment with Orientation o (big-endian
+// TIFF, IFD0 with one entry) after the SOI of a JPEG.
+func withOrientation(jpg []byte, o byte) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0, 0, 0, 0, 0, 0, 0}
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := append([]byte{0xFF, 0xE1, 0, byte(len(payload) + 2)}, payload...)
+	return append(append(append([]byte{}, jpg[:2]...), seg...), jpg[2:]...)
+}
+
+func TestReencodeTurnsPortraitPhotosUpright(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 80, 40)) // stored landscape, left half red
+	for y := range 40 {
+		for x := range 40 {
+			i := img.PixOffset(x, y)
+			img.Pix[i], img.Pix[i+3] = 255, 255
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	for o, want := range map[byte][2]int{1: {80, 40}, 3: {80, 40}, 6: {40, 80}, 8: {40, 80}} {
+		p, err := Reencode(withOrientation(b.Bytes(), o), notices.PhotoByOfficer, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Width != want[0] || p.Height != want[1] {
+			t.Errorf("orientation %d: %dx%d, want %dx%d", o, p.Width, p.Height, want[0], want[1])
+		}
+		out, err := jpeg.Decode(bytes.NewReader(p.JPEG))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Orientation 6 (rotate 90° clockwise): the red left half goes on top.
+		if o == 6 {
+			r, _, _, _ := out.At(20, 10).RGBA()
+			r2, _, _, _ := out.At(20, 70).RGBA()
+			if r>>8 < 200 || r2>>8 > 60 {
+				t.Errorf("orientation 6: top red %d, bottom red %d; want the red half on top", r>>8, r2>>8)
+			}
+		}
+	}
+}
