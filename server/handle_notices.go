@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,7 +43,10 @@ type violationRef struct {
 }
 
 type paymentRef struct {
-	ReceiptID   string    `json:"receiptId"`
+	// ReceiptID names the receipt for staff only: in a public verify it
+	// is left out, as the receipt id is the payer's proof of payment
+	// and the key to the receipt (issue 12).
+	ReceiptID   string    `json:"receiptId,omitempty"`
 	PaidAt      time.Time `json:"paidAt"`
 	AmountCents int64     `json:"amountCents"`
 	// How it was paid: Multa's checkout or a pagoPA channel, with the
@@ -129,6 +133,12 @@ func (s *Server) noticeView(c *fiber.Ctx, f *notices.Fine, nav notices.NAV, on n
 			return v, err
 		}
 		p := paymentRefOf(r)
+		if !s.staffCaller(c) {
+			// Anyone holding the paper notice learns that and when it was
+			// paid; the receipt (card, PSP transaction) stays with the
+			// payer, who got its link in the payment's answer.
+			p.ReceiptID = ""
+		}
 		v.Payment = &p
 	}
 	return v, nil
@@ -194,4 +204,17 @@ func (s *Server) noticeQR(format string) fiber.Handler {
 		}
 		return c.Send(body)
 	}
+}
+
+// staffCaller reports whether the request carries a valid access token of
+// an enabled user. Public routes use it to show staff what strangers may
+// not see (a paid notice's receipt id); a bad or absent token is simply
+// the public view, never an error.
+func (s *Server) staffCaller(c *fiber.Ctx) bool {
+	tok, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok || tok == "" || s.cfg.Auth == nil {
+		return false
+	}
+	_, err := s.cfg.Auth.Authenticate(c.UserContext(), tok)
+	return err == nil
 }

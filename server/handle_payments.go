@@ -65,6 +65,13 @@ func (s *Server) pay(c *fiber.Ctx) error {
 	r, replayed, err := s.payments.PayByCard(c.UserContext(), payment.CardPayment{
 		NAV: nav, AmountCents: req.AmountCents, Token: req.Token, Email: req.Email, IdempotencyKey: key,
 	})
+	if notices.ErrorCode(err) == notices.EAlreadyPaid && !s.staffCaller(c) {
+		// The use case names the receipt that settled the fine; a
+		// stranger paying the same notice must not learn it (it opens the
+		// payer's receipt). A retry with the payer's own key replays the
+		// receipt instead.
+		return errCode(notices.EAlreadyPaid, "This notice is already paid; the receipt is with whoever paid it.")
+	}
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,11 @@ func TestReceiptByIDHidesThePayer(t *testing.T) {
 	if paid.status != 201 || paid.json(t)["email"] != "m.rossi@example.it" {
 		t.Fatalf("pay: %d %s", paid.status, paid.body)
 	}
-	id := e.do("GET", "/api/v1/notices/"+nav, nil).json(t)["payment"].(map[string]any)["receiptId"].(string)
+	// A stranger holding the notice learns it is paid, not the receipt.
+	if p := e.do("GET", "/api/v1/notices/"+nav, nil).json(t)["payment"].(map[string]any); p["receiptId"] != nil || p["paidAt"] == nil {
+		t.Errorf("public verify of a paid notice: %v, want paidAt and no receiptId", p)
+	}
+	id := paid.json(t)["receiptId"].(string)
 	r := e.do("GET", "/api/v1/receipts/"+id, nil)
 	if r.status != 200 || r.json(t)["amountCents"] != 16147.0 {
 		t.Fatalf("receipt: %d %s", r.status, r.body)

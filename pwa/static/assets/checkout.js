@@ -6,7 +6,7 @@
 import { t, lang, money, day, dateTime } from '{{/assets/i18n.js}}';
 import { h, note, formatNAV, checkNAV, uuid, luhn, announce, brandName, isOnline } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
-import { card, attempts } from '{{/assets/store.js}}';
+import { card, attempts, receipts } from '{{/assets/store.js}}';
 import { here, swap, focusHeading } from '{{/assets/router.js}}';
 import { showReceipt } from '{{/assets/receipt.js}}';
 
@@ -38,9 +38,9 @@ export async function checkoutView(main, rawNav) {
     return;
   }
   const n = res.data;
-  if (n.status === 'paid' && n.payment && n.payment.receiptId) {
+  if (n.status === 'paid') {
     attempts.clear(nav);
-    return openReceipt(main, n.payment.receiptId, t('pay.already'), alive);
+    return alreadyPaid(main, nav, n.payment, alive);
   }
   if (n.status === 'cancelled') {
     attempts.clear(nav);
@@ -60,6 +60,20 @@ function focusId(id) {
 
 function enterLink() { return h('a', { class: 'btn btn-secondary', href: '/enter', 'data-link': '', text: t('home.type') }); }
 function homeLink() { return h('a', { class: 'btn btn-ghost', href: '/', 'data-link': '', text: t('rc.home') }); }
+
+/**
+ * A paid notice. Holding the paper notice does not show the payer's
+ * receipt (the server does not name it to strangers): this phone opens it
+ * only if it paid, from "my receipts"; anyone else learns when it was paid.
+ */
+function alreadyPaid(main, nav, payment, alive) {
+  const mine = receipts.list().find((r) => r.noticeNumber === nav);
+  const id = (payment && payment.receiptId) || (mine && mine.receiptId);
+  if (id) return openReceipt(main, id, t('pay.already'), alive);
+  const when = payment && payment.paidAt ? t('pay.paidOn', { date: dateTime(payment.paidAt) }) : '';
+  swap(main, h('h1', { text: t('co.title') }),
+    h('div', { id: 'notice-paid' }, note('ok', [t('pay.alreadyOther'), when].filter(Boolean).join(' '))), homeLink());
+}
 
 async function openReceipt(main, id, lead, alive) {
   let res;
@@ -391,8 +405,8 @@ class Checkout {
       if (b) b.focus();
       return;
     }
-    if (res.code === 'already_paid' && d.receiptId) {
-      openReceipt(this.main, d.receiptId, t('pay.already'), this.alive);
+    if (res.code === 'already_paid') {
+      alreadyPaid(this.main, this.nav, d.receiptId ? { receiptId: d.receiptId } : null, this.alive);
       return;
     }
     if (res.status === 410 || res.code === 'fine_cancelled') {
