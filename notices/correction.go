@@ -62,6 +62,8 @@ func (f *Fine) Correct(req CorrectionRequest, by string, now time.Time) error {
 	if p := strings.TrimSpace(req.Place); p != "" {
 		if utf8.RuneCountInString(p) > 200 {
 			errs = append(errs, FieldError{"place", "the place is required, at most 200 characters"})
+		} else if msg := FreeTextProblem(p); msg != "" {
+			errs = append(errs, FieldError{"place", msg})
 		} else if p != f.Place {
 			c.Changes = append(c.Changes, FieldChange{"place", f.Place, p})
 			place = p

@@ -446,3 +446,15 @@ func TestStatusAndErrors(t *testing.T) {
 		t.Errorf("hand fees = %d, want 0", got)
 	}
 }
+
+func TestFreeTextProblem(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"Via Torino 12, Milano": true, "Łódź, ul. Piotrkowska 3": true, "Gorizia/Gorica – Soči": true, "Αθήνα": true,
+		"Via Roma\u202E12": false, "Via\u2066Roma": false, "Via Roma\x07": false, "Via\nRoma": false, "Via\u0085Roma": false,
+		"Via\u2028Roma": false, "\ufeffVia Roma": false,
+	} {
+		if got := notices.FreeTextProblem(s) == ""; got != ok {
+			t.Errorf("FreeTextProblem(%q) accepts = %v, want %v", s, got, ok)
+		}
+	}
+}

@@ -70,6 +70,8 @@ func NewFine(req FineRequest, cat *Catalogue, s Settings, now time.Time, rnd io.
 	place := strings.TrimSpace(req.Place)
 	if place == "" || utf8.RuneCountInString(place) > 200 {
 		bad("place", "the place is required, at most 200 characters")
+	} else if msg := FreeTextProblem(place); msg != "" {
+		bad("place", msg)
 	}
 	if req.Lat != nil && (math.IsNaN(*req.Lat) || *req.Lat < -90 || *req.Lat > 90) {
 		bad("lat", "latitude must be between -90 and 90")

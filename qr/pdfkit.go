@@ -1,7 +1,6 @@
 package qr
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,9 +12,8 @@ import (
 )
 
 // This file holds the drawing helpers shared by the notice and the
-// receipt: text in the core Helvetica font through fpdf's cp1252
-// translator (which has "€", "•" and every Italian accent, and needs no
-// font file at run time), wrapped and fitted text, and vector QR codes.
+// receipt: text in the embedded DejaVu Sans (fonts.go), wrapped and
+// fitted text, and vector QR codes.
 
 // Colours: pagoPA's dark blue-grey for text, its blue for accents, a grey
 // for the English lines so that Italian readers can skip them.
@@ -30,10 +28,9 @@ var (
 // ptToMM converts a font size to millimetres.
 const ptToMM = 25.4 / 72
 
-// page wraps an fpdf document with a UTF-8 to cp1252 translator.
+// page wraps an fpdf document whose text is UTF-8 in DejaVu Sans.
 type page struct {
 	*fpdf.Fpdf
-	tr func(string) string
 	// mono prints every colour black, for thermal printers, which
 	// dither colours and greys into speckles.
 	mono bool
@@ -64,31 +61,27 @@ func newPage(w, h float64, title string, created time.Time) *page {
 	f.SetCatalogSort(true) // fonts and images in a fixed order: same input, same bytes
 	f.SetLang("it-IT")
 	f.AddPage()
-	p := &page{Fpdf: f, tr: f.UnicodeTranslatorFromDescriptor("")}
-	p.SetFont("Helvetica", "", 10)
+	f.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
+	f.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
+	f.AddUTF8FontFromBytes(fontFamily, "I", fontOblique)
+	p := &page{Fpdf: f}
+	p.SetFont(fontFamily, "", 10)
 	return p
 }
 
-// font selects Helvetica in style ("", "B", "I", "BI") and size (pt) and
-// a text colour.
+// font selects DejaVu Sans in style ("", "B", "I") and size (pt) and a
+// text colour.
 func (p *page) font(style string, size float64, col [3]int) {
-	p.SetFont("Helvetica", style, size)
+	p.SetFont(fontFamily, style, size)
 	col = p.ink(col)
 	p.SetTextColor(col[0], col[1], col[2])
 }
 
-// enc translates UTF-8 to cp1252 after replacing control characters,
-// which user text (a place typed by an officer) may contain and which a
-// PDF string must not.
-func (p *page) enc(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	return p.tr(s)
-}
+// enc prepares user text for the page: control characters, which user
+// text (a place typed by an officer) may contain and which a PDF string
+// must not, become spaces, and characters the font lacks a visible
+// replacement (see printable).
+func (p *page) enc(s string) string { return printable(s) }
 
 // lineH is the line height, in mm, for the current font size.
 func (p *page) lineH() float64 {
@@ -102,11 +95,12 @@ func (p *page) fit(s string, w float64) string {
 	if p.GetStringWidth(s) <= w {
 		return s
 	}
-	const ellipsis = "\x85" // "…" in cp1252
-	for len(s) > 0 && p.GetStringWidth(s+ellipsis) > w {
-		s = s[:len(s)-1]
+	const ellipsis = "…"
+	r := []rune(s)
+	for len(r) > 0 && p.GetStringWidth(string(r)+ellipsis) > w {
+		r = r[:len(r)-1]
 	}
-	return strings.TrimRight(s, " ") + ellipsis
+	return strings.TrimRight(string(r), " ") + ellipsis
 }
 
 // text writes one line of s in a w-wide cell whose top is y, aligned "L",
@@ -121,15 +115,14 @@ func (p *page) text(x, y, w float64, align, s string) float64 {
 // wrap writes s over at most maxLines lines of width w (0 for no limit),
 // the last one shortened if the text is longer. It returns the y below.
 func (p *page) wrap(x, y, w float64, align, s string, maxLines int) float64 {
-	lines := p.SplitLines([]byte(p.enc(s)), w)
+	lines := p.SplitText(p.enc(s), w) // by runes: SplitLines counts bytes
 	h := p.lineH()
 	for i, l := range lines {
 		if maxLines > 0 && i == maxLines-1 && len(lines) > maxLines {
-			rest := bytes.Join(lines[i:], []byte(" "))
-			l = []byte(p.fit(string(rest), w))
+			l = p.fit(strings.Join(lines[i:], " "), w)
 		}
 		p.SetXY(x, y)
-		p.CellFormat(w, h, string(l), "", 0, align, false, 0, "")
+		p.CellFormat(w, h, l, "", 0, align, false, 0, "")
 		y += h
 		if maxLines > 0 && i == maxLines-1 {
 			break
