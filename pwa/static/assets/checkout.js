@@ -3,7 +3,7 @@
 // goes only to the PSP (/psp/v1/tokens); the fines API gets a token.
 // Every attempt carries an Idempotency-Key kept until a definite answer,
 // so "Check again" after a lost connection replays the same request.
-import { t, lang, money, day, dateTime } from '{{/assets/i18n.js}}';
+import { t, lang, money, day, dateTime, paidVia } from '{{/assets/i18n.js}}';
 import { h, note, formatNAV, checkNAV, uuid, luhn, announce, brandName, isOnline } from '{{/assets/util.js}}';
 import { call, NetworkError } from '{{/assets/api.js}}';
 import { card, attempts, receipts } from '{{/assets/store.js}}';
@@ -71,8 +71,9 @@ function alreadyPaid(main, nav, payment, alive) {
   const id = (payment && payment.receiptId) || (mine && mine.receiptId);
   if (id) return openReceipt(main, id, t('pay.already'), alive);
   const when = payment && payment.paidAt ? t('pay.paidOn', { date: dateTime(payment.paidAt) }) : '';
+  const via = payment && payment.channel ? h('p', { id: 'rc-channel', text: paidVia(payment) }) : '';
   swap(main, h('h1', { text: t('co.title') }),
-    h('div', { id: 'notice-paid' }, note('ok', [t('pay.alreadyOther'), when].filter(Boolean).join(' '))), homeLink());
+    h('div', { id: 'notice-paid' }, note('ok', [t('pay.alreadyOther'), when].filter(Boolean).join(' ')), via), homeLink());
 }
 
 async function openReceipt(main, id, lead, alive) {
