@@ -89,6 +89,9 @@ func TestBrowserDriverFines(t *testing.T) {
 		shots.take(officer, "driver-01-office-camera")
 		officer.audit("office new fine with a photo")
 		officer.do("issue the fine", chromedp.Tap(chromedp.ID("fine-submit")), chromedp.WaitVisible(chromedp.ID("notice-view")))
+		if live := officer.eval(`(() => { const v = document.getElementById('fine-camera'); return String(!!(v && v.srcObject && v.srcObject.getTracks().some((t) => t.readyState === 'live'))); })()`); live != "false" {
+			t.Errorf("the camera is still on after the fine was issued")
+		}
 		fineID = officer.eval(`document.getElementById('notice-view').dataset.fineId`)
 		sup = e.login("capo")
 		var f fineJSON

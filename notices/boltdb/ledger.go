@@ -363,6 +363,10 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 		if le := checkReceiptIndexes(tx); le != nil {
 			return fail(le)
 		}
+		// Pass 5: the evidence photos are the ones their fines list.
+		if le := s.checkPhotos(tx); le != nil {
+			return fail(le)
+		}
 		return nil
 	})
 	if found != nil {

@@ -3,7 +3,10 @@ package boltdb
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -94,4 +97,64 @@ func (s *Store) PhotoJPEG(ctx context.Context, fineID string, n int) ([]byte, er
 		return nil, internal(op, err)
 	}
 	return out, nil
+}
+
+// checkPhotos is VerifyLedger's pass over the evidence: every stored image
+// hashes to the SHA-256 its fine lists (the fine's ledger entry vouches
+// for that list), and every photo a fine lists is stored.
+func (s *Store) checkPhotos(tx *bolt.Tx) *LedgerError {
+	bad := func(id, problem string, args ...any) *LedgerError {
+		return &LedgerError{Entry: -1, Kind: "photo", ID: id, Problem: fmt.Sprintf(problem, args...)}
+	}
+	b := tx.Bucket(bktPhotos)
+	if b == nil {
+		return nil
+	}
+	seen := map[string]int{}
+	var le *LedgerError
+	err := b.ForEach(func(k, v []byte) error {
+		if len(k) < 6 || k[len(k)-5] != 0 {
+			le = bad(string(k), "key is not fine id, 0x00, number")
+			return errFound
+		}
+		id, n := string(k[:len(k)-5]), int(binary.BigEndian.Uint32(k[len(k)-4:]))
+		fv := tx.Bucket(bktFines).Get([]byte(id))
+		if fv == nil {
+			le = bad(id, "photo %d belongs to no fine", n)
+			return errFound
+		}
+		f, err := s.decodeFine(tx, []byte(id), fv)
+		if err != nil {
+			return err
+		}
+		p, ok := f.Photo(n)
+		sum := sha256.Sum256(v)
+		if !ok || p.SHA256 != hex.EncodeToString(sum[:]) {
+			le = bad(id, "photo %d altered (its SHA-256 is not the one the fine lists)", n)
+			return errFound
+		}
+		seen[id]++
+		return nil
+	})
+	if le != nil {
+		return le
+	}
+	if err != nil {
+		return bad("", "%v", err)
+	}
+	// A fine listing more photos than are stored lost one.
+	c := tx.Bucket(bktFines).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if !bytes.Contains(v, []byte(`"ph":`)) {
+			continue // no photos: skip the decoding
+		}
+		f, err := s.decodeFine(tx, k, v)
+		if err != nil {
+			return bad(string(k), "%v", err)
+		}
+		if len(f.Photos) != seen[string(k)] {
+			return bad(string(k), "lists %d photos, %d are stored", len(f.Photos), seen[string(k)])
+		}
+	}
+	return nil
 }

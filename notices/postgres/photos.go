@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -75,4 +76,41 @@ func (s *Store) PhotoJPEG(ctx context.Context, fineID string, n int) ([]byte, er
 		return nil, wrap(op, err)
 	}
 	return b, nil
+}
+
+// verifyPhotos is VerifyLedger's pass over the evidence: every stored
+// image hashes to the SHA-256 its fine's document lists (which the ledger
+// covers), and every photo a fine lists is stored. PostgreSQL computes the
+// hashes, so the images never leave the server.
+func verifyPhotos(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error) error {
+	rows, err := tx.Query(ctx, `
+		SELECT coalesce(p.fine_id, e.id), coalesce(p.n, (e.ph->>'n')::int),
+		       coalesce(encode(sha256(p.jpeg), 'hex'), ''), coalesce(e.ph->>'sha256', '')
+		FROM photos p
+		FULL JOIN (SELECT f.id, ph FROM fines f,
+		           jsonb_array_elements(coalesce(convert_from(f.doc, 'UTF8')::jsonb->'photos', '[]'::jsonb)) ph) e
+		  ON e.id = p.fine_id AND (e.ph->>'n')::int = p.n
+		WHERE p.fine_id IS NULL OR e.id IS NULL OR encode(sha256(p.jpeg), 'hex') <> e.ph->>'sha256'
+		LIMIT 1`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var id string
+		var n int
+		var got, want string
+		if err := rows.Scan(&id, &n, &got, &want); err != nil {
+			return err
+		}
+		problem := fmt.Sprintf("photo %d altered (its SHA-256 is not the one the fine lists)", n)
+		switch {
+		case got == "":
+			problem = fmt.Sprintf("photo %d is listed but not stored", n)
+		case want == "":
+			problem = fmt.Sprintf("photo %d is stored but not listed", n)
+		}
+		return fail(&LedgerError{Entry: -1, Kind: "photo", ID: id, Problem: problem})
+	}
+	return rows.Err()
 }

@@ -144,6 +144,8 @@ func TestVerifyLedgerCatchesSQLTampering(t *testing.T) {
 		{"fine slipped in", `INSERT INTO fines (id, report_number, status, plate, occurred_at, ledger_entry, doc)
 			SELECT 'forged', report_number, status, plate, occurred_at, 999, doc FROM fines WHERE status = 'issued'`, "stored without a ledger entry"},
 		{"rollback", `UPDATE fines SET ledger_entry = 0 WHERE status = 'paid'`, "rolled back to ledger entry 0"},
+		{"photo swapped", `UPDATE photos SET jpeg = '\x00ff'`, "photo 1 altered"},
+		{"photo deleted", `DELETE FROM photos`, "photo 1 is listed but not stored"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -162,6 +164,9 @@ func TestVerifyLedgerCatchesSQLTampering(t *testing.T) {
 			}
 			r := notices.Receipt{ID: "r1", NAV: paid.Options[0].NAV, FineID: paid.ID, AmountCents: 2940, PaidAt: now()}
 			if _, err := st.RecordPayment(ctx, notices.PaymentRecord{FineID: paid.ID, Receipt: r}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.SavePhotos(ctx, paid.ID, []notices.NewPhoto{{JPEG: []byte{0xff, 0xd8, 1}, Width: 1, Height: 1, Source: notices.PhotoByOfficer}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			if err := st.VerifyLedger(ctx); err != nil {

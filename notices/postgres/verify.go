@@ -58,7 +58,10 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 				return err
 			}
 		}
-		return verifyIndexes(ctx, tx, fail)
+		if err := verifyIndexes(ctx, tx, fail); err != nil {
+			return err
+		}
+		return verifyPhotos(ctx, tx, fail)
 	})
 	if found != nil {
 		return ledgerErr(op, found)

@@ -78,6 +78,7 @@ const canImport = () => role() === 'supervisor' || role() === 'admin';
 function signedOut(msg) {
   session = null;
   clearTimeout(refreshTimer);
+  if (stopCamera) { stopCamera(); stopCamera = null; }
   closeNotice();
   showLogin(msg);
 }
@@ -145,6 +146,7 @@ function showLogin(msg) {
 
 // ---- tabs ----
 let currentTab = '';
+let stopCamera = null; // releases the issue form's camera, if open
 function tabs() {
   const list = [];
   if (canIssue()) list.push('issue');
@@ -177,6 +179,7 @@ function showTab(name) {
     'aria-controls': 'main', text: t('off.tab.' + n), tabIndex: n === name ? 0 : -1,
     on: { click: () => showTab(n) },
   })));
+  if (stopCamera) { stopCamera(); stopCamera = null; } // the camera's light goes off with its tab
   main.replaceChildren();
   if (name === 'issue') issueView();
   else if (name === 'fines') finesView();
@@ -338,6 +341,7 @@ function issueView() {
   // Evidence photos (issue 14): the phone's camera, uploaded once the fine exists.
   const photos = field('fine-photos', t('off.photos.files'), h('input', { id: 'fine-photos', name: 'photos', type: 'file', accept: 'image/*', multiple: true, class: 'input' }));
   const camera = cameraField();
+  stopCamera = camera.stop;
   const submit = h('button', { type: 'submit', id: 'fine-submit', class: 'btn btn-primary btn-big', text: t('off.submit') });
   const form = h('form', { id: 'fine-form', class: 'card stack', novalidate: true }, plate.el, viol.el, place.el, when.el, contest, camera.el, photos.el, submit);
 
