@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/multa/multa/auth"
 	"github.com/multa/multa/notices"
@@ -95,12 +97,22 @@ func backupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // it exits non-zero and names the first bad entry if anything was altered.
 func ledgerCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: multa ledger verify --db FILE|URL")
+		return errors.New("usage: multa ledger verify --db FILE|URL [--head FILE]")
 	}
 	fs := flag.NewFlagSet("ledger verify", flag.ContinueOnError)
 	db := fs.String("db", envOr("MULTA_DB", "./multa.db"), "database file or postgres:// URL")
+	headFile := fs.String("head", "", "a signed head kept earlier (the signedHead of GET /api/v1/ledger, or that whole answer): the ledger must extend it")
+	keyFile := fs.String("ledger-key-file", envOr("MULTA_LEDGER_KEY_FILE", ""), "ledger key file whose verifier key checks --head's signature (default: <db>.ledger.key)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	var old *notices.LedgerHead
+	if *headFile != "" {
+		h, err := readSignedHead(*headFile, orDefault(*keyFile, statePath(*db, ".ledger.key", "", false)))
+		if err != nil {
+			return fmt.Errorf("--head %s: %w", *headFile, err)
+		}
+		old = &h
 	}
 	store, err := openStore(ctx, *db, true)
 	if err != nil {
@@ -110,12 +122,63 @@ func ledgerCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := store.VerifyLedger(ctx); err != nil {
 		return fmt.Errorf("ledger verification FAILED: %w", err)
 	}
+	if old != nil {
+		if err := store.VerifyLedgerExtends(ctx, *old); err != nil {
+			return fmt.Errorf("ledger verification FAILED against the head of %d entries in %s (history rewritten since it was signed): %w", old.Size, *headFile, err)
+		}
+	}
 	head, err := store.LedgerHead(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "ledger OK: %d entries, root %x\n", head.Size, head.Root)
+	if old != nil {
+		fmt.Fprintf(stdout, "it extends the signed head of %d entries in %s\n", old.Size, *headFile)
+	}
 	return nil
+}
+
+// readSignedHead reads a signed tree head an auditor kept: the note text
+// itself, or the JSON answer of GET /api/v1/ledger holding it. The
+// signature is checked with the verifier key of keyFile (second line),
+// or, when there is no key file, the one the saved answer carried.
+func readSignedHead(path, keyFile string) (notices.LedgerHead, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return notices.LedgerHead{}, err
+	}
+	msg, vkey := b, ""
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "{") {
+		var answer struct {
+			SignedHead  string `json:"signedHead"`
+			VerifierKey string `json:"verifierKey"`
+		}
+		if err := json.Unmarshal([]byte(t), &answer); err != nil || answer.SignedHead == "" {
+			return notices.LedgerHead{}, errors.New("not a signed head nor an answer of GET /api/v1/ledger with one")
+		}
+		msg, vkey = []byte(answer.SignedHead), answer.VerifierKey
+	}
+	if kb, err := os.ReadFile(keyFile); err == nil {
+		if f := strings.Fields(string(kb)); len(f) == 2 {
+			vkey = f[1]
+		}
+	}
+	if vkey == "" {
+		return notices.LedgerHead{}, fmt.Errorf("no verifier key: %s is missing and the head file names none", keyFile)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return notices.LedgerHead{}, err
+	}
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		return notices.LedgerHead{}, fmt.Errorf("the signature does not check: %w", err)
+	}
+	tree, err := tlog.ParseTree([]byte(n.Text))
+	if err != nil {
+		return notices.LedgerHead{}, err
+	}
+	return notices.LedgerHead{Size: tree.N, Root: tree.Hash}, nil
 }
 
 // loadLedgerKey reads the note signer key and its verifier key (one per

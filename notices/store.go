@@ -177,6 +177,11 @@ type LedgerStore interface {
 	// VerifyLedger checks every stored fine and receipt against the log
 	// and the log against its hashes; it names the first bad entry.
 	VerifyLedger(ctx context.Context) error
+	// VerifyLedgerExtends checks that the current log is an append-only
+	// extension of an earlier head (a consistency proof): a history
+	// rewritten since that head was signed fails even when it is
+	// consistent in itself. Errors: ELedgerMismatch.
+	VerifyLedgerExtends(ctx context.Context, old LedgerHead) error
 }
 
 // FlowStore keeps settlement flows and bank statements for
