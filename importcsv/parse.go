@@ -18,6 +18,9 @@ const (
 	Place         = "place"
 	Lat           = "lat"
 	Lon           = "lon"
+	// Photo names an image file of the detection, in the zip archive
+	// the CSV came in (optional).
+	Photo = "photo"
 )
 
 // Required are the columns without which no row can become a fine.
@@ -35,6 +38,7 @@ var aliases = map[string]string{
 	"place": Place, "luogo": Place, "indirizzo": Place, "localita": Place, "località": Place,
 	"lat": Lat, "latitude": Lat, "latitudine": Lat,
 	"lon": Lon, "lng": Lon, "longitude": Lon, "longitudine": Lon,
+	"photo": Photo, "image": Photo, "foto": Photo, "immagine": Photo, "fotogramma": Photo,
 }
 
 // MaxLineBytes bounds one line; a longer one is refused, not read.

@@ -2,12 +2,14 @@ package server
 
 import (
 	"errors"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multa/multa/evidence"
 	"github.com/multa/multa/importcsv"
 	"github.com/multa/multa/notices"
 )
@@ -40,11 +42,22 @@ const importPreviewRows = 5
 // nothing is saved: the answer shows the separator, how the columns were
 // understood and the first rows, for the office to check before importing.
 func (s *Server) importFines(c *fiber.Ctx) error {
-	if mediaType(c) != "text/csv" {
-		return errCode(codeUnsupportedMedia, "Send the detections as text/csv.")
+	// A zip archive carries the CSV with the frames its photo column names.
+	var archive *importArchive
+	data := c.Body()
+	switch mediaType(c) {
+	case "text/csv":
+	case "application/zip":
+		a, err := readImportZip(data)
+		if err != nil {
+			return err
+		}
+		archive, data = a, a.csv
+	default:
+		return errCode(codeUnsupportedMedia, "Send the detections as text/csv, or as application/zip with their photos.")
 	}
 	dry := c.Query("dryRun") == "true"
-	file, err := importcsv.Parse(c.Body())
+	file, err := importcsv.Parse(data)
 	if err != nil {
 		return &notices.ValidationError{Fields: []notices.FieldError{{Field: "header", Message: err.Error()}}}
 	}
@@ -52,7 +65,8 @@ func (s *Server) importFines(c *fiber.Ctx) error {
 	var (
 		rows    = []importRow{} // a header-only file answers "rows": [], not null
 		pending []*notices.Fine
-		at      []int // index in rows of each pending fine
+		at      []int               // index in rows of each pending fine
+		photos  []*notices.NewPhoto // the frame of each pending fine, or nil
 	)
 	for _, r := range file.Rows {
 		if r.Problem != importcsv.ProblemNone {
@@ -60,17 +74,23 @@ func (s *Server) importFines(c *fiber.Ctx) error {
 			continue
 		}
 		f, ferrs := s.importFine(r.Fields, officer, now)
+		photo, perr := importPhoto(archive, r.Fields[importcsv.Photo], officer)
+		if perr != nil {
+			ferrs = append(ferrs, *perr)
+		}
 		if ferrs != nil {
 			rows = append(rows, importRow{Row: r.Line, Status: rowRefused, Errors: ferrs})
 			continue
 		}
 		rows = append(rows, importRow{Row: r.Line, Status: rowValid})
 		pending, at = append(pending, f), append(at, len(rows)-1)
+		photos = append(photos, photo)
 	}
 	if !dry {
 		if err := s.saveImported(c, pending, at, rows); err != nil {
 			return err
 		}
+		s.saveImportedPhotos(c, pending, at, photos, rows)
 	}
 	count := map[string]int{}
 	for i := range rows {
@@ -94,6 +114,44 @@ func (s *Server) importFines(c *fiber.Ctx) error {
 		out["preview"] = preview
 	}
 	return c.JSON(out)
+}
+
+// importPhoto re-encodes the frame a row names, from the archive. A row
+// naming a photo that is not there, or not an image, is refused: a camera
+// fine goes out with its evidence or not at all.
+func importPhoto(a *importArchive, name, officer string) (*notices.NewPhoto, *notices.FieldError) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, nil
+	}
+	if a == nil {
+		return nil, &notices.FieldError{Field: "photo", Message: "a photo needs the CSV and its images sent together as a zip archive"}
+	}
+	b, ok := a.images[path.Base(strings.ReplaceAll(name, "\\", "/"))] // by file name, as readImportZip keys them
+	if !ok {
+		return nil, &notices.FieldError{Field: "photo", Message: "the archive has no file " + name}
+	}
+	p, err := evidence.Reencode(b, notices.PhotoByCamera, officer)
+	if err != nil {
+		return nil, &notices.FieldError{Field: "photo", Message: notices.ErrorMessage(err)}
+	}
+	return &p, nil
+}
+
+// saveImportedPhotos stores the frame of each fine just imported. The
+// fine is saved first (ImportFines writes thousands per transaction);
+// should its photo then fail to store, the row says so and the office
+// attaches it again with POST /fines/{id}/photos?source=camera.
+func (s *Server) saveImportedPhotos(c *fiber.Ctx, pending []*notices.Fine, at []int, photos []*notices.NewPhoto, rows []importRow) {
+	for i, f := range pending {
+		row := &rows[at[i]]
+		if photos[i] == nil || row.Status != rowImported {
+			continue
+		}
+		if _, err := s.cfg.Store.SavePhotos(c.UserContext(), f.ID, []notices.NewPhoto{*photos[i]}, nil); err != nil {
+			row.Errors = append(row.Errors, notices.FieldError{Field: "photo", Message: "the fine was imported but its photo was not stored: " + notices.ErrorMessage(err)})
+		}
+	}
 }
 
 // lineProblem words, in English, why a line could not be read; the

@@ -43,7 +43,8 @@ var importCSVSchema = map[string]any{
 		"one record per line (a quote left open refuses that line only). Columns, in any order, English or Italian names: " +
 		"plate|targa (required); violationCode|codice|codice violazione (required, a catalogue code); " +
 		"occurredAt|data/ora|data (required: dd/mm/yyyy hh:mm[:ss] in Rome time, or RFC 3339 with offset); " +
-		"place|luogo|indirizzo (required, at most 200 characters); lat|latitudine and lon|longitudine (optional, decimal point or comma). " +
+		"place|luogo|indirizzo (required, at most 200 characters); lat|latitudine and lon|longitudine (optional, decimal point or comma); " +
+		"photo|foto|immagine (optional: a file name in the zip archive the CSV came in). " +
 		"A row whose plate, violation, second and place (case and punctuation ignored) were already imported is reported as duplicate.",
 }
 
@@ -90,10 +91,10 @@ var operations = []op{
 			"occurredAt": str("RFC 3339 instant with offset"), "place": str("Street address, 1 to 200 characters"),
 			"lat": num("Optional latitude"), "lon": num("Optional longitude"), "contestation": str("immediate or deferred")}),
 		params: []param{{"Idempotency-Key", "header", "Optional; a retry returns the first fine"}}, responses: map[string]string{"201": "Fine", "422": "validation_failed"}},
-	{method: "POST", path: "/api/v1/fines/import", summary: "Issue fines from a CSV of camera detections", tag: "office", auth: "bearer", body: "text/csv",
+	{method: "POST", path: "/api/v1/fines/import", summary: "Issue fines from a CSV of camera detections; or application/zip holding that CSV and the frames its photo|foto column names (each re-encoded and stored with its fine; a row naming a missing or unreadable image is refused)", tag: "office", auth: "bearer", body: "text/csv",
 		schema:    importCSVSchema,
 		params:    []param{{"dryRun", "query", "true: save nothing; answer with the separator, the column mapping, the first rows and each row's outcome"}},
-		responses: map[string]string{"200": "Counts (imported, duplicates, failed) and each row's status: imported, refused (with field errors), duplicate", "415": "unsupported_media_type", "422": "validation_failed (header)"}},
+		responses: map[string]string{"200": "Counts (imported, duplicates, failed) and each row's status: imported, refused (with field errors), duplicate", "400": "bad_request (an archive that is not one CSV with images)", "413": "payload_too_large", "415": "unsupported_media_type", "422": "validation_failed (header)"}},
 	{method: "GET", path: "/api/v1/fines", summary: "List or search fines, newest first", tag: "office", auth: "bearer",
 		params:    append(append([]param(nil), finesQuery...), param{"limit", "query", "1-500"}, param{"cursor", "query", "From nextCursor"}),
 		responses: map[string]string{"200": "Page of fines (each with amountDue today and its payBy)", "422": "validation_failed"}},
