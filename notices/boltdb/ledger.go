@@ -367,6 +367,11 @@ func (s *Store) VerifyLedger(ctx context.Context) error {
 		if le := s.checkPhotos(tx); le != nil {
 			return fail(le)
 		}
+		// Pass 6: every index and stored idempotent answer agrees with
+		// the records it points at.
+		if le := s.checkIndexes(tx); le != nil {
+			return fail(le)
+		}
 		return nil
 	})
 	if found != nil {
