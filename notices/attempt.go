@@ -320,6 +320,25 @@ func (f *Fine) FlagLate(cal Calendar, now time.Time) bool {
 	return true
 }
 
+// NotifyWithinTerm records a notification through the office's short
+// form (a day and a channel, no attempts): as Notify, and when that day is
+// after the fine's notification term the verbale may have been sent late,
+// so the fine is flagged void until a supervisor decides, exactly as a
+// late attempt is (art. 201 c.5). The form has no sending day, and the
+// sender's date is what counts: a supervisor lifts the flag when the
+// verbale left in time.
+func (f *Fine) NotifyWithinTerm(on Date, ch Channel, feesCents int64, cal Calendar, now time.Time) error {
+	term, owed := cal.NotificationTerm(f)
+	if err := f.Notify(on, ch, feesCents, now); err != nil {
+		return err
+	}
+	if owed && on.After(term.Due) {
+		f.flagVoid(DateOf(now), "notified on "+on.String()+", after the term of "+term.Due.String()+
+			": check the day it was sent (art. 201 c.5)")
+	}
+	return nil
+}
+
 func (f *Fine) flagVoid(on Date, reason string) {
 	if f.Void == nil {
 		f.Void = &VoidFlag{Since: on, Reason: reason}

@@ -219,6 +219,25 @@ func TestLateNotificationFlagsVoid(t *testing.T) {
 			t.Error("flagged a fine whose owner is not known yet")
 		}
 	})
+	t.Run("short form: notified after the term", func(t *testing.T) {
+		f := cameraFine(t)
+		if err := f.NotifyWithinTerm(day(2026, time.December, 1), notices.ChannelPost, 1300, milan, rome(2026, time.December, 2, 9, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		if f.Status != notices.StatusNotified || !f.Void.Blocking() {
+			t.Fatalf("status %s, void %+v: want notified and flagged for a supervisor", f.Status, f.Void)
+		}
+		wantCode(t, f.Payable(), notices.EFineVoid)
+	})
+	t.Run("short form: notified on the last day", func(t *testing.T) {
+		f := cameraFine(t)
+		if err := f.NotifyWithinTerm(day(2026, time.November, 30), notices.ChannelPost, 1300, milan, rome(2026, time.December, 2, 9, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		if f.Void != nil {
+			t.Errorf("notified on the term's last day, flagged %+v", f.Void)
+		}
+	})
 	t.Run("sent in time, perfected later", func(t *testing.T) {
 		f := cameraFine(t)
 		send(t, f, notices.ChannelPost, day(2026, time.November, 30))

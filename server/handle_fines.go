@@ -157,7 +157,7 @@ func (s *Server) notify(c *fiber.Ctx) error {
 	}
 	now := s.now()
 	f, err := s.cfg.Store.UpdateFine(c.UserContext(), c.Params("id"), func(f *notices.Fine) error {
-		return f.Notify(on, ch, fees, now)
+		return f.NotifyWithinTerm(on, ch, fees, s.cfg.Settings.Calendar, now)
 	})
 	if err != nil {
 		return err
