@@ -3,12 +3,14 @@ package e2e
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +27,8 @@ func TestLedgerHeadCatchesARewrite(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "multa.db")
 	s := start(t, db)
-	tok := s.login(t, "admin", s.Admin)
+	adminPW := s.Admin
+	tok := s.login(t, "admin", adminPW)
 	rcpt := s.payNotice(t, firstNAV(t, s.issue(t, tok, "AB123CD", "Via Torino 1, Milano")), "")
 	id, _ := rcpt["receiptId"].(string)
 	head := s.call(t, "GET", "/api/v1/ledger", nil, "Authorization", "Bearer "+tok)
@@ -36,6 +39,13 @@ func TestLedgerHeadCatchesARewrite(t *testing.T) {
 	if err := os.WriteFile(headFile, head.body, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	kept := head.json(t)
+	// The auditor's way through the API: a consistency proof from the
+	// kept head to the current one checks after more payments.
+	s.payNotice(t, firstNAV(t, s.issue(t, tok, "CD456EF", "Via Roma 2, Milano")), "")
+	if err := checkConsistency(t, s, tok, kept); err != nil {
+		t.Errorf("consistency proof of an untouched ledger: %v", err)
+	}
 	s.stop()
 	if code, out := runCLI(t, "", "ledger", "verify", "--db", db, "--head", headFile); code != 0 || !strings.Contains(out, "extends the signed head") {
 		t.Fatalf("untouched database against its own head: %d %s", code, out)
@@ -44,6 +54,13 @@ func TestLedgerHeadCatchesARewrite(t *testing.T) {
 	rewrite(t, db, id)
 	code, out := runCLI(t, "", "ledger", "verify", "--db", db)
 	t.Logf("plain verify of the rewritten file: exit %d: %s", code, strings.TrimSpace(out))
+	s = start(t, db)
+	if err := checkConsistency(t, s, s.login(t, "admin", adminPW), kept); err == nil {
+		t.Errorf("the API proves the rewritten ledger consistent with the kept head")
+	} else {
+		t.Logf("consistency proof after the rewrite: %v", err)
+	}
+	s.stop()
 	code, out = runCLI(t, "", "ledger", "verify", "--db", db, "--head", headFile)
 	if code == 0 || !strings.Contains(out, "FAILED") {
 		t.Errorf("the rewritten history passes against the kept head: exit %d, %s", code, out)
@@ -54,6 +71,36 @@ func TestLedgerHeadCatchesARewrite(t *testing.T) {
 	if code, out := runCLI(t, "", "ledger", "verify", "--db", db, "--head", headFile); code == 0 || !strings.Contains(out, "signature") {
 		t.Errorf("a head with a broken signature: exit %d, %s", code, out)
 	}
+}
+
+// checkConsistency asks the API for a proof from the kept head (the JSON
+// of GET /api/v1/ledger) and checks it with tlog.CheckTree.
+func checkConsistency(t *testing.T, s *service, tok string, kept map[string]any) error {
+	t.Helper()
+	n := int64(kept["size"].(float64))
+	a := s.call(t, "GET", "/api/v1/ledger/consistency?from="+strconv.FormatInt(n, 10), nil, "Authorization", "Bearer "+tok)
+	if a.status != 200 {
+		t.Fatalf("consistency: %d %s", a.status, a.body)
+	}
+	var p struct {
+		Size     int64    `json:"size"`
+		RootHash string   `json:"rootHash"`
+		Proof    []string `json:"proof"`
+	}
+	if err := json.Unmarshal(a.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	hash := func(b64 string) tlog.Hash {
+		var h tlog.Hash
+		b, _ := base64.StdEncoding.DecodeString(b64)
+		copy(h[:], b)
+		return h
+	}
+	proof := make(tlog.TreeProof, len(p.Proof))
+	for i, h := range p.Proof {
+		proof[i] = hash(h)
+	}
+	return tlog.CheckTree(proof, p.Size, hash(p.RootHash), n, hash(kept["rootHash"].(string)))
 }
 
 // rewrite lowers a receipt's amount to 1 cent, edits its ledger record to

@@ -182,6 +182,19 @@ type LedgerStore interface {
 	// rewritten since that head was signed fails even when it is
 	// consistent in itself. Errors: ELedgerMismatch.
 	VerifyLedgerExtends(ctx context.Context, old LedgerHead) error
+	// LedgerConsistency proves that the current log extends its first
+	// oldSize entries (tlog.ProveTree), for an auditor who kept an earlier
+	// head and checks the proof with tlog.CheckTree. Errors: EValidation
+	// when oldSize is negative or more than the current size.
+	LedgerConsistency(ctx context.Context, oldSize int64) (LedgerConsistency, error)
+}
+
+// LedgerConsistency is a consistency proof between the log's first
+// OldSize entries and its current head.
+type LedgerConsistency struct {
+	OldSize int64
+	Head    LedgerHead
+	Proof   [][32]byte
 }
 
 // FlowStore keeps settlement flows and bank statements for

@@ -124,6 +124,7 @@ var operations = []op{
 		responses: map[string]string{"200": "User", "400": "invalid_json", "403": "forbidden", "404": "user_not_found", "409": "conflict (last enabled admin)", "415": "unsupported_media_type", "422": "validation_failed"}},
 	{method: "GET", path: "/api/v1/admin/backup", summary: "Consistent copy of the database (admin)", tag: "admin", auth: "bearer", responses: map[string]string{"200": "bbolt file"}},
 	{method: "GET", path: "/api/v1/ledger", summary: "Signed head of the payment ledger", tag: "finance", auth: "bearer", responses: map[string]string{"200": "Tree head"}},
+	{method: "GET", path: "/api/v1/ledger/consistency", summary: "Consistency proof (tlog.ProveTree) that the ledger extends its first `from` entries, with the signed current head: keep a head, then check the proof with tlog.CheckTree", tag: "finance", auth: "bearer", params: []param{{"from", "query", "Size of the head you kept"}}, responses: map[string]string{"200": "from, size, rootHash, proof (base64 hashes), signedHead, verifierKey", "422": "validation_failed"}},
 	{method: "GET", path: "/api/v1/stats", summary: "Payments and outstanding amounts", tag: "finance", auth: "bearer",
 		params: []param{{"from", "query", "Day from"}, {"to", "query", "Day to"}}, responses: map[string]string{"200": "Statistics"}},
 	{method: "GET", path: "/api/v1/reconciliation", summary: "Receipts, settlement flows and bank credits of a day or period, matched three ways (JSON, or CSV in Italian)", tag: "finance", auth: "bearer",

@@ -84,6 +84,7 @@ func scaled(perMinute, div int) int {
 // financeRoutes are the finance office's and the administrator's.
 func (s *Server) financeRoutes(api fiber.Router) {
 	api.Get("/ledger", s.requireRole(finance...), s.ledgerHead)
+	api.Get("/ledger/consistency", s.requireRole(finance...), s.ledgerConsistency)
 	api.Get("/admin/backup", s.requireRole(admins...), s.backup)
 	api.Get("/stats", s.requireRole(finance...), s.stats)
 	api.Get("/reconciliation", s.requireRole(finance...), s.reconciliation)

@@ -227,6 +227,39 @@ func (s *Store) VerifyLedgerExtends(ctx context.Context, old notices.LedgerHead)
 	return nil
 }
 
+// LedgerConsistency proves that the current log extends its first oldSize
+// entries. Errors: EValidation for a size outside 0..current.
+func (s *Store) LedgerConsistency(ctx context.Context, oldSize int64) (notices.LedgerConsistency, error) {
+	const op = "boltdb.LedgerConsistency"
+	if err := ctx.Err(); err != nil {
+		return notices.LedgerConsistency{}, err
+	}
+	out := notices.LedgerConsistency{OldSize: oldSize}
+	var outOfRange bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if out.Head, err = head(tx); err != nil {
+			return err
+		}
+		if oldSize < 0 || oldSize > out.Head.Size {
+			outOfRange = true
+			return nil
+		}
+		proof, err := tlog.ProveTree(out.Head.Size, oldSize, hashReader{tx.Bucket(bktLedgerHash)})
+		for _, h := range proof {
+			out.Proof = append(out.Proof, h)
+		}
+		return err
+	})
+	if err != nil {
+		return notices.LedgerConsistency{}, internal(op, err)
+	}
+	if outOfRange {
+		return notices.LedgerConsistency{}, domainErr(op, notices.EValidation, "from must be between 0 and the ledger's %d entries", out.Head.Size)
+	}
+	return out, nil
+}
+
 // LedgerError describes the first inconsistency VerifyLedger found. It is
 // wrapped in a *notices.Error with code notices.ELedgerMismatch; errors.As
 // reaches it for the details.

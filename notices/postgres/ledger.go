@@ -420,6 +420,37 @@ func (s *Store) ReceiptProof(ctx context.Context, receiptID string) (notices.Led
 	return p, nil
 }
 
+// LedgerConsistency proves that the current log extends its first oldSize
+// entries. Errors: EValidation for a size outside 0..current.
+func (s *Store) LedgerConsistency(ctx context.Context, oldSize int64) (notices.LedgerConsistency, error) {
+	const op = "postgres.LedgerConsistency"
+	out := notices.LedgerConsistency{OldSize: oldSize}
+	var outOfRange bool
+	err := s.inTx(ctx, snapshotTx, func(tx pgx.Tx) error {
+		var err error
+		if out.Head, err = head(ctx, tx); err != nil {
+			return err
+		}
+		if oldSize < 0 || oldSize > out.Head.Size {
+			outOfRange = true
+			return nil
+		}
+		proof, err := tlog.ProveTree(out.Head.Size, oldSize, hashReader{ctx: ctx, q: tx})
+		for _, h := range proof {
+			out.Proof = append(out.Proof, h)
+		}
+		return err
+	})
+	if err != nil {
+		return notices.LedgerConsistency{}, wrap(op, err)
+	}
+	if outOfRange {
+		return notices.LedgerConsistency{}, &notices.Error{Code: notices.EValidation, Op: op,
+			Message: fmt.Sprintf("from must be between 0 and the ledger's %d entries", out.Head.Size)}
+	}
+	return out, nil
+}
+
 // VerifyLedgerExtends checks that the current ledger is an append-only
 // extension of an earlier head (tlog.ProveTree and CheckTree): a history
 // rewritten since old was published fails here even if it is consistent
