@@ -34,6 +34,8 @@ type options struct {
 	Duration     time.Duration
 	Warmup       time.Duration
 	Concurrency  int
+	Payers       int // concurrent payers of the payment measurement, and raw bbolt writers
+	PayersHigh   int // the second payment run's payers: throughput must hold there (0 skips it)
 	Fines        int
 	Chunk        int
 	ImportConc   int
@@ -53,7 +55,8 @@ type options struct {
 const (
 	targetVerifyRatio  = 0.50                  // of bare Fiber
 	targetP99HalfPeak  = 10 * time.Millisecond // at 50% of measured peak
-	targetPayRatio     = 0.60                  // of raw bbolt durable writes (Update)
+	targetPayRatio     = 0.60                  // of raw bbolt Batch at the same concurrency (issue 16)
+	targetPayP99Half   = 50 * time.Millisecond // payments at 50% of their measured peak
 	targetPayRatioPG   = 0.50                  // of raw PostgreSQL single-row inserts (issue 15)
 	targetImport1M     = 2 * time.Minute       // for 1,000,000 fines
 	targetBytesPerFine = 2048                  // database bytes per fine
@@ -68,13 +71,15 @@ func main() {
 	flag.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured warm-up before each measurement")
 	flag.IntVar(&o.Rounds, "rounds", 5, "slices each paired measurement (ours versus its ceiling) is cut into and alternated; totals are pooled")
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent workers (connections) of the closed-loop measurements")
+	flag.IntVar(&o.Payers, "payers", 64, "concurrent payers of the payment measurement, and raw bbolt writers of its ceiling")
+	flag.IntVar(&o.PayersHigh, "payers-high", 256, "payers of the second payment run, against raw bbolt Batch at as many writers (0 skips it)")
 	flag.IntVar(&o.Fines, "fines", 100_000, "fines to import through POST /api/v1/fines/import (1000000 for the full target)")
 	flag.IntVar(&o.Chunk, "chunk", 10_000, "rows per import request")
 	flag.IntVar(&o.ImportConc, "import-concurrency", 2, "import requests in flight")
 	flag.BoolVar(&o.OrderedTimes, "ordered-times", false, "import violations in time order (one camera's export, a migration) instead of scattered over three days (many cameras interleaved, the worst case for the time indexes)")
 	flag.StringVar(&o.PSPState, "psp-state", "memory", "where the sandbox PSP keeps its state: memory (it stands for a remote provider, whose disk is not ours; our database still fsyncs every commit) or file (the shipped default, which adds the sandbox's own fsyncs to every payment)")
 	flag.StringVar(&o.Store, "store", "bolt", "the database the service runs on: bolt (a file) or postgres (a throw-away durable cluster started by the harness, fsync and synchronous_commit on; payments are then compared with raw single-row inserts)")
-	flag.IntVar(&o.MaxFines, "max-fines", 40_000, "fines whose NAVs the read and payment measurements use")
+	flag.IntVar(&o.MaxFines, "max-fines", 100_000, "fines whose NAVs the read and payment measurements use")
 	flag.DurationVar(&o.Soak, "soak", 0, "optional soak under mixed load, sampling the server's RSS (e.g. 5m); 0 skips it")
 	flag.StringVar(&o.Out, "out", "", "also write the table as markdown to this file")
 	flag.StringVar(&o.PprofDir, "pprof", "", "write CPU profiles of the server (one per measurement) and a heap profile to this directory")
@@ -102,6 +107,10 @@ func main() {
 	}
 	if o.PSPState != "memory" && o.PSPState != "file" {
 		fmt.Fprintln(os.Stderr, "bench: -psp-state must be memory or file")
+		os.Exit(2)
+	}
+	if o.Payers < 1 || o.PayersHigh < 0 {
+		fmt.Fprintln(os.Stderr, "bench: -payers must be positive, -payers-high not negative")
 		os.Exit(2)
 	}
 	if o.Concurrency < 1 || o.Fines < 1 || o.Chunk < 1 || o.ImportConc < 1 || o.Rounds < 1 || o.Duration <= 0 {

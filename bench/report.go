@@ -47,6 +47,21 @@ type report struct {
 	QRColdWrapped    bool // cold QR ran past the NAVs and used other scales
 
 	Pay result
+	// BoltBatchRounds are the slices of BoltBatch, the payments' ceiling.
+	BoltBatchRounds []result
+	// The second payment run, at Opts.PayersHigh payers, against raw
+	// Batch at as many writers.
+	PayHigh, BoltBatchHigh             result
+	PayHighRounds, BoltBatchHighRounds []result
+	// Payments in an open loop at half the peak of Pay.
+	PayHalfRate float64
+	PayHalf     result
+
+	// Verify and the ceiling measured with wrk (the honest pair), and
+	// why they were not when wrk could not run.
+	WrkVerify, WrkCeiling             result
+	WrkVerifyRounds, WrkCeilingRounds []result
+	WrkMissing                        string
 
 	Soak               soakStats
 	RSSStart, RSSEnd   int64
@@ -142,17 +157,25 @@ func (r *report) markdown() string {
 	if r.Opts.OrderedTimes {
 		b.WriteString(" -ordered-times")
 	}
-	fmt.Fprintf(&b, " -psp-state %s", r.Opts.PSPState)
+	fmt.Fprintf(&b, " -psp-state %s -payers %d -payers-high %d", r.Opts.PSPState, r.Opts.Payers, r.Opts.PayersHigh)
 	b.WriteString("`  \n")
-	fmt.Fprintf(&b, "The load generator (this process, net/http keep-alive client) and the server share these %d CPUs, "+
+	fmt.Fprintf(&b, "The load generators (this process, net/http keep-alive client; wrk for the rows that say so) and the server share these %d CPUs, "+
 		"so every throughput below is a lower bound of what the server alone would do; ratios compare like with like. "+
 		"Before the run, other processes used %s of the CPUs; the last columns show their share during each measurement.\n\n", m.CPUs, pct(r.Background))
 
 	b.WriteString("| Target | Ours | Reference | Ratio | Goal | Verdict |\n|---|---|---|---|---|---|\n")
+	if r.WrkCeiling.Ops > 0 && r.WrkVerify.Ops > 0 {
+		ratio := r.WrkVerify.Rate() / r.WrkCeiling.Rate()
+		lo, hi := ratioRange(r.WrkVerifyRounds, r.WrkCeilingRounds)
+		fmt.Fprintf(&b, "| **Verify throughput, wrk -t1 -c%d (the honest ratio)** | %s | bare Fiber %s | %s (slices %s–%s) | ≥ %s | %s |\n",
+			wrkConnections, perSec(r.WrkVerify.Rate()), perSec(r.WrkCeiling.Rate()), pct(ratio), pct(lo), pct(hi), pct(targetVerifyRatio), judged(ratio >= targetVerifyRatio, r.WrkVerify.CPU, r.WrkVerify.Elapsed, m.CPUs))
+	} else if r.WrkMissing != "" {
+		fmt.Fprintf(&b, "| Verify throughput, wrk (the honest ratio) | not measured: %s | | | ≥ %s | ❔ |\n", r.WrkMissing, pct(targetVerifyRatio))
+	}
 	if r.Ceiling.Ops > 0 {
 		ratio := r.Verify.Rate() / r.Ceiling.Rate()
 		lo, hi := ratioRange(r.VerifyRounds, r.CeilingRounds)
-		fmt.Fprintf(&b, "| Verify throughput (GET /api/v1/notices/{nav}, %d workers) | %s | bare Fiber %s | %s (slices %s–%s) | ≥ %s | %s |\n",
+		fmt.Fprintf(&b, "| Verify throughput, Go client, %d workers (flatters: the client's CPU, not Fiber, caps the ceiling) | %s | bare Fiber %s | %s (slices %s–%s) | ≥ %s | %s |\n",
 			r.Opts.Concurrency, perSec(r.Verify.Rate()), perSec(r.Ceiling.Rate()), pct(ratio), pct(lo), pct(hi), pct(targetVerifyRatio), judged(ratio >= targetVerifyRatio, r.Verify.CPU, r.Verify.Elapsed, m.CPUs))
 	}
 	if r.VerifyHalf.Ops > 0 {
@@ -161,14 +184,28 @@ func (r *report) markdown() string {
 			perSec(r.VerifyHalf.Rate()), ms(p99), ms(targetP99HalfPeak), judged(p99 <= targetP99HalfPeak, r.VerifyHalf.CPU, r.VerifyHalf.Elapsed, m.CPUs))
 	}
 	if r.Pay.Ops > 0 {
-		ratio := r.Pay.Rate() / r.BoltUpdate.Rate()
-		lo, hi := ratioRange(r.PayRounds, r.BoltUpdateRounds)
-		ref, target := "raw bbolt Update", targetPayRatio
+		refRes, refRounds := r.BoltBatch, r.BoltBatchRounds
+		ref, target, conc := "raw bbolt Batch", targetPayRatio, r.Opts.Payers
 		if r.Opts.Store == "postgres" {
-			ref, target = "raw PostgreSQL INSERT", targetPayRatioPG
+			refRes, refRounds = r.BoltUpdate, r.BoltUpdateRounds
+			ref, target, conc = "raw PostgreSQL INSERT", targetPayRatioPG, r.Opts.Concurrency
 		}
-		fmt.Fprintf(&b, "| Durable payments on %s (%d payers, distinct fines) | %s | %s %s | %s (slices %s–%s) | ≥ %s | %s |\n",
-			storeName(r.Opts.Store), r.Opts.Concurrency, perSec(r.Pay.Rate()), ref, perSec(r.BoltUpdate.Rate()), pct(ratio), pct(lo), pct(hi), pct(target), judged(ratio >= target, r.Pay.CPU, r.Pay.Elapsed, m.CPUs))
+		ratio := r.Pay.Rate() / refRes.Rate()
+		lo, hi := ratioRange(r.PayRounds, refRounds)
+		fmt.Fprintf(&b, "| Durable payments on %s (%d payers, distinct fines, PSP state %s) | %s | %s %s | %s (slices %s–%s) | ≥ %s | %s |\n",
+			storeName(r.Opts.Store), conc, r.Opts.PSPState, perSec(r.Pay.Rate()), ref, perSec(refRes.Rate()), pct(ratio), pct(lo), pct(hi), pct(target), judged(ratio >= target, r.Pay.CPU, r.Pay.Elapsed, m.CPUs))
+	}
+	if r.PayHigh.Ops > 0 {
+		ratio := r.PayHigh.Rate() / r.BoltBatchHigh.Rate()
+		lo, hi := ratioRange(r.PayHighRounds, r.BoltBatchHighRounds)
+		fmt.Fprintf(&b, "| Durable payments at %d payers, not below %d payers' %s | %s | raw bbolt Batch %s | %s (slices %s–%s) | ≥ %s | %s |\n",
+			r.Opts.PayersHigh, r.Opts.Payers, perSec(r.Pay.Rate()), perSec(r.PayHigh.Rate()), perSec(r.BoltBatchHigh.Rate()), pct(ratio), pct(lo), pct(hi), perSec(r.Pay.Rate()),
+			judged(r.PayHigh.Rate() >= r.Pay.Rate(), r.PayHigh.CPU, r.PayHigh.Elapsed, m.CPUs))
+	}
+	if r.PayHalf.Ops > 0 {
+		p99 := r.PayHalf.Pct(99)
+		fmt.Fprintf(&b, "| Payments p99 at half the peak (open loop, %s) | %s | | | ≤ %s | %s |\n",
+			perSec(r.PayHalf.Rate()), ms(p99), ms(targetPayP99Half), judged(p99 <= targetPayP99Half, r.PayHalf.CPU, r.PayHalf.Elapsed, m.CPUs))
 	}
 	if r.Import.Fines > 0 {
 		// The same formula whatever the size: it is the measured time
@@ -213,6 +250,8 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "| *Rows marked (pooled) add up %d alternated slices of %v with their reference.* | | | | | |\n", r.Opts.Rounds, r.Opts.Duration/time.Duration(max(r.Opts.Rounds, 1)))
 	row("Verify, closed loop (pooled)", r.Verify, fmt.Sprintf("%d distinct NAVs, %d-byte answers.", r.DistinctNAVs, r.VerifyBytes))
 	row("Bare Fiber constant, ceiling (pooled)", r.Ceiling, fmt.Sprintf("Same route shape, same %d-byte body, no middleware.", r.VerifyBytes))
+	row(fmt.Sprintf("Verify, wrk -t1 -c%d (pooled)", wrkConnections), r.WrkVerify, "One Lua script picks a random NAV per request for both servers; latency percentiles pooled from each slice's; wrk's CPU counts as the generator's.")
+	row(fmt.Sprintf("Bare Fiber constant, wrk -t1 -c%d (pooled)", wrkConnections), r.WrkCeiling, "The same script and flags.")
 	row("Verify, open loop at half peak", r.VerifyHalf, fmt.Sprintf("Target %s; latency from the scheduled send time; %d workers.", perSec(r.HalfRate), r.Opts.Concurrency*4))
 	for _, f := range []string{"png", "svg"} {
 		note := "Distinct NAVs, never drawn before."
@@ -233,7 +272,10 @@ func (r *report) markdown() string {
 	} else {
 		row("raw bbolt, db.Update, ~1 KB (pooled)", r.BoltUpdate, "One commit per write: the fair ceiling for one transaction per payment.")
 	}
-	row("raw bbolt, db.Batch, ~1 KB (pooled)", r.BoltBatch, "Concurrent writes share commits; bbolt's default 10 ms MaxBatchDelay.")
+	row(fmt.Sprintf("raw bbolt, db.Batch, ~1 KB, %d writers (pooled)", r.Opts.Payers), r.BoltBatch, "Concurrent writes share commits; bbolt's default 10 ms MaxBatchDelay: the payments' ceiling.")
+	row(fmt.Sprintf("Payments, %d payers (pooled)", r.Opts.PayersHigh), r.PayHigh, "As above, more payers than the server has connections' worth of work.")
+	row(fmt.Sprintf("raw bbolt, db.Batch, ~1 KB, %d writers (pooled)", r.Opts.PayersHigh), r.BoltBatchHigh, "")
+	row("Payments, open loop at half peak", r.PayHalf, fmt.Sprintf("Target %s; latency from the scheduled send time; %d workers.", perSec(r.PayHalfRate), r.Opts.PayersHigh))
 	if r.Import.Fines > 0 {
 		fmt.Fprintf(&b, "| Import (CSV, %d rows per request, %d in flight) | %s | %v for %d fines | %s | %s | %d failed rows; database %s (+%s during import) |\n",
 			r.Opts.Chunk, r.Opts.ImportConc, perSec(r.Import.Rate()), r.Import.Elapsed.Round(time.Millisecond), r.Import.Fines,

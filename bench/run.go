@@ -291,6 +291,7 @@ func (h *harness) verify() error {
 			return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), serverMeter(ceil.Pid()), h.get(ceil.Base, h.verifyPath))
 		})
 	stop()
+	h.verifyWrk(ceil)
 	ceil.Stop(5 * time.Second)
 	rep.VerifyRounds, rep.CeilingRounds = rs[0], rs[1]
 	rep.Verify, rep.Ceiling = pool(rs[0]), pool(rs[1])
@@ -301,7 +302,12 @@ func (h *harness) verify() error {
 		return err
 	}
 
+	// Half of the honest peak when wrk measured one: the Go client's
+	// peak is its own.
 	rep.HalfRate = rep.Verify.Rate() / 2
+	if rep.WrkVerify.Ops > 0 {
+		rep.HalfRate = rep.WrkVerify.Rate() / 2
+	}
 	h.logf("verify: open loop at %.0f req/s (half of the peak)", rep.HalfRate)
 	workers := o.Concurrency * 4
 	open := newHTTPClient(workers)
@@ -318,6 +324,47 @@ func (h *harness) verify() error {
 		return nil
 	})
 	return failed("verify at half peak", rep.VerifyHalf)
+}
+
+// verifyWrk measures verify against the ceiling again with wrk (one
+// random-NAV script for both, wrkConnections connections), alternating
+// slices; without wrk it records why and the table says so.
+func (h *harness) verifyWrk(ceil *proc) {
+	o, rep := h.o, h.rep
+	bin, err := findWrk(h.ctx, h.logf)
+	if err != nil {
+		rep.WrkMissing = err.Error()
+		h.logf("%v", err)
+		return
+	}
+	w, err := newWrkTool(bin, h.tmp, h.navs)
+	if err != nil {
+		rep.WrkMissing = err.Error()
+		return
+	}
+	h.logf("verify vs ceiling with wrk: -t1 -c%d, one random-NAV script, %d alternated slices", wrkConnections, o.Rounds)
+	ours := func(i int) result {
+		if i == 0 {
+			w.run(h.ctx, h.srv.Base, wrkConnections, o.Warmup, nil)
+		}
+		return w.run(h.ctx, h.srv.Base, wrkConnections, h.slice(), h.meter)
+	}
+	theirs := func(i int) result {
+		if i == 0 {
+			w.run(h.ctx, ceil.Base, wrkConnections, o.Warmup, nil)
+		}
+		return w.run(h.ctx, ceil.Base, wrkConnections, h.slice(), serverMeter(ceil.Pid()))
+	}
+	stop := h.prof.start("verify-wrk", 0)
+	rs := rounds(o.Rounds, ours, theirs)
+	stop()
+	rep.WrkVerifyRounds, rep.WrkCeilingRounds = rs[0], rs[1]
+	rep.WrkVerify, rep.WrkCeiling = pool(rs[0]), pool(rs[1])
+	for _, r := range []result{rep.WrkVerify, rep.WrkCeiling} {
+		if r.FirstErr != nil {
+			h.logf("wrk: %v", r.FirstErr)
+		}
+	}
 }
 
 // qr measures QR codes: cold is a (NAV, scale) never asked before, so
@@ -350,22 +397,24 @@ func (h *harness) qr() error {
 }
 
 // pay measures durable payments, each on its own fine, against raw bbolt
-// commits of the same concurrency in a file beside the service's.
+// commits of the same concurrency in a file beside the service's: o.Payers
+// payers against Update and Batch, then o.PayersHigh payers against Batch
+// at that concurrency, then an open loop at half the first peak.
 func (h *harness) pay() error {
 	o, rep := h.o, h.rep
-	// Enough fines for every slice even at twice the raw-bbolt rate of
-	// this disk (a store that shares commits can beat one commit per
-	// payment); a probe tells what that is. A quarter of the fines stays
-	// for the soak in any case.
 	if h.pg != nil {
 		return h.payPG()
 	}
-	h.logf("raw bbolt: probing the commit rate of this disk")
-	probe, err := boltCeiling(h.ctx, h.tmp, o.Concurrency, 0, min(o.Duration/2, 2*time.Second), false)
+	// Enough fines for every run even at the raw Batch rate of this
+	// disk (a store that shares commits can come close to it); a probe
+	// tells what that is. A quarter of the fines stays for the soak in
+	// any case.
+	h.logf("raw bbolt: probing the Batch rate of this disk with %d writers", o.Payers)
+	probe, err := boltCeiling(h.ctx, h.tmp, o.Payers, 0, min(o.Duration/2, 2*time.Second), true)
 	if err != nil {
 		return fmt.Errorf("bbolt ceiling: %w", err)
 	}
-	need := int(probe.Rate()*2*(o.Warmup+o.Duration).Seconds()) + 4*o.Concurrency
+	need := int(probe.Rate()*2.5*(o.Warmup+o.Duration).Seconds()) + 4*o.PayersHigh
 	if o.Soak > 0 {
 		need = min(need, len(h.rest)*3/4)
 	}
@@ -379,32 +428,57 @@ func (h *harness) pay() error {
 	if err != nil {
 		return err
 	}
-	payers, err := newPayers(h.c, payPool, amounts, o.Concurrency, "bench")
+	payers, err := newPayers(h.c, payPool, amounts, o.PayersHigh, "bench")
 	if err != nil {
 		return err
 	}
-	h.logf("payments vs raw bbolt Update and Batch: %d concurrent writers, %d alternated slices", o.Concurrency, o.Rounds)
+	// h.load keeps o.Concurrency idle connections; payers need one each.
+	payers.c = &api{base: h.c.base, hc: newHTTPClient(o.PayersHigh * 4), token: h.c.token}
 	var boltErr error
-	bolt := func(batch bool) func(int) result {
+	bolt := func(conc int, batch bool) func(int) result {
 		return func(i int) result {
-			r, err := boltCeiling(h.ctx, h.tmp, o.Concurrency, h.warm(i), h.slice(), batch)
+			r, err := boltCeiling(h.ctx, h.tmp, conc, h.warm(i), h.slice(), batch)
 			if err != nil && boltErr == nil {
 				boltErr = err
 			}
 			return r
 		}
 	}
+	paying := func(conc int) func(int) result {
+		return func(i int) result {
+			return closedLoop(h.ctx, conc, h.warm(i), h.slice(), h.meter, payers.pay)
+		}
+	}
+	h.logf("payments vs raw bbolt Update and Batch: %d concurrent writers, %d alternated slices", o.Payers, o.Rounds)
 	stop := h.prof.start("pay", 0)
-	rs := rounds(o.Rounds, bolt(false), bolt(true), func(i int) result {
-		return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), h.meter, payers.pay)
-	})
+	rs := rounds(o.Rounds, bolt(o.Payers, false), bolt(o.Payers, true), paying(o.Payers))
 	stop()
 	if boltErr != nil {
 		return fmt.Errorf("bbolt ceiling: %w", boltErr)
 	}
-	rep.BoltUpdateRounds, rep.PayRounds = rs[0], rs[2]
+	rep.BoltUpdateRounds, rep.BoltBatchRounds, rep.PayRounds = rs[0], rs[1], rs[2]
 	rep.BoltUpdate, rep.BoltBatch, rep.Pay = pool(rs[0]), pool(rs[1]), pool(rs[2])
-	return failed("payments", rep.Pay)
+	if err := failed("payments", rep.Pay); err != nil {
+		return err
+	}
+	if o.PayersHigh > 0 {
+		h.logf("payments vs raw bbolt Batch: %d concurrent writers, %d alternated slices", o.PayersHigh, o.Rounds)
+		stop := h.prof.start("pay-high", 0)
+		rs := rounds(o.Rounds, bolt(o.PayersHigh, true), paying(o.PayersHigh))
+		stop()
+		if boltErr != nil {
+			return fmt.Errorf("bbolt ceiling: %w", boltErr)
+		}
+		rep.BoltBatchHighRounds, rep.PayHighRounds = rs[0], rs[1]
+		rep.BoltBatchHigh, rep.PayHigh = pool(rs[0]), pool(rs[1])
+		if err := failed("payments at high concurrency", rep.PayHigh); err != nil {
+			return err
+		}
+	}
+	rep.PayHalfRate = rep.Pay.Rate() / 2
+	h.logf("payments: open loop at %.0f/s (half of the peak)", rep.PayHalfRate)
+	rep.PayHalf = openLoop(h.ctx, rep.PayHalfRate, o.PayersHigh, o.Duration, h.meter, payers.pay)
+	return failed("payments at half peak", rep.PayHalf)
 }
 
 // soak runs the mixed load and samples memory.
