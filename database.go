@@ -24,12 +24,14 @@ import (
 // whose key files show it held data is refused rather than started over.
 // existing is for the commands that read a database (backup, ledger
 // verify): for them a missing or empty file is an error, not a new
-// database.
-func openStore(ctx context.Context, db string, existing bool) (notices.Store, error) {
+// database. cal is the calendar the dashboard's outstanding tallies value
+// fines with (serve's --patron-day); nil, for commands that value no
+// fine, keeps the database's.
+func openStore(ctx context.Context, db string, existing bool, cal *notices.Calendar) (notices.Store, error) {
 	if postgres.IsURL(db) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		st, err := postgres.Open(ctx, db, postgres.Options{})
+		st, err := postgres.Open(ctx, db, postgres.Options{Calendar: cal})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", redactDB(db), err)
 		}
@@ -43,7 +45,7 @@ func openStore(ctx context.Context, db string, existing bool) (notices.Store, er
 			return nil, fmt.Errorf("there is no database at %s (missing or empty file)", db)
 		}
 	}
-	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second, Check: true})
+	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second, Check: true, Calendar: cal})
 	if c := notices.ErrorCode(err); c == notices.EDatabaseDamaged || c == notices.EDatabaseInUse {
 		return nil, errors.New(notices.ErrorMessage(err))
 	}

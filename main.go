@@ -137,7 +137,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 			return fmt.Errorf("catalogue %s: %w", c.CatalogueFile, err)
 		}
 	}
-	store, err := openStore(ctx, c.DB, false)
+	cal := c.settings.Calendar
+	store, err := openStore(ctx, c.DB, false, &cal)
 	if err != nil {
 		return err
 	}

@@ -56,8 +56,10 @@ func (s *Server) stats(c *fiber.Ctx) error {
 		}
 		d = end.AddDays(1)
 	}
-	outstanding := func(fn func(*notices.Fine) error) error { return s.cfg.Store.OutstandingFines(ctx, fn) }
-	if err := st.AddOutstanding(outstanding, s.cfg.Settings.Calendar, today); err != nil {
+	// The store keeps the outstanding figures as tallies updated with
+	// every fine (notices.TallyStore): a big city's millions of unpaid
+	// fines are not read per call.
+	if st.Outstanding, err = s.cfg.Store.OutstandingOn(ctx, today); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")

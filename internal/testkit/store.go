@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 )
 
@@ -22,10 +23,12 @@ type Store struct {
 	skipLedger bool
 }
 
-// NewStore opens a store on a new temporary file with clock's time.
+// NewStore opens a store on a new temporary file with clock's time and
+// Milan's calendar for the outstanding tallies.
 func NewStore(t testing.TB, clock *Clock) *Store {
 	t.Helper()
-	s := &Store{t: t, path: filepath.Join(t.TempDir(), "multa.db"), opts: boltdb.Options{Now: clock.Now}}
+	cal := Milan.Calendar
+	s := &Store{t: t, path: filepath.Join(t.TempDir(), "multa.db"), opts: boltdb.Options{Now: clock.Now, Calendar: &cal}}
 	s.open()
 	t.Cleanup(s.cleanup)
 	return s
@@ -57,6 +60,9 @@ func (s *Store) ReopenWith(opts boltdb.Options) {
 	s.t.Helper()
 	if opts.Now == nil {
 		opts.Now = s.opts.Now
+	}
+	if opts.Calendar == nil {
+		opts.Calendar = s.opts.Calendar
 	}
 	s.opts = opts
 	s.Reopen()
@@ -103,10 +109,37 @@ func (s *Store) verify() []error {
 		if err := s.Store.VerifyLedger(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("ledger verification: %w", err))
 		}
+		if err := s.checkTallies(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := s.Store.Close(); err != nil {
 		errs = append(errs, err)
 	}
 	s.Store = nil
 	return errs
+}
+
+// checkTallies compares the store's outstanding tallies with valuing
+// every unpaid fine, today by the store's clock and on days around it,
+// so that a write path that forgets them fails whatever test took it.
+func (s *Store) checkTallies(ctx context.Context) error {
+	today := notices.DateOf(s.opts.Now())
+	for _, on := range []notices.Date{today.AddDays(-400), today.AddDays(-30), today, today.AddDays(5), today.AddDays(30), today.AddDays(61), today.AddDays(400)} {
+		got, err := s.Store.OutstandingOn(ctx, on)
+		if err != nil {
+			return err
+		}
+		st, err := notices.NewStats(on, on)
+		if err != nil {
+			return err
+		}
+		if err := st.AddOutstanding(func(fn func(*notices.Fine) error) error { return s.Store.OutstandingFines(ctx, fn) }, *s.opts.Calendar, on); err != nil {
+			return err
+		}
+		if got != st.Outstanding {
+			return fmt.Errorf("outstanding tallies on %s: %+v, valuing the fines: %+v", on, got, st.Outstanding)
+		}
+	}
+	return nil
 }

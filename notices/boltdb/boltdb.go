@@ -129,6 +129,12 @@ type Options struct {
 	// of a later request. It costs a full read of the file: the commands
 	// (serve, backup, ledger verify) pay it once at start.
 	Check bool
+	// Calendar is the calendar the dashboard's outstanding tallies value
+	// fines with (see tallies.go): the server's. When it differs from the
+	// one the file's tallies were computed with, a writable open
+	// recomputes them from every fine. Nil keeps the file's (commands
+	// that do not value fines: user add, backup).
+	Calendar *notices.Calendar
 }
 
 // Store is the bbolt implementation of notices.Store. It is safe for
@@ -139,6 +145,8 @@ type Store struct {
 	now         func() time.Time
 	importChunk int
 	commits     groupCommit // shared write transactions, see groupcommit.go
+	// cal values fines for the outstanding tallies; set at open.
+	cal notices.Calendar
 
 	// violations caches decoded catalogue entries by content address;
 	// entries are immutable, so the cache never goes stale.
@@ -209,7 +217,12 @@ func Open(path string, opts Options) (st *Store, err error) {
 	if opts.ReadOnly {
 		err = db.View(checkSchema)
 	} else {
-		err = db.Update(createSchema)
+		err = db.Update(func(tx *bolt.Tx) error {
+			if err := createSchema(tx); err != nil {
+				return err
+			}
+			return s.openTallies(tx, opts.Calendar)
+		})
 	}
 	if err != nil {
 		db.Close()

@@ -99,7 +99,7 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 			}
 		}
 		g := *f
-		if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx)); err != nil {
+		if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), nil); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -145,6 +145,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 			return errs, err
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
+			acc := tallies{}
 			for i := start; i < end; i++ {
 				if err := checkNewFine(op, fines[i]); err != nil {
 					errs[i] = err
@@ -156,7 +157,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					errs[i] = s.duplicateOf(tx, op, string(first))
 					continue
 				}
-				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx)); err != nil {
+				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc); err != nil {
 					if isDomain(err) {
 						errs[i] = err
 						continue
@@ -168,7 +169,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 				}
 				reports[i] = g.ReportNumber
 			}
-			return nil
+			return acc.flush(tx)
 		})
 		if err != nil {
 			err = internal(op, err)
@@ -218,8 +219,9 @@ func isDomain(err error) bool {
 
 // insertFine writes a new fine with its indexes and ledger entry. Every
 // check comes before the first write, so a refusal leaves tx untouched and
-// an import can go on with the next fine.
-func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string) error {
+// an import can go on with the next fine. The fine's outstanding tallies
+// go into acc, or straight into the bucket when acc is nil.
+func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string, acc tallies) error {
 	if tx.Bucket(bktFines).Get([]byte(f.ID)) != nil {
 		return domainErr(op, notices.EConflict, "fine %s already exists", f.ID)
 	}
@@ -245,6 +247,9 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string
 		return err
 	}
 	if err := putFineIndexes(tx, f); err != nil {
+		return err
+	}
+	if err := s.tallyChange(tx, acc, nil, f); err != nil {
 		return err
 	}
 	return s.appendLedger(tx, n, ledgerEvent{Type: evFine, ID: f.ID, Op: opCreate, Status: string(f.Status), By: actor}, val)
@@ -441,6 +446,9 @@ func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64,
 		return err
 	}
 	if err := putFineIndexes(tx, f); err != nil {
+		return err
+	}
+	if err := s.tallyChange(tx, nil, old, f); err != nil {
 		return err
 	}
 	ev.Type, ev.ID, ev.Status = evFine, f.ID, string(f.Status)

@@ -183,6 +183,7 @@ func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, l *ledgerAppend, op,
 		}
 	}
 	b := &pgx.Batch{}
+	var acc tallies
 	for _, f := range fines {
 		doc, err := encodeFine(f)
 		if err != nil {
@@ -197,7 +198,9 @@ func (s *Store) insertFines(ctx context.Context, tx pgx.Tx, l *ledgerAppend, op,
 		for _, o := range f.Options {
 			b.Queue(`INSERT INTO fine_navs (nav, fine_id) VALUES ($1, $2)`, string(o.NAV), f.ID)
 		}
+		acc = s.tallyChange(acc, nil, f)
 	}
+	acc.queue(b)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		switch {
 		case uniqueViolation(err, "fine_navs_pkey"):
@@ -549,6 +552,7 @@ func (s *Store) saveFine(ctx context.Context, tx pgx.Tx, l *ledgerAppend, old, f
 		b.Queue(`DELETE FROM fine_navs WHERE fine_id = $1`, f.ID)
 		b.Queue(`INSERT INTO fine_navs (nav, fine_id) SELECT unnest($1::text[]), $2`, navs, f.ID)
 	}
+	s.tallyChange(nil, old, f).queue(b)
 	err = tx.SendBatch(ctx, b).Close()
 	if uniqueViolation(err, "fine_navs_pkey") {
 		return domainErr("postgres.UpdateFine", notices.ENAVTaken, "a notice number of fine %s is taken", f.ID)

@@ -69,6 +69,12 @@ type Options struct {
 	// while PostgreSQL is down fails quickly with EUnavailable instead of
 	// hanging. Default 3 seconds.
 	ConnectTimeout time.Duration
+	// Calendar is the calendar the dashboard's outstanding tallies value
+	// fines with (see tallies.go): the server's. When it differs from the
+	// one the database's tallies were computed with, Open recomputes them
+	// from every unpaid fine. Nil keeps the database's. Processes sharing
+	// a database must be given the same one.
+	Calendar *notices.Calendar
 }
 
 // Store is the PostgreSQL implementation of notices.Store. It is safe for
@@ -84,6 +90,8 @@ type Store struct {
 	// commits shares transactions among concurrent payments and new
 	// fines of this process (groupcommit.go).
 	commits groupCommit
+	// cal values fines for the outstanding tallies; set at open.
+	cal notices.Calendar
 }
 
 // The compiler checks that Store keeps up with the ports.
@@ -133,6 +141,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{pool: pool, now: opts.Now, importChunk: opts.ImportChunk}
 	s.commits.s = s
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, wrap(op, err)
+	}
+	if err := s.openTallies(ctx, opts.Calendar); err != nil {
 		pool.Close()
 		return nil, wrap(op, err)
 	}

@@ -57,6 +57,7 @@ var tests = []struct {
 	{"ConcurrentCreateFineBatches", testConcurrentCreateFineBatches},
 	{"UpdateFine", testUpdateFine},
 	{"OutstandingFines", testOutstandingFines},
+	{"OutstandingTallies", testOutstandingTallies},
 	{"ReceiptsByRomeDay", testReceiptsByRomeDay},
 	{"Users", testUsers},
 	{"RefreshTokenRotationAndReuse", testRefreshTokenRotationAndReuse},

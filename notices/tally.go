@@ -1,0 +1,111 @@
+package notices
+
+import (
+	"fmt"
+	"slices"
+)
+
+// A big city has millions of unpaid fines; valuing each one on every
+// dashboard call (Stats.AddOutstanding) reads them all. What an unpaid
+// fine is worth changes only on a few known days (the notification is
+// perfected, a term ends), so a store can keep, per day, how the
+// outstanding tallies change from that day on, updated in the same
+// transaction as the fine. Summing the changes of every day up to today
+// gives Outstanding without reading a fine: the days are a few thousand
+// however many fines there are.
+
+// TallyDelta is a change of the outstanding tallies that takes effect on
+// day On (the zero Date: since always): Fines fines worth Cents more (or
+// less, when negative) in stage Stage.
+type TallyDelta struct {
+	On    Date
+	Stage Stage
+	Fines int64
+	Cents int64
+}
+
+// TallyVersion names the rules OutstandingDeltas values fines with. A
+// store that keeps tallies records it with the calendar; when either
+// differs from what wrote the tallies, the store recomputes them.
+const TallyVersion = "1"
+
+// TallyCalendarKey is how a store records the calendar and rules its
+// tallies were computed with: equal keys give equal tallies.
+func TallyCalendarKey(c Calendar) string {
+	return fmt.Sprintf("v%s patron %02d-%02d", TallyVersion, int(c.PatronMonth), c.PatronDay)
+}
+
+// OutstandingDeltas returns how fine f moves the outstanding tallies as
+// days pass, each change multiplied by sign (+1 when f is saved, -1 when
+// the version of f it replaces is taken out). A fine that is not issued
+// or notified adds nothing (nil). The sum of the deltas dated on or
+// before a day is exactly what Stats.AddOutstanding adds for f on that
+// day: Due is evaluated at every day its answer can change on.
+func (c Calendar) OutstandingDeltas(f *Fine, sign int64) []TallyDelta {
+	if f.Status != StatusIssued && f.Status != StatusNotified {
+		return nil
+	}
+	// Due depends on the day only through asOn (the perfection day) and
+	// the Until of the schedule in force: it is constant between these
+	// days.
+	var days []Date
+	if !f.NotifiedOn.IsZero() {
+		days = append(days, f.NotifiedOn)
+		g := *f
+		g.NotifiedOn = Date{}
+		for _, s := range c.Schedule(&g) {
+			if !s.Until.IsZero() {
+				days = append(days, s.Until.AddDays(1))
+			}
+		}
+	}
+	for _, s := range c.Schedule(f) {
+		if !s.Until.IsZero() {
+			days = append(days, s.Until.AddDays(1))
+		}
+	}
+	slices.SortFunc(days, Date.Compare)
+	days = slices.Compact(days)
+
+	stage, cents := tallyValue(c, f, Date{Year: 1, Month: 1, Day: 1})
+	out := []TallyDelta{{Stage: stage, Fines: sign, Cents: sign * cents}}
+	for _, d := range days {
+		st, ct := tallyValue(c, f, d)
+		if st == stage && ct == cents {
+			continue
+		}
+		out = append(out,
+			TallyDelta{On: d, Stage: stage, Fines: -sign, Cents: -sign * cents},
+			TallyDelta{On: d, Stage: st, Fines: sign, Cents: sign * ct})
+		stage, cents = st, ct
+	}
+	return out
+}
+
+// tallyValue is the stage (as Outstanding.ByStage files it) and amount
+// of f on day on.
+func tallyValue(c Calendar, f *Fine, on Date) (Stage, int64) {
+	due := c.Due(f, on)
+	switch due.Stage {
+	case StageReduced, StageMinimum:
+		return due.Stage, due.Cents
+	}
+	return StageIncreased, due.Cents
+}
+
+// AddTally adds fines and cents to the stage st of o and to its totals;
+// a store sums its TallyDeltas up to a day with it. An unknown stage
+// counts as increased, as in Stats.AddOutstanding.
+func (o *Outstanding) AddTally(st Stage, fines, cents int64) {
+	o.Fines += int(fines)
+	o.AmountCents += cents
+	t := &o.ByStage.Increased
+	switch st {
+	case StageReduced:
+		t = &o.ByStage.Reduced
+	case StageMinimum:
+		t = &o.ByStage.Minimum
+	}
+	t.Fines += int(fines)
+	t.AmountCents += cents
+}
