@@ -3,6 +3,7 @@ package notices_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -125,8 +126,9 @@ func TestNewFineDeterministic(t *testing.T) {
 		return f
 	}
 	a, b := mk(), mk()
-	if a.ID != "000102030405060708090a0b0c0d0e0f" {
-		t.Errorf("ID = %s, want the first 16 bytes of the stream", a.ID)
+	// The milliseconds of now, then bytes 6..15 of the stream.
+	if want := fmt.Sprintf("%012x", now.UnixMilli()) + "060708090a0b0c0d0e0f"; a.ID != want {
+		t.Errorf("ID = %s, want %s: the time, then the stream", a.ID, want)
 	}
 	if a.ID != b.ID || a.Options[0] != b.Options[0] || a.Options[1] != b.Options[1] {
 		t.Errorf("same stream, different fines: %+v vs %+v", a.Options, b.Options)
@@ -456,5 +458,22 @@ func TestFreeTextProblem(t *testing.T) {
 		if got := notices.FreeTextProblem(s) == ""; got != ok {
 			t.Errorf("FreeTextProblem(%q) accepts = %v, want %v", s, got, ok)
 		}
+	}
+}
+
+// TestNewTimeIDSortsByTime: an id made later sorts after an earlier one
+// whatever their random bits, and keeps NewID's length.
+func TestNewTimeIDSortsByTime(t *testing.T) {
+	at := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	prev := ""
+	for i := range 50 {
+		id, err := notices.NewTimeID(at.Add(time.Duration(i)*time.Millisecond), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(id) != 32 || id <= prev {
+			t.Fatalf("id %d = %s after %s", i, id, prev)
+		}
+		prev = id
 	}
 }

@@ -85,7 +85,7 @@ func NewFine(req FineRequest, cat *Catalogue, s Settings, now time.Time, rnd io.
 	if len(errs) > 0 {
 		return nil, &ValidationError{errs}
 	}
-	id, err := NewID(rnd)
+	id, err := NewTimeID(now, rnd)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +141,30 @@ func distinctNAV(segregation string, rnd io.Reader, taken []PaymentOption) (NAV,
 		}
 	}
 	return "", &Error{Code: EInternal, Op: "AssignNAVs", Message: "the random source keeps repeating the same notice number"}
+}
+
+// NewTimeID returns a 128-bit identifier in hex whose first 48 bits are
+// the milliseconds of now since 1970 and whose other 80 are random: as
+// long as NewID's and still unguessable (80 random bits), but ids made
+// later sort after earlier ones. A store keyed by id then appends new
+// fines at the end of its B+tree instead of dirtying a random page per
+// fine: a million-fine import writes far fewer pages (issue 16).
+func NewTimeID(now time.Time, rnd io.Reader) (string, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	// Sixteen bytes are read, as NewID does, so that a seeded source
+	// gives the same numbers to whatever is drawn after the id.
+	var b [16]byte
+	if _, err := io.ReadFull(rnd, b[:]); err != nil {
+		return "", &Error{Code: EInternal, Op: "NewTimeID", Err: err}
+	}
+	ms := uint64(max(now.UnixMilli(), 0))
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // NewID returns a random 128-bit identifier in hex: unguessable, so that
