@@ -68,6 +68,9 @@ type report struct {
 	AnonStart, AnonEnd int64
 
 	Ledger string
+
+	// Dash is the dashboard at a big city's scale, on its own database.
+	Dash dashStats
 }
 
 func (r *report) init() {
@@ -158,6 +161,9 @@ func (r *report) markdown() string {
 		b.WriteString(" -ordered-times")
 	}
 	fmt.Fprintf(&b, " -psp-state %s -payers %d -payers-high %d", r.Opts.PSPState, r.Opts.Payers, r.Opts.PayersHigh)
+	if r.Dash.Fines > 0 {
+		fmt.Fprintf(&b, " -dashboard-fines %d -dashboard-payments %d", r.Opts.DashFines, r.Opts.DashPayments)
+	}
 	b.WriteString("`  \n")
 	fmt.Fprintf(&b, "The load generators (this process, net/http keep-alive client; wrk for the rows that say so) and the server share these %d CPUs, "+
 		"so every throughput below is a lower bound of what the server alone would do; ratios compare like with like. "+
@@ -226,6 +232,14 @@ func (r *report) markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %.0f B | | | ≤ %d B | %s |\n", what, per, targetBytesPerFine, verdict(per <= targetBytesPerFine))
 	}
+	if d := r.Dash; d.Stats.Ops > 0 {
+		p := max(d.Stats.Pct(99), d.StatsYear.Pct(99))
+		fmt.Fprintf(&b, "| Dashboard at %d fines, %d paid: GET /api/v1/stats p99 (30 days; a year) | %s; %s | | | ≤ %s | %s |\n",
+			d.Fines, d.Payments, ms(d.Stats.Pct(99)), ms(d.StatsYear.Pct(99)), ms(targetStatsP99), judged(p <= targetStatsP99, d.Stats.CPU, d.Stats.Elapsed, m.CPUs))
+		p = max(d.FirstPage.Pct(99), d.Pages.Pct(99), d.Unpaid.Pct(99))
+		fmt.Fprintf(&b, "| Fines list page of 50 p99 (first; by cursor; unpaid only) | %s; %s; %s | | | ≤ %s | %s |\n",
+			ms(d.FirstPage.Pct(99)), ms(d.Pages.Pct(99)), ms(d.Unpaid.Pct(99)), ms(targetPageP99), judged(p <= targetPageP99, d.Pages.CPU, d.Pages.Elapsed, m.CPUs))
+	}
 	if r.Soak.Final > 0 {
 		g := r.Soak.Growth()
 		fmt.Fprintf(&b, "| Memory over a %v soak (anonymous RSS growth after warm-up) | %+.1f%% (%s → %s) | | | flat (≤ %s) | %s |\n",
@@ -281,6 +295,16 @@ func (r *report) markdown() string {
 			r.Opts.Chunk, r.Opts.ImportConc, perSec(r.Import.Rate()), r.Import.Elapsed.Round(time.Millisecond), r.Import.Fines,
 			us(r.Import.CPU.Server/time.Duration(max(r.Import.Fines, 1))), cpuBusy(r.Import.CPU, r.Import.Elapsed, m.CPUs),
 			r.Import.Failed, mb(r.DBBytes), mb(r.DBBytesDelta))
+	}
+	if d := r.Dash; d.Fines > 0 {
+		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines, then RecordPayment from 256 goroutines) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine) |\n",
+			perSec(float64(d.Fines)/d.SeedFines.Seconds()), perSec(float64(d.Payments)/max(d.SeedPayments.Seconds(), 1e-9)),
+			d.SeedFines.Round(time.Second), d.SeedPayments.Round(time.Second), mb(d.DBBytes), float64(d.DBBytes)/float64(d.Fines))
+		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", d.Stats, "Outstanding from the store's tallies; payments from the receipts of the range.")
+		row("Dashboard: GET /api/v1/stats, a whole year", d.StatsYear, "Every receipt of the year is read.")
+		row("Fines list, first page of 50", d.FirstPage, "")
+		row("Fines list, next pages by cursor", d.Pages, "Each client pages on through the whole list.")
+		row("Fines list, unpaid only, first page", d.Unpaid, "")
 	}
 	if r.Soak.Final > 0 {
 		s := r.Soak
