@@ -151,11 +151,18 @@ type FineStore interface {
 // RecordPayment, RecordReceipt) adds the new version's deltas and takes
 // out the old one's in the same transaction as the fine itself, so the
 // tallies never disagree with the fines, even after a crash.
+// Likewise every receipt stored (RecordPayment, RecordReceipt) adds its
+// ReceiptHour to per-hour payment tallies in its own transaction.
 type TallyStore interface {
 	// OutstandingOn returns what the unpaid (issued or notified) fines
 	// are worth on day on: the Outstanding that Stats.AddOutstanding
 	// computes by reading every one of them, with the store's calendar.
 	OutstandingOn(ctx context.Context, on Date) (Outstanding, error)
+	// PaymentTallies calls fn for the payment tally of every hour and
+	// stage of days from..to (Rome) that has one, in no set order:
+	// Stats.AddHourTally of each gives what Stats.AddReceipt of every
+	// receipt of Receipts(from, to) gives.
+	PaymentTallies(ctx context.Context, from, to Date, fn func(HourTally)) error
 }
 
 // UserStore keeps the back office's accounts and their sign-in sessions

@@ -1,6 +1,8 @@
 package notices_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,5 +72,46 @@ func TestOutstandingDeltasMatchTheScan(t *testing.T) {
 	}
 	if zero != (notices.Outstanding{}) {
 		t.Errorf("a fine added and taken out leaves %+v", zero)
+	}
+}
+
+// TestHourTalliesMatchReceipts: Stats from per-hour tallies equals Stats
+// from the receipts, across the DST change and a range edge.
+func TestHourTalliesMatchReceipts(t *testing.T) {
+	receipts := []notices.Receipt{
+		paid(rome(2026, time.October, 19, 8, 15, 0), 2940, notices.StageReduced),
+		paid(rome(2026, time.October, 19, 8, 45, 0), 4200, notices.StageReduced),
+		paid(utc(2026, time.October, 20, 21, 30, 0), 8650, notices.StageIncreased),
+		paid(utc(2026, time.October, 25, 0, 30, 0), 2940, notices.StageMinimum),
+		paid(utc(2026, time.October, 25, 1, 30, 0), 2940, notices.StageMinimum), // hour 2 again
+		paid(rome(2026, time.October, 18, 23, 59, 59), 100000, notices.StageReduced),
+	}
+	from, to := day(2026, time.October, 19), day(2026, time.October, 25)
+	want, err := notices.ComputeStats(receipts, nil, notices.Calendar{}, from, to, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := notices.NewStats(from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tallies := map[[3]string]notices.HourTally{}
+	for _, r := range receipts {
+		h := notices.ReceiptHour(r)
+		k := [3]string{h.Date.String(), fmt.Sprint(h.Hour), string(h.Stage)}
+		if old, ok := tallies[k]; ok {
+			h.Payments += old.Payments
+			h.Cents += old.Cents
+		}
+		tallies[k] = h
+	}
+	for _, h := range tallies {
+		got.AddHourTally(h)
+	}
+	got.Outstanding.On = to
+	a, _ := json.Marshal(got)
+	b, _ := json.Marshal(want)
+	if string(a) != string(b) {
+		t.Errorf("from tallies:\n%s\nfrom receipts:\n%s", a, b)
 	}
 }

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -125,6 +126,27 @@ func (s *Store) verify() []error {
 // so that a write path that forgets them fails whatever test took it.
 func (s *Store) checkTallies(ctx context.Context) error {
 	today := notices.DateOf(s.opts.Now())
+	from, to := today.AddDays(-364), today.AddDays(1)
+	byTally, err := notices.NewStats(from, to)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.PaymentTallies(ctx, from, to, byTally.AddHourTally); err != nil {
+		return err
+	}
+	byReceipt, _ := notices.NewStats(from, to)
+	rs, err := s.Store.Receipts(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		byReceipt.AddReceipt(r)
+	}
+	a, _ := json.Marshal(byTally)
+	b, _ := json.Marshal(byReceipt)
+	if string(a) != string(b) {
+		return fmt.Errorf("payment tallies of %s..%s: %s, the receipts: %s", from, to, a, b)
+	}
 	for _, on := range []notices.Date{today.AddDays(-400), today.AddDays(-30), today, today.AddDays(5), today.AddDays(30), today.AddDays(61), today.AddDays(400)} {
 		got, err := s.Store.OutstandingOn(ctx, on)
 		if err != nil {

@@ -106,6 +106,11 @@ func (s *Store) putReceipt(tx *bolt.Tx, r *notices.Receipt, n int64) error {
 	if err := tx.Bucket(bktReceipts).Put([]byte(r.ID), rv); err != nil {
 		return err
 	}
+	pay := tallies{}
+	pay.addPayment(notices.ReceiptHour(*r))
+	if err := pay.flushTo(tx.Bucket(bktPayTallies)); err != nil {
+		return err
+	}
 	paid := tx.Bucket(bktReceiptPaid)
 	paid.FillPercent = timeIndexFill // payments arrive in time order
 	if err := paid.Put(indexKey(nil, r.PaidAt, r.ID), nil); err != nil {

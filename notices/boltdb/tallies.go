@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,7 +23,12 @@ import (
 // of the keys up to a day is always what valuing every unpaid fine on
 // that day would give. Meta "tallies.calendar" holds the calendar and
 // rules they were computed with (JSON of tallyMeta).
+//
+// "tallies.payments" maps YYYYMMDD ‖ HH ‖ stage to the same two int64:
+// payments and cents of receipts paid in that hour (Rome), added by
+// putReceipt in the receipt's transaction.
 var (
+	bktPayTallies  = []byte("tallies.payments")
 	bktTallies     = []byte("tallies.outstanding")
 	metaTallyCal   = []byte("tallies.calendar")
 	tallyValueSize = 16
@@ -40,6 +48,18 @@ func tallyKey(on notices.Date, st notices.Stage) string {
 	return fmt.Sprintf("%04d%02d%02d", on.Year, int(on.Month), on.Day) + string(st)
 }
 
+// payKey is the key of an hour's payment tally.
+func payKey(h notices.HourTally) string {
+	return fmt.Sprintf("%04d%02d%02d%02d", h.Date.Year, int(h.Date.Month), h.Date.Day, h.Hour) + string(h.Stage)
+}
+
+// addPayment counts a receipt's hour in acc.
+func (t tallies) addPayment(h notices.HourTally) {
+	k := payKey(h)
+	v := t[k]
+	t[k] = [2]int64{v[0] + h.Payments, v[1] + h.Cents}
+}
+
 func (t tallies) add(ds []notices.TallyDelta) {
 	for _, d := range ds {
 		k := tallyKey(d.On, d.Stage)
@@ -50,8 +70,9 @@ func (t tallies) add(ds []notices.TallyDelta) {
 
 // flush adds the accumulated deltas to the stored ones; a key whose sum
 // comes back to zero is deleted, so the bucket holds only live days.
-func (t tallies) flush(tx *bolt.Tx) error {
-	b := tx.Bucket(bktTallies)
+func (t tallies) flush(tx *bolt.Tx) error { return t.flushTo(tx.Bucket(bktTallies)) }
+
+func (t tallies) flushTo(b *bolt.Bucket) error {
 	for k, d := range t {
 		if d == [2]int64{} {
 			continue
@@ -118,16 +139,28 @@ func (s *Store) openTallies(tx *bolt.Tx, cal *notices.Calendar) error {
 	if had && m == want {
 		return nil
 	}
-	if tx.Bucket(bktTallies) != nil {
-		if err := tx.DeleteBucket(bktTallies); err != nil {
+	for _, name := range [][]byte{bktTallies, bktPayTallies} {
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.CreateBucket(name); err != nil {
 			return err
 		}
 	}
-	b, err := tx.CreateBucket(bktTallies)
-	if err != nil {
+	pay := tallies{}
+	rc := tx.Bucket(bktReceipts).Cursor()
+	for k, v := rc.First(); k != nil; k, v = rc.Next() {
+		r, err := decodeReceipt(v)
+		if err != nil {
+			return fmt.Errorf("receipt %s: %w", k, err)
+		}
+		pay.addPayment(notices.ReceiptHour(r))
+	}
+	if err := pay.flushTo(tx.Bucket(bktPayTallies)); err != nil {
 		return err
 	}
-	b.FillPercent = 0.9
 	acc := tallies{}
 	c := tx.Bucket(bktFines).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -176,4 +209,44 @@ func (s *Store) OutstandingOn(ctx context.Context, on notices.Date) (notices.Out
 		return notices.Outstanding{On: on}, internal(op, err)
 	}
 	return o, nil
+}
+
+// PaymentTallies calls fn for every hour's payment tally of days from..to.
+func (s *Store) PaymentTallies(ctx context.Context, from, to notices.Date, fn func(notices.HourTally)) error {
+	const op = "boltdb.PaymentTallies"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	lo := []byte(fmt.Sprintf("%04d%02d%02d", from.Year, int(from.Month), from.Day))
+	hi := []byte(fmt.Sprintf("%04d%02d%02d", to.Year, int(to.Month), to.Day))
+	var out []notices.HourTally
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bktPayTallies)
+		if b == nil {
+			return fmt.Errorf("this database has no payment tallies yet: open it writable once")
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(lo); k != nil && len(k) >= 10 && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
+			if len(v) != tallyValueSize {
+				return fmt.Errorf("bad payment tally %q", k)
+			}
+			y, err1 := strconv.Atoi(string(k[:4]))
+			m, err2 := strconv.Atoi(string(k[4:6]))
+			d, err3 := strconv.Atoi(string(k[6:8]))
+			h, err4 := strconv.Atoi(string(k[8:10]))
+			if err := errors.Join(err1, err2, err3, err4); err != nil {
+				return fmt.Errorf("bad payment tally %q: %w", k, err)
+			}
+			out = append(out, notices.HourTally{Date: notices.Date{Year: y, Month: time.Month(m), Day: d}, Hour: h,
+				Stage: notices.Stage(k[10:]), Payments: int64(binary.BigEndian.Uint64(v)), Cents: int64(binary.BigEndian.Uint64(v[8:]))})
+		}
+		return nil
+	})
+	if err != nil {
+		return internal(op, err)
+	}
+	for _, h := range out {
+		fn(h)
+	}
+	return nil
 }

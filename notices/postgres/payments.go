@@ -141,6 +141,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, r.FineID, nanos(r.PaidAt), string(r.Anomaly), ppaFC, ppaID, rn, rdoc)
 		b.Queue(`UPDATE fines SET status = $2, ledger_entry = $3, doc = $4 WHERE id = $1`, f.ID, string(f.Status), fn, fdoc)
 		s.tallyChange(nil, &old, &f).queue(b)
+		queuePayment(b, &r)
 		if !sameNAVs(&old, &f) { // MarkPaid keeps the options; checked all the same
 			return fmt.Errorf("paying fine %s changed its notice numbers", f.ID)
 		}
@@ -249,8 +250,11 @@ func (s *Store) insertReceipt(ctx context.Context, tx pgx.Tx, l *ledgerAppend, o
 	if r.PagoPA != nil {
 		ppaFC, ppaID = &r.PagoPA.FiscalCode, &r.PagoPA.ReceiptID
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO receipts (id, fine_id, paid_at, anomaly, pagopa_fiscal_code, pagopa_receipt_id, ledger_entry, doc)
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO receipts (id, fine_id, paid_at, anomaly, pagopa_fiscal_code, pagopa_receipt_id, ledger_entry, doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.ID, r.FineID, nanos(r.PaidAt), string(r.Anomaly), ppaFC, ppaID, n, doc)
+	queuePayment(b, r)
+	err = tx.SendBatch(ctx, b).Close()
 	switch {
 	case uniqueViolation(err, "receipts_pkey"):
 		return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,7 +29,7 @@ type tallies map[tallyKey][2]int64
 
 func (t tallies) add(ds []notices.TallyDelta) {
 	for _, d := range ds {
-		k := tallyKey{int32(d.On.Year*10000 + int(d.On.Month)*100 + d.On.Day), string(d.Stage)}
+		k := tallyKey{dayNumber(d.On), string(d.Stage)}
 		v := t[k]
 		t[k] = [2]int64{v[0] + d.Fines, v[1] + d.Cents}
 	}
@@ -129,6 +130,18 @@ func (s *Store) openTallies(ctx context.Context, cal *notices.Calendar) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM outstanding_tallies`); err != nil {
 			return err
 		}
+		// Payments: one row per hour and stage, summed by the database.
+		if _, err := tx.Exec(ctx, `DELETE FROM payment_tallies`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO payment_tallies (day, hour, stage, shard, payments, cents)
+			SELECT to_char(t, 'YYYYMMDD')::integer, extract(hour FROM t)::smallint, stage, 0, count(*), sum(cents)
+			FROM (SELECT to_timestamp(paid_at / 1000000000) AT TIME ZONE 'Europe/Rome' AS t,
+				coalesce(convert_from(doc, 'UTF8')::jsonb->>'stage', '') AS stage,
+				(convert_from(doc, 'UTF8')::jsonb->>'amountCents')::bigint AS cents FROM receipts) r
+			GROUP BY 1, 2, 3`); err != nil {
+			return err
+		}
 		acc := tallies{}
 		rows, err := tx.Query(ctx, `SELECT doc FROM fines WHERE status IN ('issued', 'notified')`)
 		if err != nil {
@@ -170,7 +183,7 @@ func (s *Store) OutstandingOn(ctx context.Context, on notices.Date) (notices.Out
 	err := s.retryRead(ctx, func() error {
 		o = notices.Outstanding{On: on}
 		rows, err := s.pool.Query(ctx, `SELECT stage, sum(fines)::bigint, sum(cents)::bigint FROM outstanding_tallies
-			WHERE day <= $1 GROUP BY stage`, int32(on.Year*10000+int(on.Month)*100+on.Day))
+			WHERE day <= $1 GROUP BY stage`, dayNumber(on))
 		if err != nil {
 			return err
 		}
@@ -189,4 +202,51 @@ func (s *Store) OutstandingOn(ctx context.Context, on notices.Date) (notices.Out
 		return notices.Outstanding{On: on}, wrap(op, err)
 	}
 	return o, nil
+}
+
+// queuePayment adds a receipt's hour to its payment tally.
+func queuePayment(b *pgx.Batch, r *notices.Receipt) {
+	h := notices.ReceiptHour(*r)
+	b.Queue(`INSERT INTO payment_tallies (day, hour, stage, shard, payments, cents) VALUES ($1, $2, $3, $4, 1, $5)
+		ON CONFLICT (day, hour, stage, shard) DO UPDATE
+		SET payments = payment_tallies.payments + 1, cents = payment_tallies.cents + EXCLUDED.cents`,
+		dayNumber(h.Date), int16(h.Hour), string(h.Stage), int16(rand.IntN(tallyShards)), h.Cents)
+}
+
+// dayNumber is a day as YYYYMMDD, 0 for the zero Date.
+func dayNumber(d notices.Date) int32 { return int32(d.Year*10000 + int(d.Month)*100 + d.Day) }
+
+// PaymentTallies calls fn for every hour's payment tally of days from..to.
+func (s *Store) PaymentTallies(ctx context.Context, from, to notices.Date, fn func(notices.HourTally)) error {
+	const op = "postgres.PaymentTallies"
+	var out []notices.HourTally
+	err := s.retryRead(ctx, func() error {
+		out = out[:0]
+		rows, err := s.pool.Query(ctx, `SELECT day, hour, stage, sum(payments)::bigint, sum(cents)::bigint FROM payment_tallies
+			WHERE day BETWEEN $1 AND $2 GROUP BY day, hour, stage`, dayNumber(from), dayNumber(to))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var day int32
+			var hour int16
+			var st string
+			var h notices.HourTally
+			if err := rows.Scan(&day, &hour, &st, &h.Payments, &h.Cents); err != nil {
+				return err
+			}
+			h.Date = notices.Date{Year: int(day / 10000), Month: time.Month(day / 100 % 100), Day: int(day % 100)}
+			h.Hour, h.Stage = int(hour), notices.Stage(st)
+			out = append(out, h)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	for _, h := range out {
+		fn(h)
+	}
+	return nil
 }

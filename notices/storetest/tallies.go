@@ -13,7 +13,8 @@ import (
 // testOutstandingTallies checks TallyStore against reading every fine:
 // after each kind of write (create, an import crossing chunks, a
 // notification, a cancellation, a payment, a pagoPA
-// receipt, an update its change refused, a reopen), OutstandingOn gives,
+// receipt, a double payment, an update its change refused, a reopen),
+// PaymentTallies gives the Stats the receipts give, and OutstandingOn gives,
 // on days from before the fines to after every term, exactly what
 // Stats.AddOutstanding gives from OutstandingFines. The suite's stores
 // are opened without a calendar, so both use the zero Calendar.
@@ -23,6 +24,26 @@ func testOutstandingTallies(t *testing.T) {
 	var cal notices.Calendar
 	check := func(step string) {
 		t.Helper()
+		// Payments: per-hour tallies against every receipt of the range.
+		from, to := notices.DateOf(rome(2026, 2, 1, 12, 0)), notices.DateOf(rome(2026, 6, 30, 12, 0))
+		byTally, err := notices.NewStats(from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.PaymentTallies(ctx, from, to, byTally.AddHourTally); err != nil {
+			t.Fatalf("%s: PaymentTallies: %v", step, err)
+		}
+		rs, err := e.st.Receipts(ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byReceipt, _ := notices.NewStats(from, to)
+		for _, r := range rs {
+			byReceipt.AddReceipt(r)
+		}
+		if a, b := jsonOf(t, byTally), jsonOf(t, byReceipt); a != b {
+			t.Fatalf("%s: payments from the tallies %s, from %d receipts %s", step, a, len(rs), b)
+		}
 		for on := notices.DateOf(rome(2026, 2, 20, 12, 0)); on.Before(notices.DateOf(rome(2026, 9, 1, 12, 0))); on = on.AddDays(4) {
 			got, err := e.st.OutstandingOn(ctx, on)
 			if err != nil {
@@ -81,7 +102,13 @@ func testOutstandingTallies(t *testing.T) {
 	}
 	check("cancelled")
 	e.pay(fines[7], receiptID(1), 2940)
+	e.clock.Set(rome(2026, 3, 29, 2, 30)) // the DST change, hour 3 in Rome
+	e.pay(fines[9], receiptID(3), 4200)
 	if _, _, err := e.st.RecordReceipt(ctx, e.pagoPAReceipt(fines[8], receiptID(2), "rt-1", 2940)); err != nil {
+		t.Fatal(err)
+	}
+	// A double payment is stored too, flagged, and counted as Receipts counts it.
+	if _, _, err := e.st.RecordReceipt(ctx, e.pagoPAReceipt(fines[7], receiptID(4), "rt-2", 2940)); err != nil {
 		t.Fatal(err)
 	}
 	check("paid")

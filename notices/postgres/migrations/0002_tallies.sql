@@ -21,3 +21,15 @@ CREATE TABLE tally_meta (
     id  integer PRIMARY KEY CHECK (id = 1),
     doc text NOT NULL
 );
+
+-- Payments per hour (Rome) and stage (notices.HourTally), added in the
+-- transaction of every receipt, sharded as above.
+CREATE TABLE payment_tallies (
+    day      integer  NOT NULL, -- YYYYMMDD
+    hour     smallint NOT NULL,
+    stage    text     NOT NULL,
+    shard    smallint NOT NULL,
+    payments bigint   NOT NULL,
+    cents    bigint   NOT NULL,
+    PRIMARY KEY (day, hour, stage, shard)
+);
