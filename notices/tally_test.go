@@ -115,3 +115,13 @@ func TestHourTalliesMatchReceipts(t *testing.T) {
 		t.Errorf("from tallies:\n%s\nfrom receipts:\n%s", a, b)
 	}
 }
+
+// BenchmarkOutstandingDeltas is what every fine written costs the
+// tallies (an import calls it once per fine).
+func BenchmarkOutstandingDeltas(b *testing.B) {
+	cal := notices.Calendar{PatronMonth: time.December, PatronDay: 7}
+	f := notifiedFine(b, "7-15", rome(2026, time.November, 20, 9, 30, 0), day(2026, time.December, 2), 1300)
+	for b.Loop() {
+		cal.OutstandingDeltas(f, 1)
+	}
+}
