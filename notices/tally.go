@@ -47,30 +47,50 @@ func (c Calendar) OutstandingDeltas(f *Fine, sign int64) []TallyDelta {
 	}
 	// Due depends on the day only through asOn (the perfection day) and
 	// the Until of the schedule in force: it is constant between these
-	// days.
-	var days []Date
+	// days. Both schedules are computed once and read as Due reads them
+	// (an import calls this for every fine).
+	sched := c.Schedule(f)
+	before := sched // the schedule before the perfection day
+	days := make([]Date, 0, 8)
 	if !f.NotifiedOn.IsZero() {
 		days = append(days, f.NotifiedOn)
 		g := *f
 		g.NotifiedOn = Date{}
-		for _, s := range c.Schedule(&g) {
+		before = c.Schedule(&g)
+		for _, s := range before {
 			if !s.Until.IsZero() {
 				days = append(days, s.Until.AddDays(1))
 			}
 		}
 	}
-	for _, s := range c.Schedule(f) {
+	for _, s := range sched {
 		if !s.Until.IsZero() {
 			days = append(days, s.Until.AddDays(1))
 		}
 	}
 	slices.SortFunc(days, Date.Compare)
 	days = slices.Compact(days)
+	value := func(on Date) (Stage, int64) {
+		steps := sched
+		if !f.NotifiedOn.IsZero() && on.Before(f.NotifiedOn) {
+			steps = before
+		}
+		for _, s := range steps {
+			if s.Until.IsZero() || !on.After(s.Until) {
+				if s.Stage == StageReduced || s.Stage == StageMinimum {
+					return s.Stage, s.Cents
+				}
+				return StageIncreased, s.Cents
+			}
+		}
+		panic("notices: schedule without an open-ended stage")
+	}
 
-	stage, cents := tallyValue(c, f, Date{Year: 1, Month: 1, Day: 1})
-	out := []TallyDelta{{Stage: stage, Fines: sign, Cents: sign * cents}}
+	stage, cents := value(Date{Year: 1, Month: 1, Day: 1})
+	out := make([]TallyDelta, 1, 1+2*len(days))
+	out[0] = TallyDelta{Stage: stage, Fines: sign, Cents: sign * cents}
 	for _, d := range days {
-		st, ct := tallyValue(c, f, d)
+		st, ct := value(d)
 		if st == stage && ct == cents {
 			continue
 		}
@@ -80,17 +100,6 @@ func (c Calendar) OutstandingDeltas(f *Fine, sign int64) []TallyDelta {
 		stage, cents = st, ct
 	}
 	return out
-}
-
-// tallyValue is the stage (as Outstanding.ByStage files it) and amount
-// of f on day on.
-func tallyValue(c Calendar, f *Fine, on Date) (Stage, int64) {
-	due := c.Due(f, on)
-	switch due.Stage {
-	case StageReduced, StageMinimum:
-		return due.Stage, due.Cents
-	}
-	return StageIncreased, due.Cents
 }
 
 // AddTally adds fines and cents to the stage st of o and to its totals;
