@@ -300,8 +300,8 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines, then RecordPayment from 256 goroutines) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine) |\n",
 			perSec(float64(d.Fines)/d.SeedFines.Seconds()), perSec(float64(d.Payments)/max(d.SeedPayments.Seconds(), 1e-9)),
 			d.SeedFines.Round(time.Second), d.SeedPayments.Round(time.Second), mb(d.DBBytes), float64(d.DBBytes)/float64(d.Fines))
-		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", d.Stats, "Outstanding from the store's tallies; payments from the receipts of the range.")
-		row("Dashboard: GET /api/v1/stats, a whole year", d.StatsYear, "Every receipt of the year is read.")
+		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", d.Stats, "Outstanding and payments both from the store's tallies (no fine or receipt read).")
+		row("Dashboard: GET /api/v1/stats, a whole year", d.StatsYear, "366 days of per-hour payment tallies.")
 		row("Fines list, first page of 50", d.FirstPage, "")
 		row("Fines list, next pages by cursor", d.Pages, "Each client pages on through the whole list.")
 		row("Fines list, unpaid only, first page", d.Unpaid, "")
