@@ -132,3 +132,24 @@ func TestReencodeTurnsPortraitPhotosUpright(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReencode12MP is a phone photo (4000×3000 JPEG) re-encoded:
+// go test ./evidence -run X -bench Reencode -benchtime 3x
+func BenchmarkReencode12MP(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(i/4%4000), uint8(i/16000), uint8(i/7), 255
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	in := withOrientation(buf.Bytes(), 6)
+	b.SetBytes(int64(len(in)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Reencode(in, notices.PhotoByOfficer, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
