@@ -150,6 +150,12 @@ func TestCartPaysEachFineWithOneAuthorization(t *testing.T) {
 	if err != nil || len(flow.Lines) != 1 || flow.Lines[0].AmountCents != 5880 {
 		t.Errorf("sandbox captured %+v, %v; want one line of 58.80", flow.Lines, err)
 	}
+	// The same fines again, by someone else: refused, naming the fine but
+	// not the receipt that paid it (that opens the payer's receipt).
+	other := e.do("POST", "/api/v1/carts/payments", map[string]any{"items": body["items"], "token": e.cardToken("4242424242424242")}, "Idempotency-Key", "cart-key-other")
+	if other.status != 409 || other.code(t) != "already_paid" || bytes.Contains(other.body, []byte(rs[0].(map[string]any)["receiptId"].(string))) {
+		t.Errorf("a stranger's cart of paid fines: %d %s", other.status, other.body)
+	}
 	if left := cartItems(t, e.lookup("AB123CD", a["reportNumber"].(string))); len(left) != 0 {
 		t.Errorf("after paying, the plate still shows %d open fines", len(left))
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -144,6 +145,17 @@ func (s *Server) payCart(c *fiber.Ctx) error {
 	rs, replayed, err := s.payments.PayCart(c.UserContext(), payment.CartPayment{
 		Items: req.Items, Token: req.Token, Email: req.Email, IdempotencyKey: key,
 	})
+	if notices.ErrorCode(err) == notices.EAlreadyPaid && !s.staffCaller(c) {
+		// As for one notice (pay): a stranger learns that a fine of the
+		// cart is paid, and which, but not the receipt that paid it.
+		var de *notices.Error
+		rn := ""
+		if errors.As(err, &de) {
+			rn, _ = de.Details["reportNumber"].(string)
+		}
+		return &notices.Error{Code: notices.EAlreadyPaid, Message: "Fine " + rn + " of the cart is already paid; nothing was charged.",
+			Details: map[string]any{"reportNumber": rn}}
+	}
 	if err != nil {
 		return err
 	}
