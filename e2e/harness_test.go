@@ -80,34 +80,66 @@ var adminPassword = regexp.MustCompile(`admin / (\S+)`)
 
 // start runs `multa serve` on a free loopback port with db (a fresh one
 // in t.TempDir() when empty) and extra flags, and waits for /healthz.
+// The port is free when chosen but another test binary may bind it
+// before multa does: a start that fails on that alone is tried again on
+// another port.
 func start(t *testing.T, db string, args ...string) *service {
 	t.Helper()
 	markInputs(t)
 	if db == "" {
 		db = filepath.Join(t.TempDir(), "multa.db")
 	}
+	admin := "" // a failed attempt may have created the admin already
+	for attempt := 1; ; attempt++ {
+		s, err := launch(t, db, args)
+		if m := adminPassword.FindStringSubmatch(s.output()); m != nil {
+			admin = m[1]
+		}
+		if err == nil {
+			s.Admin = admin
+			return s
+		}
+		if attempt < 3 && errors.Is(err, errPortTaken) {
+			t.Logf("attempt %d: %v", attempt, err)
+			continue
+		}
+		t.Fatal(err)
+	}
+}
+
+// errPortTaken is launch's error when multa could not bind its port.
+var errPortTaken = errors.New("the port was taken before multa bound it")
+
+// launch is one attempt of start. The service it returns holds the
+// process's output even when the attempt failed.
+func launch(t *testing.T, db string, args []string) (*service, error) {
+	t.Helper()
+	s := &service{DB: db, done: make(chan struct{})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return s, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &service{Base: "http://" + addr, DB: db, done: make(chan struct{})}
+	s.Base = "http://" + addr
 	all := append([]string{"serve", "--addr", addr, "--db", db, "--psp-state-file", "memory", "--log-level", "warn", "--metrics-addr", "off"}, args...)
 	s.cmd = exec.Command(bin, all...)
 	// A test binary killed by its timeout must not leave servers behind.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	s.cmd.Stdout, s.cmd.Stderr = (*lockedWriter)(s), (*lockedWriter)(s)
 	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return s, err
 	}
 	go func() { s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(s.stop)
 	hc := &http.Client{Timeout: time.Second}
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		select {
 		case <-s.done:
-			t.Fatalf("multa exited during start:\n%s", s.output())
+			out := s.output()
+			if strings.Contains(out, "address already in use") {
+				return s, fmt.Errorf("%w (%s):\n%s", errPortTaken, addr, out)
+			}
+			return s, fmt.Errorf("multa exited during start:\n%s", out)
 		default:
 		}
 		if resp, err := hc.Get(s.Base + "/healthz"); err == nil {
@@ -117,14 +149,13 @@ func start(t *testing.T, db string, args ...string) *service {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("multa did not answer within 30 s:\n%s", s.output())
+			s.stop()
+			return s, fmt.Errorf("multa did not answer within 30 s:\n%s", s.output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if m := adminPassword.FindStringSubmatch(s.output()); m != nil {
-		s.Admin = m[1]
-	}
-	return s
+	t.Cleanup(s.stop)
+	return s, nil
 }
 
 type lockedWriter service
