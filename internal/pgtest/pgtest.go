@@ -183,8 +183,13 @@ func (c *Cluster) StartServer() error {
 			return fmt.Errorf("postgres exited at start: %s", c.logTail())
 		default:
 		}
+		// Through the Unix socket in the cluster's own directory: the TCP
+		// port could be answered by another test binary's cluster that
+		// took it first, while this server is about to fail on it.
+		// PostgreSQL creates that socket only after it has bound its TCP
+		// port.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		conn, err := pgx.Connect(ctx, c.URL("postgres"))
+		conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=multa dbname=postgres sslmode=disable", c.Dir, c.Port))
 		cancel()
 		if err == nil {
 			conn.Close(context.Background())
