@@ -226,7 +226,7 @@ func (s *Store) PaymentTallies(ctx context.Context, from, to notices.Date, fn fu
 			return fmt.Errorf("this database has no payment tallies yet: open it writable once")
 		}
 		c := b.Cursor()
-		for k, v := c.Seek(lo); k != nil && len(k) >= 10 && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
+		for k, v := c.Seek(lo); len(k) >= 10 && bytes.Compare(k[:8], hi) <= 0; k, v = c.Next() {
 			if len(v) != tallyValueSize {
 				return fmt.Errorf("bad payment tally %q", k)
 			}
