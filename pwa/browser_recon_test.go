@@ -50,7 +50,7 @@ func (e *env) raw(method, path, bearer, contentType string, body []byte, headers
 func (e *env) payByCard(nav string) {
 	e.t.Helper()
 	var tok struct{ Token string }
-	if st := e.api("POST", "/psp/v1/tokens", "", map[string]any{"number": "4242424242424242", "expMonth": 12, "expYear": 2035, "cvc": "123"}, &tok); st != 201 {
+	if st := e.api("POST", "/psp/v1/tokens", "", map[string]any{"number": "4242424242424242", "expMonth": 12, "expYear": e.clock.Now().Year() + 3, "cvc": "123"}, &tok); st != 201 {
 		e.t.Fatalf("token: %d", st)
 	}
 	v := e.notice(nav)
