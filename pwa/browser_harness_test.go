@@ -176,6 +176,7 @@ type doorStats struct {
 	paths                             []string // "METHOD /path" of every request
 	requests, payments, tokens, scans int
 	bytes                             int64 // response bytes, as sent (compressed)
+	scanAnswers                       []int // the status of each scan upload, in order
 }
 
 var paymentPath = regexp.MustCompile(`^/api/v1/notices/[^/]+/payments$`)
@@ -235,6 +236,9 @@ func (f *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.rp.ServeHTTP(cw, r)
 	f.mu.Lock()
 	f.st.bytes += cw.n
+	if scan {
+		f.st.scanAnswers = append(f.st.scanAnswers, cw.status)
+	}
 	f.mu.Unlock()
 }
 
@@ -243,6 +247,7 @@ func (f *frontDoor) stats() doorStats {
 	defer f.mu.Unlock()
 	st := f.st
 	st.paths = append([]string(nil), f.st.paths...)
+	st.scanAnswers = append([]int(nil), f.st.scanAnswers...)
 	return st
 }
 
@@ -286,7 +291,13 @@ func (f *frontDoor) waitScans(t *testing.T, n int, d time.Duration) {
 
 type countingWriter struct {
 	http.ResponseWriter
-	n int64
+	n      int64
+	status int // 0 when the proxy never answered (the browser went away)
+}
+
+func (w *countingWriter) WriteHeader(c int) {
+	w.status = c
+	w.ResponseWriter.WriteHeader(c)
 }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
@@ -617,7 +628,22 @@ func (b *tab) expectItalian() {
 
 func (b *tab) waitCheckout(nav string) {
 	b.e.t.Helper()
-	b.do("checkout of "+nav, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#checkout[data-nav="%s"] #pay-btn`, nav))))
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#checkout[data-nav="%s"] #pay-btn`, nav)))); err != nil {
+		// What the scanner saw and what the server answered: a scan that
+		// never ends says little by itself.
+		cctx, ccancel := context.WithTimeout(b.ctx, 20*time.Second)
+		camera, cerr := chromedp.Run(cctx, chromedp.Evaluate[string](`(() => { const v = document.getElementById('scan-video');
+			return JSON.stringify({video: v ? {readyState: v.readyState, width: v.videoWidth, height: v.videoHeight, paused: v.paused} : null,
+				hidden: document.hidden, visibility: document.visibilityState}); })()`))
+		ccancel()
+		if cerr != nil {
+			camera = "(unavailable: " + cerr.Error() + ")"
+		}
+		b.failShot("checkout of " + nav)
+		b.e.t.Fatalf("checkout of %s: %v\ncamera: %s; scan answers since the start: %v\npage: %s", nav, err, camera, b.e.front.stats().scanAnswers, b.pageText())
+	}
 }
 
 // waitServiceWorker waits until the service worker controls the page, so
