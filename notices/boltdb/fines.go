@@ -18,38 +18,20 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// checkNewFine rejects fines the domain could not have built, before any
-// write: the store is the last line of defence for its indexes.
+// checkNewFine and checkOptions name the store's operation on the
+// domain's refusal of a fine no store may write.
 func checkNewFine(op string, f *notices.Fine) error {
-	switch {
-	case f == nil:
-		return domainErr(op, notices.EValidation, "no fine")
-	case f.ID == "" || len(f.ID) > 64:
-		return domainErr(op, notices.EValidation, "a fine needs an id of 1 to 64 characters")
-	case f.Status != notices.StatusIssued && f.Status != notices.StatusNotified:
-		return domainErr(op, notices.EValidation, "a new fine is issued or notified, not %q", f.Status)
-	case f.Plate == "":
-		return domainErr(op, notices.EValidation, "a fine needs a plate")
-	case f.OccurredAt.IsZero():
-		return domainErr(op, notices.EValidation, "a fine needs the time of the violation")
-	case len(f.Options) == 0:
-		return domainErr(op, notices.EValidation, "a fine needs at least one payment option")
+	if err := notices.CheckNewFine(f); err != nil {
+		err.Op = op
+		return err
 	}
-	return checkOptions(op, f)
+	return nil
 }
 
-// checkOptions makes sure every option has a well-formed NAV, distinct
-// from the fine's others.
 func checkOptions(op string, f *notices.Fine) error {
-	for i, o := range f.Options {
-		if len(o.NAV) != 18 {
-			return domainErr(op, notices.EValidation, "option %d has no valid notice number", i)
-		}
-		for _, p := range f.Options[:i] {
-			if p.NAV == o.NAV {
-				return domainErr(op, notices.ENAVTaken, "notice number %s appears twice in fine %s", o.NAV, f.ID)
-			}
-		}
+	if err := f.CheckOptions(); err != nil {
+		err.Op = op
+		return err
 	}
 	return nil
 }

@@ -1,0 +1,40 @@
+package notices
+
+// CheckNewFine rejects a fine the domain could not have built, before a
+// store writes it: every store is the last line of defence for its
+// indexes, and all of them must refuse the same fines. Op is left for the
+// store to name. Errors: EValidation; ENAVTaken when one of its NAVs
+// appears twice.
+func CheckNewFine(f *Fine) *Error {
+	switch {
+	case f == nil:
+		return Errorf(EValidation, "no fine")
+	case f.ID == "" || len(f.ID) > 64:
+		return Errorf(EValidation, "a fine needs an id of 1 to 64 characters")
+	case f.Status != StatusIssued && f.Status != StatusNotified:
+		return Errorf(EValidation, "a new fine is issued or notified, not %q", f.Status)
+	case f.Plate == "":
+		return Errorf(EValidation, "a fine needs a plate")
+	case f.OccurredAt.IsZero():
+		return Errorf(EValidation, "a fine needs the time of the violation")
+	case len(f.Options) == 0:
+		return Errorf(EValidation, "a fine needs at least one payment option")
+	}
+	return f.CheckOptions()
+}
+
+// CheckOptions makes sure every option has a well-formed NAV, distinct
+// from the fine's others. Errors: EValidation, ENAVTaken.
+func (f *Fine) CheckOptions() *Error {
+	for i, o := range f.Options {
+		if len(o.NAV) != 18 {
+			return Errorf(EValidation, "option %d has no valid notice number", i)
+		}
+		for _, p := range f.Options[:i] {
+			if p.NAV == o.NAV {
+				return Errorf(ENAVTaken, "notice number %s appears twice in fine %s", o.NAV, f.ID)
+			}
+		}
+	}
+	return nil
+}
