@@ -78,29 +78,6 @@ func revKey(id string, rev int) []byte { return fmt.Appendf(nil, "%s#%06d", id, 
 
 func dayKey(day string, id string) []byte { return append(append([]byte(day), 0), id...) }
 
-// flowDays lists the days a flow is found by: its lines' and its
-// regulation's.
-func flowDays(f *notices.SettlementFlow) []string {
-	seen := map[notices.Date]bool{f.RegulationDate: true}
-	for _, l := range f.Lines {
-		seen[l.Date] = true
-	}
-	out := make([]string, 0, len(seen))
-	for d := range seen {
-		out = append(out, d.String())
-	}
-	slices.Sort(out)
-	return out
-}
-
-// sameFlow reports whether two revisions have the same content.
-func sameFlow(a, b notices.SettlementFlow) bool {
-	a.Revision, b.Revision = 0, 0
-	x, err1 := json.Marshal(&a)
-	y, err2 := json.Marshal(&b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
-}
-
 func (r *storedRevision) revision(p flowPointer) notices.FlowRevision {
 	return notices.FlowRevision{Flow: r.Flow, Source: r.Source, ImportedBy: r.ImportedBy, ImportedAt: r.ImportedAt,
 		Superseded: r.Flow.Revision < p.Revision}
@@ -132,16 +109,14 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 			if err := json.Unmarshal(revs.Get(revKey(f.ID, p.Revision)), &last); err != nil {
 				return fmt.Errorf("flow %s revision %d: %w", f.ID, p.Revision, err)
 			}
-			switch c := f.FlowTime.Compare(last.Flow.FlowTime); {
-			case c == 0 && sameFlow(f, last.Flow):
-				if p.Withdrawn {
-					return domainErr(op, notices.EConflict, "flow %s (revision %d) was withdrawn; only a later revision can replace it", f.ID, p.Revision)
-				}
+			verdict, derr := notices.ReviseFlow(&f, &last.Flow, p.Revision, p.Withdrawn)
+			if derr != nil {
+				derr.Op = op
+				return derr
+			}
+			if verdict == notices.FlowUnchanged {
 				out, saved = last.revision(p), notices.FlowUnchanged
 				return nil
-			case c <= 0:
-				return domainErr(op, notices.EFlowOutdated, "flow %s: revision %d of %s is in force; this one of %s is not later",
-					f.ID, p.Revision, last.Flow.FlowTime.In(notices.Rome).Format("2006-01-02 15:04:05"), f.FlowTime.In(notices.Rome).Format("2006-01-02 15:04:05"))
 			}
 			for _, d := range p.Days {
 				if err := days.Delete(dayKey(d, f.ID)); err != nil {
@@ -166,7 +141,7 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 		if err := s.appendLedger(tx, n, ledgerEvent{Type: evFlow, ID: string(key), Op: opCreate, AmountCents: f.DeclaredCents, By: by}, v); err != nil {
 			return err
 		}
-		p = flowPointer{Revision: f.Revision, Days: flowDays(&f)}
+		p = flowPointer{Revision: f.Revision, Days: f.Days()}
 		for _, d := range p.Days {
 			if err := days.Put(dayKey(d, f.ID), nil); err != nil {
 				return err

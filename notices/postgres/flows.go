@@ -1,12 +1,10 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -38,29 +36,6 @@ func (r *storedRevision) revision(inForce int) notices.FlowRevision {
 }
 
 func revKey(id string, rev int) string { return fmt.Sprintf("%s#%06d", id, rev) }
-
-// flowDays lists the days a flow is found by: its lines' and its
-// regulation's.
-func flowDays(f *notices.SettlementFlow) []string {
-	seen := map[notices.Date]bool{f.RegulationDate: true}
-	for _, l := range f.Lines {
-		seen[l.Date] = true
-	}
-	out := make([]string, 0, len(seen))
-	for d := range seen {
-		out = append(out, d.String())
-	}
-	slices.Sort(out)
-	return out
-}
-
-// sameFlow reports whether two revisions have the same content.
-func sameFlow(a, b notices.SettlementFlow) bool {
-	a.Revision, b.Revision = 0, 0
-	x, err1 := json.Marshal(&a)
-	y, err2 := json.Marshal(&b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
-}
 
 // lockFlow serializes the writers of one flow id across processes with a
 // transaction-scoped advisory lock (the flow may have no row yet to lock),
@@ -113,16 +88,14 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 			if err != nil {
 				return err
 			}
-			switch c := f.FlowTime.Compare(last.Flow.FlowTime); {
-			case c == 0 && sameFlow(f, last.Flow):
-				if withdrawn {
-					return domainErr(op, notices.EConflict, "flow %s (revision %d) was withdrawn; only a later revision can replace it", f.ID, rev)
-				}
+			verdict, derr := notices.ReviseFlow(&f, &last.Flow, rev, withdrawn)
+			if derr != nil {
+				derr.Op = op
+				return derr
+			}
+			if verdict == notices.FlowUnchanged {
 				out, saved = last.revision(rev), notices.FlowUnchanged
 				return nil
-			case c <= 0:
-				return domainErr(op, notices.EFlowOutdated, "flow %s: revision %d of %s is in force; this one of %s is not later",
-					f.ID, rev, last.Flow.FlowTime.In(notices.Rome).Format("2006-01-02 15:04:05"), f.FlowTime.In(notices.Rome).Format("2006-01-02 15:04:05"))
 			}
 			saved = notices.FlowRevised
 		}
@@ -143,7 +116,7 @@ func (s *Store) SaveFlow(ctx context.Context, f notices.SettlementFlow, src noti
 		b.Queue(`INSERT INTO flows_current (flow_id, revision, withdrawn) VALUES ($1, $2, false)
 			ON CONFLICT (flow_id) DO UPDATE SET revision = excluded.revision, withdrawn = false`, f.ID, f.Revision)
 		b.Queue(`DELETE FROM flow_days WHERE flow_id = $1`, f.ID)
-		b.Queue(`INSERT INTO flow_days (day, flow_id) SELECT unnest($1::text[]), $2`, flowDays(&f), f.ID)
+		b.Queue(`INSERT INTO flow_days (day, flow_id) SELECT unnest($1::text[]), $2`, f.Days(), f.ID)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
