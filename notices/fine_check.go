@@ -38,3 +38,24 @@ func (f *Fine) CheckOptions() *Error {
 	}
 	return nil
 }
+
+// CheckedReceipt returns the receipt a store writes for p, its FineID
+// taken from p when empty, or why no store may write it. Errors:
+// EValidation.
+func (p *PaymentRecord) CheckedReceipt() (Receipt, *Error) {
+	r := p.Receipt
+	if r.FineID == "" {
+		r.FineID = p.FineID
+	}
+	switch {
+	case r.ID == "" || len(r.ID) > 64:
+		return r, Errorf(EValidation, "a receipt needs an id of 1 to 64 characters")
+	case p.FineID == "" || r.FineID != p.FineID:
+		return r, Errorf(EValidation, "the receipt must name the fine it pays")
+	case r.AmountCents <= 0:
+		return r, Errorf(EValidation, "a receipt needs a positive amount")
+	case p.Idempotency != nil && (p.Idempotency.Scope == "" || p.Idempotency.Key == ""):
+		return r, Errorf(EValidation, "an idempotency record needs a scope and a key")
+	}
+	return r, nil
+}

@@ -42,19 +42,10 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 	if err := ctx.Err(); err != nil {
 		return notices.Receipt{}, err
 	}
-	r := p.Receipt
-	if r.FineID == "" {
-		r.FineID = p.FineID
-	}
-	switch {
-	case r.ID == "" || len(r.ID) > 64:
-		return notices.Receipt{}, domainErr(op, notices.EValidation, "a receipt needs an id of 1 to 64 characters")
-	case p.FineID == "" || r.FineID != p.FineID:
-		return notices.Receipt{}, domainErr(op, notices.EValidation, "the receipt must name the fine it pays")
-	case r.AmountCents <= 0:
-		return notices.Receipt{}, domainErr(op, notices.EValidation, "a receipt needs a positive amount")
-	case p.Idempotency != nil && (p.Idempotency.Scope == "" || p.Idempotency.Key == ""):
-		return notices.Receipt{}, domainErr(op, notices.EValidation, "an idempotency record needs a scope and a key")
+	r, derr := p.CheckedReceipt()
+	if derr != nil {
+		derr.Op = op
+		return notices.Receipt{}, derr
 	}
 	if r.PaidAt.IsZero() {
 		r.PaidAt = s.now()
