@@ -59,3 +59,27 @@ func (p *PaymentRecord) CheckedReceipt() (Receipt, *Error) {
 	}
 	return r, nil
 }
+
+// CheckNewUser rejects a user no store may create. Errors: EValidation.
+func CheckNewUser(u *User) *Error {
+	if u.Username == "" || len(u.Username) > 64 {
+		return Errorf(EValidation, "a username has 1 to 64 characters")
+	}
+	if !u.Role.Valid() {
+		return Errorf(EValidation, "unknown role %q", u.Role)
+	}
+	return nil
+}
+
+// MaxRangeDays bounds one read of flows or bank credits by day range: a
+// year and a little.
+const MaxRangeDays = 400
+
+// CheckDayRange rejects a day range for flows or bank credits that is
+// backwards or longer than MaxRangeDays. Errors: EInvalidDate.
+func CheckDayRange(from, to Date) *Error {
+	if to.Before(from) || from.AddDays(MaxRangeDays).Before(to) {
+		return Errorf(EInvalidDate, "a range of 1 to %d days is required", MaxRangeDays)
+	}
+	return nil
+}

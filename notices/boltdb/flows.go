@@ -290,9 +290,6 @@ func (s *Store) FlowHistory(ctx context.Context, id string) ([]notices.FlowRevis
 	return out, nil
 }
 
-// maxFlowRangeDays bounds one FlowsBetween: a year and a little.
-const maxFlowRangeDays = 400
-
 // FlowsBetween returns the flows in force with a line or their
 // regulation dated from..to, ordered by id.
 func (s *Store) FlowsBetween(ctx context.Context, from, to notices.Date) ([]notices.SettlementFlow, error) {
@@ -300,8 +297,9 @@ func (s *Store) FlowsBetween(ctx context.Context, from, to notices.Date) ([]noti
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if to.Before(from) || from.AddDays(maxFlowRangeDays).Before(to) {
-		return nil, domainErr(op, notices.EInvalidDate, "a range of 1 to %d days is required", maxFlowRangeDays)
+	if derr := notices.CheckDayRange(from, to); derr != nil {
+		derr.Op = op
+		return nil, derr
 	}
 	out := []notices.SettlementFlow{}
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -402,8 +400,9 @@ func (s *Store) BankCredits(ctx context.Context, from, to notices.Date) ([]notic
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if to.Before(from) || from.AddDays(maxFlowRangeDays).Before(to) {
-		return nil, domainErr(op, notices.EInvalidDate, "a range of 1 to %d days is required", maxFlowRangeDays)
+	if derr := notices.CheckDayRange(from, to); derr != nil {
+		derr.Op = op
+		return nil, derr
 	}
 	out := []notices.BankEntry{}
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -18,11 +18,9 @@ func (s *Store) CreateUser(ctx context.Context, u notices.User) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if u.Username == "" || len(u.Username) > 64 {
-		return domainErr(op, notices.EValidation, "a username has 1 to 64 characters")
-	}
-	if !u.Role.Valid() {
-		return domainErr(op, notices.EValidation, "unknown role %q", u.Role)
+	if derr := notices.CheckNewUser(&u); derr != nil {
+		derr.Op = op
+		return derr
 	}
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = s.now()
