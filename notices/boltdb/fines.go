@@ -81,7 +81,7 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 			}
 		}
 		g := *f
-		if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), nil); err != nil {
+		if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), nil, nil); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -127,7 +127,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 			return errs, err
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			acc := tallies{}
+			acc, fill := tallies{}, &indexFill{}
 			for i := start; i < end; i++ {
 				if err := checkNewFine(op, fines[i]); err != nil {
 					errs[i] = err
@@ -139,7 +139,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					errs[i] = s.duplicateOf(tx, op, string(first))
 					continue
 				}
-				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc); err != nil {
+				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc, fill); err != nil {
 					if isDomain(err) {
 						errs[i] = err
 						continue
@@ -151,6 +151,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 				}
 				reports[i] = g.ReportNumber
 			}
+			fill.apply()
 			return acc.flush(tx)
 		})
 		if err != nil {
@@ -202,8 +203,10 @@ func isDomain(err error) bool {
 // insertFine writes a new fine with its indexes and ledger entry. Every
 // check comes before the first write, so a refusal leaves tx untouched and
 // an import can go on with the next fine. The fine's outstanding tallies
-// go into acc, or straight into the bucket when acc is nil.
-func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string, acc tallies) error {
+// go into acc, or straight into the bucket when acc is nil; the time
+// indexes' keys are counted in fill (nil: the fine is the transaction's
+// only one, and decides the fill alone).
+func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string, acc tallies, fill *indexFill) error {
 	if tx.Bucket(bktFines).Get([]byte(f.ID)) != nil {
 		return domainErr(op, notices.EConflict, "fine %s already exists", f.ID)
 	}
@@ -225,10 +228,12 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bktFines).Put([]byte(f.ID), val); err != nil {
+	fines := tx.Bucket(bktFines)
+	fines.FillPercent = finesFill
+	if err := fines.Put([]byte(f.ID), val); err != nil {
 		return err
 	}
-	if err := putFineIndexes(tx, f); err != nil {
+	if err := putFineIndexes(tx, f, fill); err != nil {
 		return err
 	}
 	if err := s.tallyChange(tx, acc, nil, f); err != nil {
@@ -256,7 +261,9 @@ func nextReportNumber(tx *bolt.Tx, year int) (string, error) {
 
 // putFineIndexes and delFineIndexes keep the secondary indexes in step
 // with a fine; an update removes the old entries and puts the new ones.
-func putFineIndexes(tx *bolt.Tx, f *notices.Fine) error {
+// The time indexes' keys are counted in fill, whose caller applies it
+// before the commit; with a nil fill this fine's keys decide at once.
+func putFineIndexes(tx *bolt.Tx, f *notices.Fine, fill *indexFill) error {
 	navs := tx.Bucket(bktFineNAV)
 	for _, o := range f.Options {
 		if err := navs.Put([]byte(o.NAV), []byte(f.ID)); err != nil {
@@ -266,19 +273,28 @@ func putFineIndexes(tx *bolt.Tx, f *notices.Fine) error {
 	if err := tx.Bucket(bktFinePlate).Put(indexKey(platePrefix(f.Plate), f.OccurredAt, f.ID), nil); err != nil {
 		return err
 	}
-	// Fines mostly arrive in violation order, so these two indexes grow at
-	// their end (per status): fuller pages than the default half.
+	// The page fill of these two follows where their keys go (fill.go).
 	status, date := tx.Bucket(bktFineStatus), tx.Bucket(bktFineDate)
-	status.FillPercent, date.FillPercent = timeIndexFill, timeIndexFill
-	if err := status.Put(indexKey(statusPrefix(f.Status), f.OccurredAt, f.ID), nil); err != nil {
+	sp := statusPrefix(f.Status)
+	sk, dk := indexKey(sp, f.OccurredAt, f.ID), indexKey(nil, f.OccurredAt, f.ID)
+	own := fill == nil
+	if own {
+		fill = &indexFill{}
+	}
+	fill.note(status, "status", sp, sk)
+	fill.note(date, "date", nil, dk)
+	if own {
+		fill.apply()
+	}
+	if err := status.Put(sk, nil); err != nil {
 		return err
 	}
-	return date.Put(indexKey(nil, f.OccurredAt, f.ID), nil)
+	return date.Put(dk, nil)
 }
 
-// timeIndexFill is the page fill of indexes that are appended to in time
-// order; not 1.0, so that a late arrival does not split a page at once.
-const timeIndexFill = 0.9
+// timeIndexFill is the page fill of indexes that are always appended to
+// in time order (receipts.paid: payments are recorded as they happen).
+const timeIndexFill = appendFill
 
 func delFineIndexes(tx *bolt.Tx, f *notices.Fine) error {
 	navs := tx.Bucket(bktFineNAV)
@@ -424,10 +440,12 @@ func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64,
 	if err := delFineIndexes(tx, old); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bktFines).Put([]byte(f.ID), val); err != nil {
+	fines := tx.Bucket(bktFines)
+	fines.FillPercent = finesFill
+	if err := fines.Put([]byte(f.ID), val); err != nil {
 		return err
 	}
-	if err := putFineIndexes(tx, f); err != nil {
+	if err := putFineIndexes(tx, f, nil); err != nil {
 		return err
 	}
 	if err := s.tallyChange(tx, nil, old, f); err != nil {
