@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/multa/multa/notices"
-	"github.com/multa/multa/notices/boltdb"
 )
 
 // The dashboard at a big city's scale (issue 16): the back office's calls
@@ -32,8 +27,8 @@ const (
 // dashStats is the outcome of the dashboard section.
 type dashStats struct {
 	Fines, Payments int
-	SeedFines       time.Duration // ImportFines of every fine
-	SeedPayments    time.Duration
+	Seed            dashSeed // what seeding the database cost
+	Reused          bool     // the database of -dashboard-db was seeded by an earlier run
 	DBBytes         int64
 	Stats           result // GET /api/v1/stats (the last 30 days)
 	StatsYear       result // GET /api/v1/stats?from=… (a whole year)
@@ -42,20 +37,23 @@ type dashStats struct {
 	Unpaid          result // GET /api/v1/fines?unpaid=true&limit=50
 }
 
+// financeUser adds the finance clerk the dashboard logs in as to the
+// database at path.
+func (h *harness) financeUser(path string) error {
+	return addUser(h.ctx, h.bin, path, financeName, "finance", financePassword)
+}
+
 // dashboard seeds a database of its own and measures the back office's
 // reads on it.
 func (h *harness) dashboard() error {
 	o := h.o
-	path := filepath.Join(h.tmp, "dashboard.db")
-	h.logf("dashboard: seeding %d fines and %d payments into %s", o.DashFines, o.DashPayments, path)
 	d := &h.rep.Dash
-	if err := seedDashboard(h.ctx, path, o.DashFines, o.DashPayments, d, h.logf); err != nil {
+	path, err := h.dashboardDB(h.financeUser)
+	if err != nil {
 		return err
 	}
+	d.Fines, d.Payments = d.Seed.Fines, d.Seed.Payments
 	d.DBBytes = fileSize(path)
-	if err := addUser(h.ctx, h.bin, path, financeName, "finance", financePassword); err != nil {
-		return err
-	}
 	addr, err := freeAddr()
 	if err != nil {
 		return err
@@ -108,122 +106,4 @@ func (h *harness) dashboard() error {
 		}
 	}
 	return nil
-}
-
-// seedDashboard writes fines fines (scattered over the last year, a
-// quarter of them notified) and pays payments of them on days spread over
-// the same year, into a new database at path.
-func seedDashboard(ctx context.Context, path string, fines, payments int, d *dashStats, logf func(string, ...any)) error {
-	cal := notices.Calendar{} // the service's, started without --patron-day
-	st, err := boltdb.Open(path, boltdb.Options{Calendar: &cal})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	settings := notices.Settings{
-		Creditor:    notices.Creditor{FiscalCode: "01199250158", Name: "Comune di Milano"},
-		Segregation: "01", Fees: notices.DefaultFees, Calendar: cal,
-	}
-	cat := notices.DefaultCatalogue()
-	now := time.Now()
-	rng := rand.New(rand.NewPCG(2026, 16))
-	const year = 365 * 24 * time.Hour
-	type payable struct {
-		id, report string
-		nav        notices.NAV
-		cents      int64
-		stage      notices.Stage
-		at         time.Time
-	}
-	toPay := make([]payable, 0, payments)
-	start := time.Now()
-	const chunk = 10_000
-	for done := 0; done < fines && ctx.Err() == nil; done += chunk {
-		n := min(chunk, fines-done)
-		batch := make([]*notices.Fine, 0, n)
-		for range n {
-			at := now.Add(-time.Minute - time.Duration(rng.Int64N(int64(year))))
-			f, err := notices.NewFine(notices.FineRequest{
-				Plate:         fmt.Sprintf("%c%c%03d%c%c", 'A'+rng.IntN(26), 'A'+rng.IntN(26), rng.IntN(1000), 'A'+rng.IntN(26), 'A'+rng.IntN(26)),
-				ViolationCode: benchViolations[rng.IntN(len(benchViolations))],
-				OccurredAt:    at, Place: benchStreets[rng.IntN(len(benchStreets))] + ", Milano",
-				Contestation: notices.ContestDeferred, Officer: "bench",
-			}, cat, settings, now, nil)
-			if err != nil {
-				return err
-			}
-			if rng.IntN(4) == 0 {
-				on := notices.DateOf(at.In(notices.Rome)).AddDays(1 + rng.IntN(20))
-				if today := notices.DateOf(now.In(notices.Rome)); on.After(today) {
-					on = today
-				}
-				if err := f.Notify(on, notices.ChannelPost, 1300, now); err != nil {
-					return err
-				}
-			}
-			batch = append(batch, f)
-		}
-		errs, err := st.ImportFines(ctx, batch)
-		if err != nil {
-			return err
-		}
-		for i, f := range batch {
-			if notices.ErrorCode(errs[i]) == notices.EDuplicate {
-				continue // the same random plate, article, second and street twice
-			}
-			if errs[i] != nil {
-				return fmt.Errorf("seed fine: %w", errs[i])
-			}
-			if len(toPay) < payments && rng.IntN(fines) < payments*5/4 {
-				paidAt := f.OccurredAt.Add(time.Duration(rng.Int64N(int64(max(now.Sub(f.OccurredAt), time.Second)))))
-				due := cal.Due(f, notices.DateOf(paidAt.In(notices.Rome)))
-				toPay = append(toPay, payable{f.ID, f.ReportNumber, f.Options[0].NAV, due.Cents, due.Stage, paidAt})
-			}
-		}
-		if (done/chunk)%50 == 49 {
-			logf("dashboard: %d fines", done+n)
-		}
-	}
-	d.Fines = fines
-	d.SeedFines = time.Since(start)
-	logf("dashboard: %d fines in %v; paying %d", fines, d.SeedFines.Round(time.Second), len(toPay))
-	start = time.Now()
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range 256 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(toPay) {
-					return
-				}
-				p := toPay[i]
-				id, err := notices.NewID(nil)
-				if err == nil {
-					_, err = st.RecordPayment(ctx, notices.PaymentRecord{FineID: p.id, Receipt: notices.Receipt{
-						ID: id, NAV: p.nav, FineID: p.id, ReportNumber: p.report, Creditor: settings.Creditor,
-						AmountCents: p.cents, SanctionCents: p.cents, Stage: p.stage, PaidAt: p.at,
-						PSP:    notices.PSPRef{Name: "sandbox", TransactionID: "tx-" + id},
-						Method: notices.CardMethod{Brand: "visa", Last4: "4242"},
-					}})
-				}
-				if err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("seed payment: %w", err) })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	d.Payments = len(toPay)
-	d.SeedPayments = time.Since(start)
-	logf("dashboard: %d payments in %v", d.Payments, d.SeedPayments.Round(time.Second))
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
 }

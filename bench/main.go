@@ -46,8 +46,10 @@ type options struct {
 	Store        string          // "bolt" or "postgres": the database the service runs on
 	Only         map[string]bool // sections to run; empty means all
 	Soak         time.Duration
-	DashFines    int // fines of the dashboard section's own database
-	DashPayments int // of which paid
+	DashFines    int    // fines of the dashboard section's own database
+	DashPayments int    // of which paid
+	DashDB       string // the dashboard's database: seeded when missing, reused after
+	DashSeedOnly bool   // seed DashDB and stop
 	Out          string
 	PprofDir     string
 	Keep         bool
@@ -86,6 +88,8 @@ func main() {
 	flag.IntVar(&o.MaxFines, "max-fines", 100_000, "fines whose NAVs the read and payment measurements use")
 	flag.IntVar(&o.DashFines, "dashboard-fines", 3_000_000, "fines the dashboard section seeds into a database of its own (a big city)")
 	flag.IntVar(&o.DashPayments, "dashboard-payments", 1_000_000, "of which the dashboard section pays, over the last year")
+	flag.StringVar(&o.DashDB, "dashboard-db", "", "the dashboard section's database: seeded (with PATH.json saying what it holds) when PATH does not exist, reused as it is when it does; empty seeds a throw-away one")
+	flag.BoolVar(&o.DashSeedOnly, "dashboard-seed-only", false, "seed the database of -dashboard-db when missing, then stop without measuring: seeding millions of fines is a long CPU job that need not hold the bench lock")
 	flag.DurationVar(&o.Soak, "soak", 0, "optional soak under mixed load, sampling the server's RSS (e.g. 5m); 0 skips it")
 	flag.StringVar(&o.Out, "out", "", "also write the table as markdown to this file")
 	flag.StringVar(&o.PprofDir, "pprof", "", "write CPU profiles of the server (one per measurement) and a heap profile to this directory")
@@ -106,6 +110,10 @@ func main() {
 			fmt.Fprintf(os.Stderr, "bench: -only: unknown section %q (import, verify, qr, pay, dashboard)\n", sec)
 			os.Exit(2)
 		}
+	}
+	if o.DashSeedOnly && o.DashDB == "" {
+		fmt.Fprintln(os.Stderr, "bench: -dashboard-seed-only needs -dashboard-db")
+		os.Exit(2)
 	}
 	if o.Store != "bolt" && o.Store != "postgres" {
 		fmt.Fprintln(os.Stderr, "bench: -store must be bolt or postgres")

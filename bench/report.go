@@ -163,6 +163,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, " -psp-state %s -payers %d -payers-high %d", r.Opts.PSPState, r.Opts.Payers, r.Opts.PayersHigh)
 	if r.Dash.Fines > 0 {
 		fmt.Fprintf(&b, " -dashboard-fines %d -dashboard-payments %d", r.Opts.DashFines, r.Opts.DashPayments)
+		if r.Opts.DashDB != "" {
+			fmt.Fprintf(&b, " -dashboard-db %s", r.Opts.DashDB)
+		}
 	}
 	b.WriteString("`  \n")
 	fmt.Fprintf(&b, "The load generators (this process, net/http keep-alive client; wrk for the rows that say so) and the server share these %d CPUs, "+
@@ -297,9 +300,13 @@ func (r *report) markdown() string {
 			r.Import.Failed, mb(r.DBBytes), mb(r.DBBytesDelta))
 	}
 	if d := r.Dash; d.Fines > 0 {
-		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines, then RecordPayment from 256 goroutines) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine) |\n",
-			perSec(float64(d.Fines)/d.SeedFines.Seconds()), perSec(float64(d.Payments)/max(d.SeedPayments.Seconds(), 1e-9)),
-			d.SeedFines.Round(time.Second), d.SeedPayments.Round(time.Second), mb(d.DBBytes), float64(d.DBBytes)/float64(d.Fines))
+		reused := ""
+		if d.Reused {
+			reused = fmt.Sprintf("; reused, seeded at %s", d.Seed.SeededAt.Format(time.RFC3339))
+		}
+		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines in time order, then RecordPayment from 256 goroutines; tallies checked against a scan in %v) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine)%s |\n",
+			d.Seed.SeedCheck.Round(time.Second), perSec(seedRate(d.Fines, d.Seed.SeedFines)), perSec(seedRate(d.Payments, d.Seed.SeedPayments)),
+			d.Seed.SeedFines.Round(time.Second), d.Seed.SeedPayments.Round(time.Second), mb(d.DBBytes), float64(d.DBBytes)/float64(d.Fines), reused)
 		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", d.Stats, "Outstanding and payments both from the store's tallies (no fine or receipt read).")
 		row("Dashboard: GET /api/v1/stats, a whole year", d.StatsYear, "366 days of per-hour payment tallies.")
 		row("Fines list, first page of 50", d.FirstPage, "")
