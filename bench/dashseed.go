@@ -140,7 +140,9 @@ func seedDashboard(ctx context.Context, path string, fines, payments int, logf f
 	now := time.Now()
 	today := notices.DateOf(now.In(notices.Rome))
 	rng := rand.New(rand.NewPCG(2026, 16))
-	const year = 365 * 24 * time.Hour
+	// A year less a day: a fine is issued (its id stamped) when imported,
+	// minutes after now, and a violation over a year old is refused.
+	const year = 364 * 24 * time.Hour
 
 	// Every violation time first, sorted: the store's time indexes and
 	// its time-ordered fine ids then grow at their end.

@@ -76,7 +76,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	defer h.srv.Kill()
 	if o.DashSeedOnly { // a long CPU job, not a measurement: see -dashboard-seed-only
 		_, err := h.dashboardDB(h.financeUser)
-		return h.rep, err
+		return nil, err // no table: nothing was measured
 	}
 
 	steps := []struct {
