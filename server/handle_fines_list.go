@@ -98,6 +98,11 @@ func leftPad(s string, n int) string {
 // findFines returns one page for the filter, or for a notice number the
 // fine that has it (when it also passes the filter's other conditions).
 func (s *Server) findFines(c *fiber.Ctx, q notices.FineFilter, nav notices.NAV) (notices.FinePage, error) {
+	if q.Unpaid && q.Status != "" && q.Status != notices.StatusIssued && q.Status != notices.StatusNotified {
+		// Unpaid and paid (or cancelled) at once: nothing, known without
+		// walking every paid fine of a big city to find none.
+		return notices.FinePage{}, nil
+	}
 	if nav == "" {
 		return s.cfg.Store.ListFines(c.UserContext(), q)
 	}

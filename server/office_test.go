@@ -53,6 +53,14 @@ func TestSearchExportCorrectBatch(t *testing.T) {
 	if got := strings.Join(list("unpaid=true"), " "); got != "XY123CD AB999ZZ" {
 		t.Errorf("unpaid after paying AB123CD = %q", got)
 	}
+	for _, query := range []string{"unpaid=true&status=paid", "unpaid=true&status=cancelled"} {
+		if got := strings.Join(list(query), " "); got != "" {
+			t.Errorf("%s = %q: nothing is unpaid and paid or cancelled", query, got)
+		}
+	}
+	if got := strings.Join(list("unpaid=true&status=issued"), " "); got != "XY123CD AB999ZZ" {
+		t.Errorf("unpaid issued = %q", got)
+	}
 	csv := e.do("GET", "/api/v1/fines.csv?locale=it&unpaid=true", nil, "Authorization", officer)
 	if csv.status != 200 || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export: %d %s", csv.status, csv.body)

@@ -98,10 +98,11 @@ var (
 		bktMeta, bktFines, bktViolations, bktFineNAV, bktFinePlate, bktFineStatus,
 		bktFineDate, bktFineSeq, bktReceipts, bktReceiptPaid, bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktIdempotency,
 		bktUsers, bktTokens, bktTokenFamily, bktLedgerRecord, bktLedgerHash, bktFineDetection, bktPhotos,
+		bktFineReport,
 	}
 	// laterBuckets were added after files existed: a read-only open of an
 	// older file goes on without them, and their readers accept nil.
-	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktFineDetection, bktPhotos}
+	laterBuckets = [][]byte{bktReceiptFine, bktReceiptPPA, bktReceiptAnom, bktFineDetection, bktPhotos, bktFineReport}
 )
 
 // Options configure Open. The zero value is ready to use.
@@ -223,6 +224,9 @@ func Open(path string, opts Options) (st *Store, err error) {
 			}
 			return s.openTallies(tx, opts.Calendar)
 		})
+		if err == nil {
+			err = s.buildReportIndex()
+		}
 	}
 	if err != nil {
 		db.Close()

@@ -236,6 +236,9 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string
 	if err := putFineIndexes(tx, f, fill); err != nil {
 		return err
 	}
+	if err := putReportIndex(tx, f); err != nil {
+		return err
+	}
 	if err := s.tallyChange(tx, acc, nil, f); err != nil {
 		return err
 	}
@@ -448,6 +451,9 @@ func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64,
 	if err := putFineIndexes(tx, f, nil); err != nil {
 		return err
 	}
+	if err := moveReportIndex(tx, old, f); err != nil {
+		return err
+	}
 	if err := s.tallyChange(tx, nil, old, f); err != nil {
 		return err
 	}
@@ -562,10 +568,22 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 			last = append(last[:0], rest...)
 			return false, ctx.Err()
 		}
+		// inside bounds the scans of other indexes than bucket, whose
+		// positions are time ‖ id without bucket's prefix.
+		var startRest []byte
+		if start != nil {
+			startRest = start[len(prefix):]
+		}
+		inside := func(rest []byte) bool {
+			return (startRest == nil || bytes.Compare(rest, startRest) < 0) && (q.From.IsZero() || bytes.Compare(rest[:8], lower[:]) >= 0)
+		}
+		if q.ReportNumber != "" {
+			if indexed, err := reportScan(tx, q.ReportNumber, inside, consider); indexed || err != nil {
+				return err
+			}
+		}
 		if q.PlatePart != "" && q.Plate == "" && len(q.PlatePart) >= platePartIndexed {
-			return platePartScan(tx, q.PlatePart, func(rest []byte) bool {
-				return (start == nil || bytes.Compare(rest, start) < 0) && (q.From.IsZero() || bytes.Compare(rest[:8], lower[:]) >= 0)
-			}, consider)
+			return platePartScan(tx, q.PlatePart, inside, consider)
 		}
 		c := tx.Bucket(bucket).Cursor()
 		var k []byte

@@ -14,7 +14,7 @@ import (
 // pointed at another fine (a payment settling the wrong fine) or an edited
 // idempotent answer (a retry told of another receipt) all verified.
 //
-// Every fine has its NAVs, plate, status and date entries, every receipt
+// Every fine has its NAVs, plate, status, date and report-number entries, every receipt
 // its payment-time and fine entries; every entry of those indexes belongs
 // to a record that says the same (counted, so an extra entry is caught
 // too); every idempotent payment answer names a receipt of its fine, and
@@ -26,7 +26,13 @@ func (s *Store) checkIndexes(tx *bolt.Tx) *LedgerError {
 		found = &LedgerError{Entry: -1, Kind: kind, ID: id, Problem: problem}
 		return errFound
 	}
-	fines, navCount := 0, 0
+	// The report-number index is checked once a writable open has built
+	// it (a read-only open of an older file has none).
+	reports := tx.Bucket(bktFineReport)
+	if tx.Bucket(bktMeta).Get(metaReportIndex) == nil {
+		reports = nil
+	}
+	fines, navCount, reportCount := 0, 0, 0
 	_ = tx.Bucket(bktFines).ForEach(func(k, v []byte) error {
 		f, err := s.decodeFine(tx, k, v)
 		if err != nil {
@@ -47,6 +53,12 @@ func (s *Store) checkIndexes(tx *bolt.Tx) *LedgerError {
 		case dates.Get(indexKey(nil, f.OccurredAt, f.ID)) == nil:
 			return fail("fine", f.ID, "is missing from the date index")
 		}
+		if reports != nil && f.ReportNumber != "" {
+			reportCount++
+			if reports.Get(reportKey(&f)) == nil {
+				return fail("fine", f.ID, "is missing from the report-number index")
+			}
+		}
 		return nil
 	})
 	if found != nil {
@@ -56,7 +68,10 @@ func (s *Store) checkIndexes(tx *bolt.Tx) *LedgerError {
 		name string
 		b    *bolt.Bucket
 		want int
-	}{{"NAV", navs, navCount}, {"plate", plates, fines}, {"status", statuses, fines}, {"date", dates, fines}} {
+	}{{"NAV", navs, navCount}, {"plate", plates, fines}, {"status", statuses, fines}, {"date", dates, fines}, {"report-number", reports, reportCount}} {
+		if ix.b == nil {
+			continue
+		}
 		if n := ix.b.Stats().KeyN; n != ix.want {
 			return &LedgerError{Entry: -1, Kind: "index", ID: ix.name, Problem: "has " + strconv.Itoa(n) + " entries for " + strconv.Itoa(ix.want) + " that the fines need"}
 		}

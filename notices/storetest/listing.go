@@ -122,6 +122,15 @@ func testListFinesPagesAndFilters(t *testing.T) {
 		{"part of a plate, dates", notices.FineFilter{PlatePart: "7", From: day(27)}, func(f notices.Fine) bool {
 			return f.Plate == "IJ789KL" && !notices.DateOf(f.OccurredAt).Before(day(27))
 		}},
+		{"part of a plate, status", notices.FineFilter{PlatePart: "123", Status: notices.StatusIssued}, func(f notices.Fine) bool {
+			return strings.Contains(f.Plate, "123") && f.Status == notices.StatusIssued
+		}},
+		{"part of a plate, status, to", notices.FineFilter{PlatePart: "123", Status: notices.StatusIssued, To: day(28)}, func(f notices.Fine) bool {
+			return strings.Contains(f.Plate, "123") && f.Status == notices.StatusIssued && !notices.DateOf(f.OccurredAt).After(day(28))
+		}},
+		{"report number, status", notices.FineFilter{ReportNumber: all[9].ReportNumber, Status: all[9].Status}, func(f notices.Fine) bool { return f.ID == all[9].ID }},
+		{"report number, other status", notices.FineFilter{ReportNumber: all[9].ReportNumber, Status: notices.StatusCancelled}, func(notices.Fine) bool { return false }},
+		{"report number, dates", notices.FineFilter{ReportNumber: all[9].ReportNumber, To: notices.DateOf(all[9].OccurredAt).AddDays(-1)}, func(notices.Fine) bool { return false }},
 		{"unpaid", notices.FineFilter{Unpaid: true}, func(f notices.Fine) bool {
 			return f.Status == notices.StatusIssued || f.Status == notices.StatusNotified
 		}},
