@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -30,11 +32,15 @@ type dashStats struct {
 	Seed            dashSeed // what seeding the database cost
 	Reused          bool     // the database of -dashboard-db was seeded by an earlier run
 	DBBytes         int64
-	Stats           result // GET /api/v1/stats (the last 30 days)
-	StatsYear       result // GET /api/v1/stats?from=… (a whole year)
-	FirstPage       result // GET /api/v1/fines?limit=50
-	Pages           result // following pages by cursor
-	Unpaid          result // GET /api/v1/fines?unpaid=true&limit=50
+	Stats           result        // GET /api/v1/stats (the last 30 days)
+	StatsYear       result        // GET /api/v1/stats?from=… (a whole year)
+	FirstPage       result        // GET /api/v1/fines?limit=50
+	Pages           result        // following pages by cursor
+	Unpaid          result        // GET /api/v1/fines?unpaid=true&limit=50
+	ReportSearch    result        // GET /api/v1/fines?q=YYYY/N: a report number
+	PlateSearch     result        // GET /api/v1/fines?q=AB1: the start of a plate
+	Recon           result        // GET /api/v1/reconciliation?date=: one of the last 30 days
+	Open            time.Duration // from starting multa on the file to its first answer
 }
 
 // financeUser adds the finance clerk the dashboard logs in as to the
@@ -59,12 +65,15 @@ func (h *harness) dashboard() error {
 		return err
 	}
 	h.logf("dashboard: starting multa on the seeded file")
-	srv, err := startProc(h.ctx, "multa-dashboard", h.bin, addr, "/healthz", filepath.Join(h.tmp, "dashboard.log"), nil,
+	start := time.Now()
+	srv, err := startProcWait(h.ctx, 10*time.Minute, "multa-dashboard", h.bin, addr, "/healthz", filepath.Join(h.tmp, "dashboard.log"), nil,
 		"serve", "--rate-limit", "0", "--addr", addr, "--db", path, "--log-level", "warn", "--psp-state-file", "memory")
 	if err != nil {
 		return err
 	}
 	defer srv.Stop(30 * time.Second)
+	d.Open = time.Since(start)
+	h.logf("dashboard: multa answers after %v", d.Open.Round(100*time.Millisecond))
 	c := &api{base: srv.Base, hc: newHTTPClient(8)}
 	if err := c.login(financeName, financePassword); err != nil {
 		return err
@@ -100,7 +109,28 @@ func (h *harness) dashboard() error {
 		cursors.Store(w, next)
 		return nil
 	})
-	for _, r := range []result{d.Stats, d.StatsYear, d.FirstPage, d.Unpaid, d.Pages} {
+	// The office's searches (the list's one search box): a report number
+	// (one seek in the report-number index), the start of a plate (three
+	// characters, as a clerk types them), and the reconciliation of a day,
+	// which the dashboard page opens on (its answer is that day's
+	// receipts, a few thousand in a big city).
+	h.logf("dashboard: searches and a day's reconciliation")
+	today := notices.DateOf(time.Now().In(notices.Rome))
+	rng := rand.New(rand.NewPCG(16, uint64(time.Now().UnixNano())))
+	var mu sync.Mutex
+	pick := func(n int) int { mu.Lock(); defer mu.Unlock(); return rng.IntN(n) }
+	d.ReportSearch = closedLoop(h.ctx, clerks, 0, o.Duration, meter, get(func(int64) string {
+		// Numbers run per year of the violation; most fines of the seed's
+		// last 364 days are of this year when it is late in the year.
+		return fmt.Sprintf("/api/v1/fines?limit=50&q=%d/%d", today.Year, 1+pick(max(d.Fines/2, 1)))
+	}))
+	d.PlateSearch = closedLoop(h.ctx, clerks, 0, o.Duration, meter, get(func(int64) string {
+		return fmt.Sprintf("/api/v1/fines?limit=50&q=%c%c%d", 'A'+pick(26), 'A'+pick(26), pick(10))
+	}))
+	d.Recon = closedLoop(h.ctx, clerks, 0, o.Duration, meter, get(func(int64) string {
+		return "/api/v1/reconciliation?date=" + today.AddDays(-1-pick(30)).String()
+	}))
+	for _, r := range []result{d.Stats, d.StatsYear, d.FirstPage, d.Unpaid, d.Pages, d.ReportSearch, d.PlateSearch, d.Recon} {
 		if err := failed("dashboard", r); err != nil {
 			return err
 		}

@@ -103,6 +103,13 @@ type proc struct {
 // until GET base+health answers 200, and returns the running process. The
 // process's output goes to logPath so that a failed start can show why.
 func startProc(ctx context.Context, name, bin, addr, health, logPath string, env []string, args ...string) (*proc, error) {
+	return startProcWait(ctx, 30*time.Second, name, bin, addr, health, logPath, env, args...)
+}
+
+// startProcWait is startProc waiting up to wait for the health check: a
+// server opening a database of millions of fines reads the whole file at
+// start (its damage check) and needs longer than one on a fresh file.
+func startProcWait(ctx context.Context, wait time.Duration, name, bin, addr, health, logPath string, env []string, args ...string) (*proc, error) {
 	lf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -121,7 +128,7 @@ func startProc(ctx context.Context, name, bin, addr, health, logPath string, env
 		close(p.done)
 	}()
 	hc := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		select {
 		case <-p.done:

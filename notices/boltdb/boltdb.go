@@ -146,6 +146,7 @@ type Store struct {
 	now         func() time.Time
 	importChunk int
 	commits     groupCommit // shared write transactions, see groupcommit.go
+	plates      plateList   // every plate, for searches by part of one (plates.go)
 	// cal values fines for the outstanding tallies; set at open.
 	cal notices.Calendar
 

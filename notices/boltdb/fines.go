@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -239,6 +238,7 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string
 	if err := putReportIndex(tx, f); err != nil {
 		return err
 	}
+	s.plates.note(tx, f.Plate)
 	if err := s.tallyChange(tx, acc, nil, f); err != nil {
 		return err
 	}
@@ -454,6 +454,9 @@ func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64,
 	if err := moveReportIndex(tx, old, f); err != nil {
 		return err
 	}
+	if f.Plate != old.Plate {
+		s.plates.note(tx, f.Plate)
+	}
 	if err := s.tallyChange(tx, nil, old, f); err != nil {
 		return err
 	}
@@ -539,6 +542,11 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 		lower = timeKey(q.From.Start())
 	}
 
+	if q.PlatePart != "" && q.Plate == "" && len(q.PlatePart) >= platePartIndexed {
+		if err := s.plates.ensure(s.db); err != nil { // before the View: see ensure
+			return notices.FinePage{}, internal(op, err)
+		}
+	}
 	var page notices.FinePage
 	err := s.db.View(func(tx *bolt.Tx) error {
 		fines := tx.Bucket(bktFines)
@@ -583,7 +591,7 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 			}
 		}
 		if q.PlatePart != "" && q.Plate == "" && len(q.PlatePart) >= platePartIndexed {
-			return platePartScan(tx, q.PlatePart, inside, consider)
+			return s.platePartScan(tx, q.PlatePart, inside, consider)
 		}
 		c := tx.Bucket(bucket).Cursor()
 		var k []byte
@@ -616,35 +624,6 @@ func (s *Store) ListFines(ctx context.Context, q notices.FineFilter) (notices.Fi
 // plate index; a shorter one matches so many plates that the date index,
 // already in the listing's order, is the better scan.
 const platePartIndexed = 3
-
-// platePartScan lists, newest first, the fines whose plate contains part:
-// it walks the plate index's keys (plate ‖ 0 ‖ time ‖ id), so that no
-// fine is read until its plate matches; the matches in bounds (inside) are sorted by time
-// and id, newest first, and handed to consider until it says done.
-func platePartScan(tx *bolt.Tx, part string, inside func(rest []byte) bool, consider func(rest []byte) (bool, error)) error {
-	c := tx.Bucket(bktFinePlate).Cursor()
-	var hits [][]byte
-	for k, _ := c.First(); k != nil; {
-		sep := bytes.IndexByte(k, 0)
-		if sep < 0 {
-			k, _ = c.Next()
-			continue
-		}
-		// Most plates have one or two fines: stepping costs less than
-		// seeking past a plate's keys.
-		if rest := k[sep+1:]; len(rest) >= 9 && bytes.Contains(k[:sep], []byte(part)) && inside(rest) {
-			hits = append(hits, bytes.Clone(rest))
-		}
-		k, _ = c.Next()
-	}
-	slices.SortFunc(hits, func(a, b []byte) int { return bytes.Compare(b, a) })
-	for _, rest := range hits {
-		if done, err := consider(rest); done || err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // rawMatches reports whether the stored fine v may pass the filter, from
 // its plate, report number and status read straight out of the stored

@@ -171,6 +171,50 @@ func testListFinesPagesAndFilters(t *testing.T) {
 	}
 }
 
+// testPlatePartSearchSeesNewWrites: a search by part of a plate finds a
+// fine as soon as the write that saved it returns, after searches have
+// already been made (a store may keep what it searches in memory), and a
+// fine whose plate was corrected is found by the new plate, not the old.
+func testPlatePartSearchSeesNewWrites(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	search := func(part string) []string {
+		t.Helper()
+		page, err := e.st.ListFines(ctx, notices.FineFilter{PlatePart: part})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plates []string
+		for _, f := range page.Items {
+			plates = append(plates, f.Plate)
+		}
+		return plates
+	}
+	a := e.create("AB123CD", "7-15", rome(2026, 3, 2, 9, 0), notices.ContestDeferred)
+	if got := search("123"); !slices.Equal(got, []string{"AB123CD"}) {
+		t.Fatalf("search 123 = %v", got)
+	}
+	e.create("ZZ123YY", "7-15", rome(2026, 3, 3, 9, 0), notices.ContestDeferred)
+	imported := e.fineAt("QW123ER", "7-15", rome(2026, 3, 4, 9, 0), notices.ContestDeferred)
+	if _, err := e.st.ImportFines(ctx, []*notices.Fine{imported}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search("123"); !slices.Equal(got, []string{"QW123ER", "ZZ123YY", "AB123CD"}) {
+		t.Fatalf("search 123 after two more fines = %v", got)
+	}
+	if _, err := e.st.UpdateFine(ctx, a.ID, func(f *notices.Fine) error {
+		return f.Correct(notices.CorrectionRequest{Plate: "KL777MN", Reason: "plate misread"}, "capo", e.clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search("777"); !slices.Equal(got, []string{"KL777MN"}) {
+		t.Errorf("search 777 after the correction = %v", got)
+	}
+	if got := search("B12"); len(got) != 0 {
+		t.Errorf("search B12 after the correction = %v, want nothing", got)
+	}
+}
+
 func testListFinesLimitsAndCursors(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)

@@ -65,6 +65,7 @@ var tests = []struct {
 	{"FineRoundTripsEveryField", testFineRoundTripsEveryField},
 	{"ListFinesPagesAndFilters", testListFinesPagesAndFilters},
 	{"ListFinesLimitsAndCursors", testListFinesLimitsAndCursors},
+	{"PlatePartSearchSeesNewWrites", testPlatePartSearchSeesNewWrites},
 	{"ImportFines", testImportFines},
 	{"ImportRefusesADetectionTwice", testImportRefusesADetectionTwice},
 	{"UpdateUserRevokesSessions", testUpdateUserRevokesSessions},
