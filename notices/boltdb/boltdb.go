@@ -21,6 +21,7 @@
 //	fines.status    status 0x00 time(8) id → empty
 //	fines.date      time(8) id → empty (time = violation instant)
 //	fines.seq       "YYYY" → last report number issued that year
+//	fines.detection sha256(DetectionKey)[:8] id → empty (older files: [:16] → id)
 //	receipts        receipt id → JSON of the receipt
 //	receipts.paid   time(8) id → empty (time = payment instant)
 //	receipts.fine   fine id 0x00 time(8) id → empty, every receipt of a fine

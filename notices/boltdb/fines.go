@@ -133,9 +133,13 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					continue
 				}
 				g := *fines[i]
-				det := detectionKey(&g)
-				if first := tx.Bucket(bktFineDetection).Get(det); first != nil && string(first) != g.ID {
-					errs[i] = s.duplicateOf(tx, op, string(first))
+				det := g.DetectionKey()
+				first, err := s.detected(tx, op, det, g.ID)
+				if err != nil {
+					return err
+				}
+				if first != nil {
+					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", first.ReportNumber)
 					continue
 				}
 				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc, fill); err != nil {
@@ -145,7 +149,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					}
 					return err
 				}
-				if err := tx.Bucket(bktFineDetection).Put(det, []byte(g.ID)); err != nil {
+				if err := tx.Bucket(bktFineDetection).Put(detectionKey(det, g.ID), nil); err != nil {
 					return err
 				}
 				reports[i] = g.ReportNumber
@@ -167,23 +171,85 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 	return errs, nil
 }
 
-// detectionKey is the bucket key of a fine's DetectionKey: its SHA-256
-// cut to 16 bytes. The key is random, so its pages stay half full; 16
-// bytes instead of the 40 to 250 of the plain key keep that index to a
-// small share of a fine's bytes (2^64 imports before a false duplicate).
-func detectionKey(f *notices.Fine) []byte {
-	sum := sha256.Sum256([]byte(f.DetectionKey()))
-	return sum[:16]
+// The detection index (fines.detection) keys an imported fine by the
+// first 8 bytes of the SHA-256 of its DetectionKey followed by its id,
+// with no value. The hash is random, so the index's pages stay about 69%
+// full whatever the order of imports; 8 bytes instead of the plain key's
+// 40 to 250 keep the entry small, and the id in the key lets two
+// detections whose hashes share those 8 bytes both be stored. A hit is
+// therefore only a candidate: detected confirms it against the stored
+// fine's own DetectionKey, so a duplicate is refused exactly when the
+// detections are equal.
+//
+// Files written before this layout hold 16 bytes of the hash as the key
+// and the id as the value; they start with the same 8 bytes, so the same
+// prefix scan finds them, and detected reads both.
+const detectionHashLen = 8
+
+// detectionPrefix is the part of the key shared by every fine with the
+// detection det.
+func detectionPrefix(det string) []byte {
+	sum := sha256.Sum256([]byte(det))
+	return sum[:detectionHashLen]
 }
 
-// duplicateOf is the refusal of a detection already imported as fine id,
-// naming that fine's report number so the office can look it up.
-func (s *Store) duplicateOf(tx *bolt.Tx, op, id string) error {
-	report := id
-	if f, _, err := s.loadFine(tx, op, id); err == nil {
-		report = f.ReportNumber
+// detectionKey is the index key of the fine id with detection det.
+func detectionKey(det, id string) []byte {
+	return append(detectionPrefix(det), id...)
+}
+
+// oldDetectionLen is the key length of the first layout (16 bytes of the
+// hash → id); the current layout's keys are 8 bytes and an id.
+const oldDetectionLen = 16
+
+// detected returns the stored fine, other than the fine id itself, whose
+// DetectionKey is det, or nil.
+func (s *Store) detected(tx *bolt.Tx, op, det, id string) (*notices.Fine, error) {
+	prefix := detectionPrefix(det)
+	full := sha256.Sum256([]byte(det))
+	c := tx.Bucket(bktFineDetection).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		other := string(k[detectionHashLen:])
+		if len(v) > 0 { // the first layout: the id is the value
+			if len(k) != oldDetectionLen || !bytes.Equal(k, full[:oldDetectionLen]) {
+				continue
+			}
+			other = string(v)
+		}
+		if other == id {
+			continue // the same fine again: insertFine refuses it as a conflict
+		}
+		f, _, err := s.loadFine(tx, op, other)
+		if notices.ErrorCode(err) == notices.EFineNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if importedDetection(f) == det {
+			return &f, nil
+		}
 	}
-	return domainErr(op, notices.EDuplicate, "already imported as report %s", report)
+	return nil, nil
+}
+
+// importedDetection is the DetectionKey f had when it was imported: a
+// supervisor's correction changes the plate or the place (keeping the
+// old values in f.Corrections), but not the detection the camera made,
+// which must still be refused if uploaded again.
+func importedDetection(f notices.Fine) string {
+	plate, place := false, false
+	for _, c := range f.Corrections {
+		for _, ch := range c.Changes {
+			switch {
+			case ch.Field == "plate" && !plate:
+				f.Plate, plate = ch.Old, true
+			case ch.Field == "place" && !place:
+				f.Place, place = ch.Old, true
+			}
+		}
+	}
+	return f.DetectionKey()
 }
 
 func fill(errs []error, err error) {
