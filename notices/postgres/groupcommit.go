@@ -54,7 +54,11 @@ type groupCall struct {
 	// pipelined calls open and release their savepoint in their own
 	// batches (ledgerAppend.openSavepoint): two round trips fewer.
 	pipelined bool
-	done      chan groupResult // buffered: the sender never blocks
+	// pay, when set, is the call's payment prepared for the fast path
+	// (fastpay.go): a group made only of such calls is sent in one round
+	// trip, and runs fn only if that misses.
+	pay  *fastPayment
+	done chan groupResult // buffered: the sender never blocks
 }
 
 type groupResult struct {
@@ -65,21 +69,27 @@ type groupResult struct {
 // update runs fn in a transaction, possibly shared with other callers',
 // and returns once that transaction has committed or failed.
 func (g *groupCommit) update(ctx context.Context, fn groupFn) error {
-	return g.run(ctx, fn, false)
+	return g.run(ctx, &groupCall{fn: fn})
 }
 
 // updatePipelined is update for a fn that opens its savepoint with
 // l.openSavepoint in its first batch and releases it with
 // l.releaseSavepoint in its last.
 func (g *groupCommit) updatePipelined(ctx context.Context, fn groupFn) error {
-	return g.run(ctx, fn, true)
+	return g.run(ctx, &groupCall{fn: fn, pipelined: true})
 }
 
-func (g *groupCommit) run(ctx context.Context, fn groupFn, pipelined bool) error {
+// pay is updatePipelined for a payment, with its fast form when pay is
+// not nil.
+func (g *groupCommit) pay(ctx context.Context, fn groupFn, pay *fastPayment) error {
+	return g.run(ctx, &groupCall{fn: fn, pipelined: true, pay: pay})
+}
+
+func (g *groupCommit) run(ctx context.Context, c *groupCall) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := &groupCall{fn: fn, pipelined: pipelined, done: make(chan groupResult, 1)}
+	c.done = make(chan groupResult, 1)
 	g.mu.Lock()
 	if !g.busy {
 		g.busy = true
@@ -131,9 +141,25 @@ func (g *groupCommit) commit(group []*groupCall) []error {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	errs := make([]error, len(group))
+	if fastGroup(group) {
+		switch err := g.s.commitFast(ctx, group); {
+		case err == nil:
+			g.s.fastCommits.Add(1)
+			return errs
+		case errors.Is(err, errFastMissed):
+			g.s.fastMisses.Add(1)
+		default:
+			for i := range errs {
+				errs[i] = err
+			}
+			return errs
+		}
+	}
 	retry := make([]bool, len(group))
+	var flushed *flushedHead
 	err := g.s.inTx(ctx, writeTx, func(tx pgx.Tx) error {
 		l := beginAppend()
+		defer func() { flushed = l.flushed }()
 		for i, c := range group {
 			errs[i], retry[i] = nil, false
 			if len(group) == 1 { // alone: no savepoint needed
@@ -186,12 +212,25 @@ func (g *groupCommit) commit(group []*groupCall) []error {
 		}
 		return errs
 	}
+	if flushed != nil { // committed: the next group may append fast
+		g.s.tip.set(flushed.size, flushed.hashes)
+	}
 	for i, c := range group {
 		if retry[i] {
 			errs[i] = g.s.inTx(ctx, writeTx, func(tx pgx.Tx) error { return g.alone(ctx, c, tx) })
 		}
 	}
 	return errs
+}
+
+// fastGroup reports whether every call of group has its fast form.
+func fastGroup(group []*groupCall) bool {
+	for _, c := range group {
+		if c.pay == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // alone runs one call in its own transaction.

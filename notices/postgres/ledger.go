@@ -160,6 +160,17 @@ type ledgerAppend struct {
 	// own savepoint inside its batches (openSavepoint, releaseSavepoint),
 	// saving two round trips; spWanted says it must, spOpen that it did.
 	spWanted, spOpen bool
+
+	// flushed is set by flush: the head the transaction will have once
+	// committed, with every stored hash appending to it reads
+	// (frontier), for the process's ledgerTip after the commit.
+	flushed *flushedHead
+}
+
+// flushedHead is the head a flush wrote, and the hashes it knew.
+type flushedHead struct {
+	size   int64
+	hashes map[int64]tlog.Hash
 }
 
 // openSavepoint queues the call's SAVEPOINT at the head of its first
@@ -195,9 +206,7 @@ func beginAppend() *ledgerAppend { return &ledgerAppend{last: map[string]int{}} 
 // add queues a record about doc (the row's document as stored) and
 // returns the placeholder entry to store in the row until flush.
 func (s *Store) add(l *ledgerAppend, ev ledgerEvent, doc []byte) (int64, error) {
-	sum := sha256.Sum256(doc)
-	ev.SHA256 = hex.EncodeToString(sum[:])
-	ev.At = s.now().UTC().Format(time.RFC3339)
+	ev = s.event(ev, doc)
 	table := ledgerTables[ev.Type]
 	if table == "" {
 		return 0, fmt.Errorf("ledger: unknown event type %q", ev.Type)
@@ -211,6 +220,15 @@ func (s *Store) add(l *ledgerAppend, ev ledgerEvent, doc []byte) (int64, error) 
 	}
 	l.recs = append(l.recs, p)
 	return unnumbered, nil
+}
+
+// event stamps ev with the hash of doc (the row's document as stored)
+// and the store's clock.
+func (s *Store) event(ev ledgerEvent, doc []byte) ledgerEvent {
+	sum := sha256.Sum256(doc)
+	ev.SHA256 = hex.EncodeToString(sum[:])
+	ev.At = s.now().UTC().Format(time.RFC3339)
+	return ev
 }
 
 // neededHashes returns the stored hashes that appending k records to a
@@ -238,7 +256,8 @@ func neededHashes(n int64, k int) []int64 {
 }
 
 // lockHead locks the ledger head and reads, in the same round trip, the
-// stored hashes the append needs, guessing the size from the last one
+// stored hashes the append needs and those of the head's frontier (so
+// that the process's ledgerTip can be set after the commit), guessing the size from the last one
 // this process saw; a wrong guess (another process appended) costs one
 // more round trip.
 func (s *Store) lockHead(ctx context.Context, tx pgx.Tx, k int) (int64, map[int64]tlog.Hash, error) {
@@ -260,13 +279,13 @@ func (s *Store) lockHead(ctx context.Context, tx pgx.Tx, k int) (int64, map[int6
 		}
 		return rows.Err()
 	}
-	b.Queue(`SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, neededHashes(guess, k)).Query(readHashes)
+	b.Queue(`SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, append(neededHashes(guess, k), frontier(guess)...)).Query(readHashes)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return 0, nil, err
 	}
 	if size != guess {
 		got = map[int64]tlog.Hash{}
-		rows, err := tx.Query(ctx, `SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, neededHashes(size, k))
+		rows, err := tx.Query(ctx, `SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, append(neededHashes(size, k), frontier(size)...))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -348,6 +367,7 @@ func (s *Store) flush(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 		return err
 	}
 	s.ledgerSize.Store(first + int64(k))
+	l.flushed = &flushedHead{size: first + int64(k), hashes: known}
 	return nil
 }
 

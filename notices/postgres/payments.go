@@ -12,7 +12,8 @@ import (
 )
 
 // RecordPayment settles a fine in ONE transaction: it locks the fine's
-// row (SELECT … FOR UPDATE), lets the domain decide (Fine.MarkPaid), and
+// row (SELECT … FOR UPDATE, or, on the fast path of fastpay.go, updates
+// it only if unchanged since read), lets the domain decide (Fine.MarkPaid), and
 // saves the receipt, the fine's new state, the idempotency record and two
 // ledger entries (the receipt, then the fine's new state).
 //
@@ -47,12 +48,17 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 	}
 	var existing notices.Receipt
 	actor := notices.ActorOf(ctx)
-	// Two round trips per payment in a shared transaction: one batch
-	// reads the idempotency record and locks the fine, the other writes
-	// the idempotency record, the receipt and the fine. A key or receipt
-	// id taken meanwhile fails the second batch, which rolls back to the
-	// savepoint; a key taken meanwhile is decided again alone.
-	err := s.commits.updatePipelined(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
+	// The locked path, when the fast one misses: two round trips per
+	// payment in a shared transaction: one batch reads the idempotency
+	// record and locks the fine, the other writes the idempotency record,
+	// the receipt and the fine. A key or receipt id taken meanwhile fails
+	// the second batch, which rolls back to the savepoint; a key taken
+	// meanwhile is decided again alone.
+	// The fast path (fastpay.go) first: the fine read now, without a
+	// lock, and the payment sent with its group in one round trip; the
+	// function below runs only when that misses.
+	fast := s.preparePayment(ctx, p, r)
+	err := s.commits.pay(ctx, func(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 		existing = notices.Receipt{}
 		b := &pgx.Batch{}
 		l.openSavepoint(b)
@@ -150,7 +156,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		}
 		l.spOpen = false
 		return nil
-	})
+	}, fast)
 	if errors.Is(err, errIdemRace) {
 		// The same key was stored by another transaction meanwhile: the
 		// non-pipelined path decides again (replay or conflict).

@@ -87,6 +87,13 @@ type Store struct {
 	// lets flush lock the head and read the hashes it needs in one round
 	// trip (see lockHead). A wrong guess costs a round trip, never data.
 	ledgerSize atomic.Int64
+	// tip is the ledger head this process last committed, with the
+	// hashes appending to it reads: payments append from it in one round
+	// trip (fastpay.go).
+	tip ledgerTip
+	// fastCommits and fastMisses count the groups of payments the fast
+	// path committed, and those it sent to the locked path, for tests.
+	fastCommits, fastMisses atomic.Int64
 	// commits shares transactions among concurrent payments and new
 	// fines of this process (groupcommit.go).
 	commits groupCommit

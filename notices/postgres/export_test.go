@@ -1,0 +1,7 @@
+package postgres
+
+// FastStats returns how many groups of payments the fast path committed
+// and how many it sent to the locked path.
+func (s *Store) FastStats() (commits, misses int64) {
+	return s.fastCommits.Load(), s.fastMisses.Load()
+}
