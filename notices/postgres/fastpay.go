@@ -67,15 +67,16 @@ type fastPayment struct {
 	tally   tallies     // the outstanding tallies' change
 }
 
-// preparePayment reads the fine without a lock and builds the payment of
-// it, or returns nil when the fast path cannot decide: the fine is
+// preparePayment reads the fine without a lock (or takes the version Fine
+// just read, readcache.go) and builds the payment of it, or returns nil when the fast path cannot decide: the fine is
 // missing, refuses the payment, or could not be read. The locked path then
 // decides, and answers the errors.
 func (s *Store) preparePayment(ctx context.Context, p notices.PaymentRecord, r notices.Receipt) *fastPayment {
-	var doc []byte
-	var prev int64
-	if err := s.pool.QueryRow(ctx, `SELECT doc, ledger_entry FROM fines WHERE id = $1`, p.FineID).Scan(&doc, &prev); err != nil {
-		return nil
+	prev, doc, ok := s.reads.take(p.FineID)
+	if !ok {
+		if err := s.pool.QueryRow(ctx, `SELECT doc, ledger_entry FROM fines WHERE id = $1`, p.FineID).Scan(&doc, &prev); err != nil {
+			return nil
+		}
 	}
 	f, err := decodeFine(doc)
 	if err != nil {

@@ -369,15 +369,22 @@ func (s *Store) Fine(ctx context.Context, id string) (notices.Fine, error) {
 	if err := ctx.Err(); err != nil {
 		return notices.Fine{}, err
 	}
-	var f notices.Fine
+	var doc []byte
+	var entry int64
 	err := s.retryRead(ctx, func() error {
-		var err error
-		f, _, err = loadFine(ctx, s.pool, op, id, false)
-		return err
+		return s.pool.QueryRow(ctx, `SELECT doc, ledger_entry FROM fines WHERE id = $1`, id).Scan(&doc, &entry)
 	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notices.Fine{}, domainErr(op, notices.EFineNotFound, "no fine %s", id)
+	}
 	if err != nil {
 		return notices.Fine{}, wrap(op, err)
 	}
+	f, err := decodeFine(doc)
+	if err != nil {
+		return notices.Fine{}, wrap(op, err)
+	}
+	s.reads.put(id, entry, doc) // a payment may follow (readcache.go)
 	return f, nil
 }
 

@@ -94,6 +94,9 @@ type Store struct {
 	// fastCommits and fastMisses count the groups of payments the fast
 	// path committed, and those it sent to the locked path, for tests.
 	fastCommits, fastMisses atomic.Int64
+	// reads remembers the fines Fine just read, for the payment that
+	// usually follows (readcache.go).
+	reads readCache
 	// commits shares transactions among concurrent payments and new
 	// fines of this process (groupcommit.go).
 	commits groupCommit
