@@ -455,6 +455,9 @@ func (s *Store) LedgerConsistency(ctx context.Context, oldSize int64) (notices.L
 			outOfRange = true
 			return nil
 		}
+		if oldSize == 0 { // every log extends the empty one: nothing to prove (tlog refuses size 0)
+			return nil
+		}
 		proof, err := tlog.ProveTree(out.Head.Size, oldSize, hashReader{ctx: ctx, q: tx})
 		for _, h := range proof {
 			out.Proof = append(out.Proof, h)

@@ -111,3 +111,69 @@ func testLedgerExtendsPublishedHead(t *testing.T) {
 		t.Errorf("VerifyLedgerExtends(another history) = %v", err)
 	}
 }
+
+// testLedgerConsistencyProofs: for every earlier head an auditor may have
+// kept (after each write, from the empty log on), LedgerConsistency proves
+// with tlog alone that the current ledger extends it (the empty log needs
+// no proof, and gets none rather than an internal error); a proof does not
+// pass for a head of another history, and sizes outside 0..current are
+// refused with EValidation.
+func testLedgerConsistencyProofs(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	head := func() notices.LedgerHead {
+		t.Helper()
+		h, err := e.st.LedgerHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	heads := []notices.LedgerHead{head()}
+	a := e.create("AB123CD", "7-15", rome(2026, 3, 9, 9, 0), notices.ContestImmediate)
+	heads = append(heads, head())
+	b := e.create("EF456GH", "146-3", rome(2026, 3, 9, 10, 0), notices.ContestImmediate)
+	heads = append(heads, head())
+	e.pay(a, receiptID(1), 2940)
+	heads = append(heads, head())
+	c := e.create("IJ789KL", "7-14", rome(2026, 3, 9, 11, 0), notices.ContestDeferred)
+	heads = append(heads, head())
+	e.pay(b, receiptID(2), 11690)
+	e.pay(c, receiptID(3), 6090)
+	heads = append(heads, head())
+	cur := heads[len(heads)-1]
+	if cur.Size != 9 {
+		t.Fatalf("ledger size %d, want 9 (3 fines, 3 payments of two entries)", cur.Size)
+	}
+	for _, old := range heads {
+		p, err := e.st.LedgerConsistency(ctx, old.Size)
+		if err != nil {
+			t.Fatalf("LedgerConsistency(%d): %v", old.Size, err)
+		}
+		if p.OldSize != old.Size || p.Head != cur {
+			t.Errorf("LedgerConsistency(%d): old size %d, head %+v; want the current %+v", old.Size, p.OldSize, p.Head, cur)
+		}
+		if old.Size == 0 { // every log extends the empty one; tlog has no proof for it
+			if len(p.Proof) != 0 {
+				t.Errorf("LedgerConsistency(0) gave a proof of %d hashes, want none", len(p.Proof))
+			}
+			continue
+		}
+		proof := make(tlog.TreeProof, len(p.Proof))
+		for i, h := range p.Proof {
+			proof[i] = h
+		}
+		if err := tlog.CheckTree(proof, p.Head.Size, p.Head.Root, old.Size, old.Root); err != nil {
+			t.Errorf("CheckTree from size %d: %v", old.Size, err)
+		}
+		forged := old
+		forged.Root[0] ^= 1
+		if tlog.CheckTree(proof, p.Head.Size, p.Head.Root, forged.Size, forged.Root) == nil {
+			t.Errorf("the proof from size %d passed for another history", old.Size)
+		}
+	}
+	for _, bad := range []int64{-1, cur.Size + 1} {
+		_, err := e.st.LedgerConsistency(ctx, bad)
+		wantCode(t, err, notices.EValidation)
+	}
+}

@@ -75,6 +75,7 @@ var tests = []struct {
 	{"FlowRevisionsWithdrawalAndHistory", testFlowRevisionsWithdrawalAndHistory},
 	{"ReceiptProofVerifiesWithTlogAlone", testReceiptProofVerifiesWithTlogAlone},
 	{"LedgerExtendsPublishedHead", testLedgerExtendsPublishedHead},
+	{"LedgerConsistencyProofs", testLedgerConsistencyProofs},
 	{"CartPaysAllOrNothing", testCartPaysAllOrNothing},
 	{"ConcurrentCartsShareAFine", testConcurrentCartsShareAFine},
 	{"PhotosStoredWithTheFine", testPhotosStoredWithTheFine},
