@@ -72,15 +72,9 @@ func (g *groupCommit) update(ctx context.Context, fn groupFn) error {
 	return g.run(ctx, &groupCall{fn: fn})
 }
 
-// updatePipelined is update for a fn that opens its savepoint with
-// l.openSavepoint in its first batch and releases it with
-// l.releaseSavepoint in its last.
-func (g *groupCommit) updatePipelined(ctx context.Context, fn groupFn) error {
-	return g.run(ctx, &groupCall{fn: fn, pipelined: true})
-}
-
-// pay is updatePipelined for a payment, with its fast form when pay is
-// not nil.
+// pay runs a payment: fn opens its savepoint with l.openSavepoint in its
+// first batch and releases it with l.releaseSavepoint in its last; pay,
+// when not nil, is its fast form (fastpay.go), tried first.
 func (g *groupCommit) pay(ctx context.Context, fn groupFn, pay *fastPayment) error {
 	return g.run(ctx, &groupCall{fn: fn, pipelined: true, pay: pay})
 }
