@@ -434,7 +434,7 @@ func (h *harness) pay() error {
 	if err != nil {
 		return err
 	}
-	payers, err := newPayers(h.c, payPool, amounts, o.PayersHigh, "bench")
+	payers, err := newPayers(h.c, payPool, amounts, max(o.Payers, o.PayersHigh), "bench")
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,19 @@ type SandboxStore interface {
 // the mutex, covering every line appended so far; those appending during
 // it wait for the next one. One fsync thus serves every Put that arrived
 // during the previous one, with the same durability as one fsync each.
+//
+// The file is kept longer than its lines, zero-filled ahead of them (see
+// padChunk), and lines are written into that zeroed tail in place; the
+// sync is an fdatasync. Appending at the end of a file changes its size,
+// and an fsync or fdatasync then commits the filesystem's journal as well
+// as the data: on ext4 on the team's virtio disk that took 2.2–2.6 ms a
+// sync, against 0.4 ms for an fdatasync of bytes written in place
+// (measured 2026-12-02). The data written is the same and as durable: a
+// line is acknowledged only after the fdatasync that covers it, and the
+// size change that a growth of the tail makes is metadata fdatasync does
+// write. Readers stop at the first zero byte, which no JSON line holds;
+// a reader from before the padding sees the zeros as a torn last line and
+// drops them too.
 type FileStore struct {
 	path string
 
@@ -47,6 +60,8 @@ type FileStore struct {
 	cond *sync.Cond // on mu: a sync finished
 	f    *os.File
 	data map[string][]byte // durable records only
+	end  int64             // where the next line goes: the file is zeros from here
+	size int64             // the file's length: end plus its zero-filled tail
 
 	// Generations count appended lines: appended is the last written,
 	// synced the last known durable. pending holds the records of lines
@@ -74,12 +89,37 @@ func OpenFileStore(path string) (*FileStore, error) {
 	if err := s.compact(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("psp: open sandbox store: %w", err)
 	}
 	s.f = f
 	return s, nil
+}
+
+// padChunk is how far ahead of its lines a FileStore's file is zero-filled:
+// lines are written into that tail in place, so that a sync does not
+// change the file's size (see FileStore). A growth costs one journal
+// commit per padChunk of lines, about 2,000 payments' worth.
+const padChunk = 2 << 20
+
+// zeros is what a FileStore's tail is filled with.
+var zeros [64 << 10]byte
+
+// padded is the length of a file holding n bytes of lines: n rounded up
+// to a whole padChunk, with at least some zeros after the lines.
+func padded(n int64) int64 { return (n/padChunk + 1) * padChunk }
+
+// writeZeros fills f from off to end with zeros.
+func writeZeros(f *os.File, off, end int64) error {
+	for off < end {
+		n := min(end-off, int64(len(zeros)))
+		if _, err := f.WriteAt(zeros[:n], off); err != nil {
+			return err
+		}
+		off += n
+	}
+	return nil
 }
 
 // read loads every line, tolerating only a torn final line.
@@ -90,6 +130,9 @@ func (s *FileStore) read() error {
 	}
 	if err != nil {
 		return fmt.Errorf("psp: read sandbox store: %w", err)
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i] // the zero-filled tail, or what a crash left unwritten
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)
@@ -111,8 +154,9 @@ func (s *FileStore) read() error {
 	return nil
 }
 
-// compact rewrites the file with one line per key, atomically: a temporary
-// file is written, flushed and renamed over the old one.
+// compact rewrites the file with one line per key and its zero-filled
+// tail, atomically: a temporary file is written, flushed and renamed over
+// the old one.
 func (s *FileStore) compact() error {
 	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".tmp*")
 	if err != nil {
@@ -123,7 +167,8 @@ func (s *FileStore) compact() error {
 		tmp.Close()
 		return fmt.Errorf("psp: compact sandbox store: %w", err)
 	}
-	w := bufio.NewWriter(tmp)
+	cw := &countingWriter{w: tmp}
+	w := bufio.NewWriter(cw)
 	keys := make([]string, 0, len(s.data))
 	for k := range s.data {
 		keys = append(keys, k)
@@ -139,6 +184,11 @@ func (s *FileStore) compact() error {
 		tmp.Close()
 		return fmt.Errorf("psp: compact sandbox store: %w", err)
 	}
+	s.end, s.size = cw.n, padded(cw.n)
+	if err := writeZeros(tmp, s.end, s.size); err != nil {
+		tmp.Close()
+		return fmt.Errorf("psp: compact sandbox store: %w", err)
+	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("psp: compact sandbox store: %w", err)
@@ -150,6 +200,18 @@ func (s *FileStore) compact() error {
 		return fmt.Errorf("psp: compact sandbox store: %w", err)
 	}
 	return nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func writeRecord(w io.Writer, k string, v []byte) error {
@@ -181,11 +243,21 @@ func (s *FileStore) Put(key string, value []byte) error {
 	case s.f == nil:
 		return errors.New("psp: sandbox store is closed")
 	}
-	// One write call per line, under mu: lines never interleave.
-	if _, err := s.f.Write(line); err != nil {
+	// One write call per line, under mu: lines never interleave. The tail
+	// grows by whole chunks before a line would reach the end of the file.
+	if need := s.end + int64(len(line)); need > s.size {
+		grown := padded(need)
+		if err := writeZeros(s.f, s.size, grown); err != nil {
+			s.fail(fmt.Errorf("psp: grow sandbox store: %w", err))
+			return s.err
+		}
+		s.size = grown
+	}
+	if _, err := s.f.WriteAt(line, s.end); err != nil {
 		s.fail(fmt.Errorf("psp: write sandbox store: %w", err))
 		return s.err
 	}
+	s.end += int64(len(line))
 	s.appended++
 	mine := s.appended
 	s.pending = append(s.pending, fileRecord{K: key, V: slices.Clone(value)})
@@ -209,7 +281,7 @@ func (s *FileStore) syncLocked() {
 	s.syncing = true
 	target, f := s.appended, s.f
 	s.mu.Unlock()
-	err := f.Sync()
+	err := datasync(f)
 	s.mu.Lock()
 	s.syncing = false
 	if err != nil {
