@@ -48,7 +48,23 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return d.noon().Format(time.DateOnly)
+	return string(d.appendText(make([]byte, 0, 10)))
+}
+
+// appendText appends d as YYYY-MM-DD without time.Format, which every
+// verify would otherwise call a dozen times (its schedule's days).
+func (d Date) appendText(b []byte) []byte {
+	n, ok := d.civil()
+	if !ok {
+		return d.noon().AppendFormat(b, time.DateOnly)
+	}
+	d = fromCivil(n)
+	if d.Year < 0 || d.Year > 9999 {
+		return d.noon().AppendFormat(b, time.DateOnly)
+	}
+	y, m, dd := d.Year, int(d.Month), d.Day
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
 }
 
 // noon avoids DST edge effects when doing calendar arithmetic via time.Time.
@@ -58,12 +74,21 @@ func (d Date) noon() time.Time {
 
 // AddDays returns the day n days after d (before, when n is negative).
 func (d Date) AddDays(n int) Date {
+	if c, ok := d.civil(); ok {
+		return fromCivil(c + int64(n))
+	}
 	t := d.noon().AddDate(0, 0, n)
 	return Date{t.Year(), t.Month(), t.Day()}
 }
 
 // Weekday returns the day of the week of d.
-func (d Date) Weekday() time.Weekday { return d.noon().Weekday() }
+func (d Date) Weekday() time.Weekday {
+	if c, ok := d.civil(); ok {
+		// 1970-01-01, day 0, was a Thursday.
+		return time.Weekday(((c+4)%7 + 7) % 7)
+	}
+	return d.noon().Weekday()
+}
 
 // Before reports whether d is an earlier day than e.
 func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
@@ -73,7 +98,18 @@ func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
 
 // Compare returns -1, 0 or +1 as d is before, equal to or after e.
 func (d Date) Compare(e Date) int {
-	return d.noon().Compare(e.noon())
+	c, ok1 := d.civil()
+	f, ok2 := e.civil()
+	if !ok1 || !ok2 {
+		return d.noon().Compare(e.noon())
+	}
+	switch {
+	case c < f:
+		return -1
+	case c > f:
+		return 1
+	}
+	return 0
 }
 
 // Start returns the first instant of d in Rome (00:00, or whatever the

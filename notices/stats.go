@@ -110,7 +110,12 @@ func NewStats(from, to Date) (*Stats, error) {
 // daysBetween counts the calendar days from a to b (negative when b is
 // before a). Noon UTC keeps the division exact whatever DST does.
 func daysBetween(a, b Date) int {
-	return int(b.noon().Sub(a.noon()) / (24 * time.Hour))
+	x, ok1 := a.civil()
+	y, ok2 := b.civil()
+	if !ok1 || !ok2 {
+		return int(b.noon().Sub(a.noon()) / (24 * time.Hour))
+	}
+	return int(y - x)
 }
 
 // AddReceipt counts one payment; a receipt paid outside the range is
