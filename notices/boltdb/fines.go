@@ -126,7 +126,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 			return errs, err
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			acc, fill := tallies{}, &indexFill{}
+			acc, batch := tallies{}, newImportBatch()
 			for i := start; i < end; i++ {
 				if err := checkNewFine(op, fines[i]); err != nil {
 					errs[i] = err
@@ -134,6 +134,10 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 				}
 				g := *fines[i]
 				det := g.DetectionKey()
+				if report, ok := batch.dets[det]; ok {
+					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", report)
+					continue
+				}
 				first, err := s.detected(tx, op, det, g.ID)
 				if err != nil {
 					return err
@@ -142,19 +146,20 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", first.ReportNumber)
 					continue
 				}
-				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc, fill); err != nil {
+				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc, batch); err != nil {
 					if isDomain(err) {
 						errs[i] = err
 						continue
 					}
 					return err
 				}
-				if err := tx.Bucket(bktFineDetection).Put(detectionKey(det, g.ID), nil); err != nil {
-					return err
-				}
+				batch.queue(putDetection, detectionKey(det, g.ID), nil)
+				batch.dets[det] = g.ReportNumber
 				reports[i] = g.ReportNumber
 			}
-			fill.apply()
+			if err := batch.flush(tx); err != nil {
+				return err
+			}
 			return acc.flush(tx)
 		})
 		if err != nil {
@@ -268,16 +273,15 @@ func isDomain(err error) bool {
 // insertFine writes a new fine with its indexes and ledger entry. Every
 // check comes before the first write, so a refusal leaves tx untouched and
 // an import can go on with the next fine. The fine's outstanding tallies
-// go into acc, or straight into the bucket when acc is nil; the time
-// indexes' keys are counted in fill (nil: the fine is the transaction's
-// only one, and decides the fill alone).
-func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string, acc tallies, fill *indexFill) error {
+// go into acc, or straight into the bucket when acc is nil; its index
+// entries are queued in batch, or put at once when batch is nil.
+func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string, acc tallies, batch *importBatch) error {
 	if tx.Bucket(bktFines).Get([]byte(f.ID)) != nil {
 		return domainErr(op, notices.EConflict, "fine %s already exists", f.ID)
 	}
 	navs := tx.Bucket(bktFineNAV)
 	for _, o := range f.Options {
-		if navs.Get([]byte(o.NAV)) != nil {
+		if batch.queuedNAV(o.NAV) || navs.Get([]byte(o.NAV)) != nil {
 			return domainErr(op, notices.ENAVTaken, "notice number %s is taken", o.NAV)
 		}
 	}
@@ -298,7 +302,7 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string
 	if err := fines.Put([]byte(f.ID), val); err != nil {
 		return err
 	}
-	if err := putFineIndexes(tx, f, fill); err != nil {
+	if err := putFineIndexes(tx, f, batch); err != nil {
 		return err
 	}
 	if err := putReportIndex(tx, f); err != nil {
@@ -330,30 +334,37 @@ func nextReportNumber(tx *bolt.Tx, year int) (string, error) {
 
 // putFineIndexes and delFineIndexes keep the secondary indexes in step
 // with a fine; an update removes the old entries and puts the new ones.
-// The time indexes' keys are counted in fill, whose caller applies it
-// before the commit; with a nil fill this fine's keys decide at once.
-func putFineIndexes(tx *bolt.Tx, f *notices.Fine, fill *indexFill) error {
+// With a batch (an import) the entries are queued there, and put in key
+// order before the commit; without, they are put at once.
+func putFineIndexes(tx *bolt.Tx, f *notices.Fine, batch *importBatch) error {
+	// The page fill of the time indexes follows where their keys go (fill.go).
+	status, date := tx.Bucket(bktFineStatus), tx.Bucket(bktFineDate)
+	sp := statusPrefix(f.Status)
+	pk, sk, dk := indexKey(platePrefix(f.Plate), f.OccurredAt, f.ID), indexKey(sp, f.OccurredAt, f.ID), indexKey(nil, f.OccurredAt, f.ID)
+	if batch != nil {
+		batch.fill.note(status, "status", sp, sk)
+		batch.fill.note(date, "date", nil, dk)
+		for _, o := range f.Options {
+			batch.navs[string(o.NAV)] = struct{}{}
+			batch.queue(putNAV, []byte(o.NAV), []byte(f.ID))
+		}
+		batch.queue(putPlate, pk, nil)
+		batch.queue(putStatus, sk, nil)
+		batch.queue(putDate, dk, nil)
+		return nil
+	}
+	var fill indexFill
+	fill.note(status, "status", sp, sk)
+	fill.note(date, "date", nil, dk)
+	fill.apply()
 	navs := tx.Bucket(bktFineNAV)
 	for _, o := range f.Options {
 		if err := navs.Put([]byte(o.NAV), []byte(f.ID)); err != nil {
 			return err
 		}
 	}
-	if err := tx.Bucket(bktFinePlate).Put(indexKey(platePrefix(f.Plate), f.OccurredAt, f.ID), nil); err != nil {
+	if err := tx.Bucket(bktFinePlate).Put(pk, nil); err != nil {
 		return err
-	}
-	// The page fill of these two follows where their keys go (fill.go).
-	status, date := tx.Bucket(bktFineStatus), tx.Bucket(bktFineDate)
-	sp := statusPrefix(f.Status)
-	sk, dk := indexKey(sp, f.OccurredAt, f.ID), indexKey(nil, f.OccurredAt, f.ID)
-	own := fill == nil
-	if own {
-		fill = &indexFill{}
-	}
-	fill.note(status, "status", sp, sk)
-	fill.note(date, "date", nil, dk)
-	if own {
-		fill.apply()
 	}
 	if err := status.Put(sk, nil); err != nil {
 		return err
