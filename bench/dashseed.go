@@ -60,7 +60,7 @@ func (h *harness) dashboardDB(mkUser func(path string) error) (string, error) {
 			}
 			d.Seed, d.Reused = seed, true
 			h.logf("dashboard: reusing %s (%d fines, %d payments, seeded %s)", path, seed.Fines, seed.Payments, seed.SeededAt.Format(time.RFC3339))
-			return path, nil
+			return path, prepare(path, d, h.logf)
 		}
 	}
 	tmp := path + ".seeding"
@@ -100,7 +100,27 @@ func (h *harness) dashboardDB(mkUser func(path string) error) (string, error) {
 		return "", err
 	}
 	d.Seed = seed
-	return path, nil
+	return path, prepare(path, d, h.logf)
+}
+
+// prepare opens the seeded file once, writable, and closes it. A kept
+// seed may predate the code under test: whatever its first writable open
+// migrates (an index added since) happens here, timed on its own, and
+// not in the server's start; with -dashboard-seed-only it happens then,
+// outside any measurement.
+func prepare(path string, d *dashStats, logf func(string, ...any)) error {
+	start := time.Now()
+	cal := notices.Calendar{} // the service's, started without --patron-day
+	st, err := boltdb.Open(path, boltdb.Options{Calendar: &cal})
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	d.Prepare = time.Since(start)
+	logf("dashboard: %s opened (and brought up to date, if older) in %v", path, d.Prepare.Round(100*time.Millisecond))
+	return nil
 }
 
 // readSeed reads the description of a seeded dashboard database.
