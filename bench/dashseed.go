@@ -141,8 +141,8 @@ func readSeed(path string) (dashSeed, error) {
 // index, ledger entry and tally is what the service would have written.
 // The violations are scattered over the last year and imported in time
 // order, as a city's cameras and officers produce them day after day (a
-// quarter of them notified by post); the payments are made in order of
-// payment time from many goroutines, which share commits. Then the
+// quarter of them notified by post); the payments are made in the order
+// of the fines from many goroutines, which share commits. Then the
 // store's tallies are checked against a scan of every fine and receipt.
 func seedDashboard(ctx context.Context, path string, fines, payments int, logf func(string, ...any)) (dashSeed, error) {
 	var seed dashSeed
@@ -235,14 +235,20 @@ func seedDashboard(ctx context.Context, path string, fines, payments int, logf f
 	seed.SeedFines = time.Since(start)
 	logf("dashboard: %d fines in %v; paying %d", fines, seed.SeedFines.Round(time.Second), len(toPay))
 
-	// Payments in the order they were made, as the days went by.
-	slices.SortFunc(toPay, func(a, b payable) int { return a.at.Compare(b.at) })
+	// Payments in the order of the fines they pay (the import's, by
+	// violation time), not of their payment times: the fines, their date
+	// and status index entries and their receipts' index entries are then
+	// neighbours in their B+trees, and the pages a shared commit writes
+	// hold many payments each instead of one (in payment-time order, every
+	// payment dirtied pages of its own across a file of gigabytes: 280
+	// payments/s on a busy machine). 1,000 payers fill the store's largest
+	// group commit.
 	start = time.Now()
 	var next, paid atomic.Int64
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	for range 256 {
+	for range 1000 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -252,7 +258,7 @@ func seedDashboard(ctx context.Context, path string, fines, payments int, logf f
 					return
 				}
 				p := toPay[i]
-				id, err := notices.NewTimeID(p.at, nil)
+				id, err := notices.NewTimeID(time.Now(), nil) // receipts are stored in the order made
 				if err == nil {
 					_, err = st.RecordPayment(ctx, notices.PaymentRecord{FineID: p.id, Receipt: notices.Receipt{
 						ID: id, NAV: p.nav, FineID: p.id, ReportNumber: p.report, Creditor: settings.Creditor,

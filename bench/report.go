@@ -305,7 +305,7 @@ func (r *report) markdown() string {
 		if d.Reused {
 			reused = fmt.Sprintf("; reused, seeded at %s", d.Seed.SeededAt.Format(time.RFC3339))
 		}
-		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines in time order, then RecordPayment from 256 goroutines; tallies checked against a scan in %v) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine)%s |\n",
+		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines in time order, then RecordPayment from 1,000 goroutines; tallies checked against a scan in %v) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine)%s |\n",
 			d.Seed.SeedCheck.Round(time.Second), perSec(seedRate(d.Fines, d.Seed.SeedFines)), perSec(seedRate(d.Payments, d.Seed.SeedPayments)),
 			d.Seed.SeedFines.Round(time.Second), d.Seed.SeedPayments.Round(time.Second), mb(d.DBBytes), float64(d.DBBytes)/float64(d.Fines), reused)
 		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", d.Stats, "Outstanding and payments both from the store's tallies (no fine or receipt read).")
