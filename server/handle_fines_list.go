@@ -12,8 +12,10 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// reportNumberRe is the shape of a report number, YYYY/NNNNNN.
-var reportNumberRe = regexp.MustCompile(`^\d{4}/\d{1,6}$`)
+// reportNumberRe is the shape of a report number, YYYY/NNNNNN: six
+// digits at least, seven once a big city numbers its millionth fine of a
+// year (the store writes the number with %06d).
+var reportNumberRe = regexp.MustCompile(`^\d{4}/\d{1,7}$`)
 
 // fineFilter reads a listing's query: plate (exact), q (a report number,
 // a notice number or part of a plate, told apart by their shape), status,

@@ -37,6 +37,7 @@ func TestSearchExportCorrectBatch(t *testing.T) {
 		"q=123cd":                         "XY123CD AB123CD",
 		"q=" + b["reportNumber"].(string): "AB999ZZ",
 		"q=2026/2":                        "AB999ZZ", // leading zeros optional
+		"q=2026/1000000":                  "",        // a big city's millionth fine of a year has seven digits
 		"q=" + navs(c)["minimum"]:         "XY123CD",
 		"q=" + navs(c)["minimum"] + "&status=paid": "",
 		"unpaid=true&q=AB":                         "AB999ZZ AB123CD",
