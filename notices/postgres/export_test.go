@@ -5,3 +5,6 @@ package postgres
 func (s *Store) FastStats() (commits, misses int64) {
 	return s.fastCommits.Load(), s.fastMisses.Load()
 }
+
+// FastPayments returns how many payments the fast path committed.
+func (s *Store) FastPayments() int64 { return s.fastPayments.Load() }

@@ -139,6 +139,7 @@ func (g *groupCommit) commit(group []*groupCall) []error {
 		switch err := g.s.commitFast(ctx, group); {
 		case err == nil:
 			g.s.fastCommits.Add(1)
+			g.s.fastPayments.Add(int64(len(group)))
 			return errs
 		case errors.Is(err, errFastMissed):
 			g.s.fastMisses.Add(1)

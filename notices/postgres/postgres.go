@@ -92,8 +92,9 @@ type Store struct {
 	// trip (fastpay.go).
 	tip ledgerTip
 	// fastCommits and fastMisses count the groups of payments the fast
-	// path committed, and those it sent to the locked path, for tests.
-	fastCommits, fastMisses atomic.Int64
+	// path committed, and those it sent to the locked path, fastPayments
+	// the payments it committed: for tests and benchmarks.
+	fastCommits, fastMisses, fastPayments atomic.Int64
 	// reads remembers the fines Fine just read, for the payment that
 	// usually follows (readcache.go).
 	reads readCache
