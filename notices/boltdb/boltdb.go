@@ -241,6 +241,13 @@ func Open(path string, opts Options) (st *Store, err error) {
 			return nil, damaged(path, err.Error())
 		}
 	}
+	// The plate list of searches by part of a plate (plates.go) takes
+	// seconds to build from a big city's plate index: built now, in the
+	// background, the first clerk's search does not wait for it (a
+	// search arriving earlier waits for the build, not longer). Close
+	// waits for its read transaction; an error leaves it to the first
+	// search.
+	go func() { _ = s.plates.ensure(db) }()
 	return s, nil
 }
 

@@ -20,8 +20,8 @@ import (
 // keeps the plates that contain the whole part, and looks each one up in
 // the plate index (a seek) as before. About 28 bytes of memory per plate.
 //
-// The list is built from the plate index at the first search, not at
-// open: a store that is never searched pays nothing. After that, every
+// The list is built from the plate index in the background after open
+// (or by the first search, should that build have failed). After that, every
 // transaction that writes a fine adds its plate when it commits
 // (tx.OnCommit), so that a fine is found as soon as its write returns. A
 // plate whose fines are all gone (a corrected plate) stays in the list;
