@@ -1,18 +1,15 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/multa/multa/notices"
 )
@@ -125,37 +122,18 @@ func (s *Store) commitFast(ctx context.Context, group []*groupCall) error {
 	if !ok {
 		return errFastMissed
 	}
-	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for j, x := range idx {
-			h, ok := known[x]
-			if !ok {
-				return nil, fmt.Errorf("ledger hash %d not on the tip", x)
-			}
-			out[j] = h
-		}
-		return out, nil
-	})
+	nh := newHashes{known: known}
 	k := 2 * len(group)
 	ns := make([]int64, 0, k)
 	records := make([][]byte, 0, k)
-	var idx []int64
-	var hashes [][]byte
 	appendRec := func(ev ledgerEvent) error {
 		n := first + int64(len(ns))
 		rec, err := json.Marshal(ev)
 		if err != nil {
 			return err
 		}
-		hs, err := tlog.StoredHashes(n, rec, hr)
-		if err != nil {
+		if err := nh.add(n, rec); err != nil {
 			return err
-		}
-		base := tlog.StoredHashIndex(0, n)
-		for i, h := range hs {
-			known[base+int64(i)] = h
-			idx = append(idx, base+int64(i))
-			hashes = append(hashes, bytes.Clone(h[:]))
 		}
 		ns, records = append(ns, n), append(records, rec)
 		return nil
@@ -231,7 +209,7 @@ func (s *Store) commitFast(ctx context.Context, group []*groupCall) error {
 	tally.queue(b)
 	queueHours(b, hours)
 	b.Queue(`INSERT INTO ledger_records (n, record) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, ns, records)
-	b.Queue(`INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes)
+	b.Queue(`INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, nh.idx, nh.hashes)
 	b.Queue(`WITH u AS (UPDATE ledger_head SET size = $2 WHERE id = 1 AND size = $1 RETURNING 1)
 		SELECT multa_expect(count(*), 1, 'the ledger head moved') FROM u`, first, size)
 	b.Queue(`COMMIT`)

@@ -296,6 +296,45 @@ func (s *Store) lockHead(ctx context.Context, tx pgx.Tx, k int) (int64, map[int6
 	return size, got, nil
 }
 
+// newHashes computes the stored tlog hashes of records appended after a
+// head whose hashes are known (every hash the new records' hashes are
+// built from), and keeps them for the one INSERT that writes them. Both
+// ways of appending, the locked flush and the fast payments, use it, so
+// the records they write hash alike.
+type newHashes struct {
+	known  map[int64]tlog.Hash // grows with each record's hashes
+	idx    []int64
+	hashes [][]byte
+}
+
+// ReadHashes implements tlog.HashReader over the known hashes.
+func (h *newHashes) ReadHashes(idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for j, x := range idx {
+		v, ok := h.known[x]
+		if !ok {
+			return nil, fmt.Errorf("ledger hash %d missing", x)
+		}
+		out[j] = v
+	}
+	return out, nil
+}
+
+// add computes and keeps the stored hashes of record rec, numbered n.
+func (h *newHashes) add(n int64, rec []byte) error {
+	hs, err := tlog.StoredHashes(n, rec, h)
+	if err != nil {
+		return err
+	}
+	base := tlog.StoredHashIndex(0, n)
+	for i, v := range hs {
+		h.known[base+int64(i)] = v
+		h.idx = append(h.idx, base+int64(i))
+		h.hashes = append(h.hashes, bytes.Clone(v[:]))
+	}
+	return nil
+}
+
 // flush numbers the queued records, computes their stored hashes, and
 // writes records, hashes, the new size and the rows' entry numbers in one
 // round trip, after the one that locks the head.
@@ -308,21 +347,9 @@ func (s *Store) flush(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 	if err != nil {
 		return err
 	}
-	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for j, x := range idx {
-			h, ok := known[x]
-			if !ok {
-				return nil, fmt.Errorf("ledger hash %d missing", x)
-			}
-			out[j] = h
-		}
-		return out, nil
-	})
+	nh := newHashes{known: known}
 	ns := make([]int64, k)
 	records := make([][]byte, k)
-	var idx []int64
-	var hashes [][]byte
 	entries := map[string]map[string]int64{} // table → id → its latest entry
 	for j := range l.recs {
 		p := &l.recs[j]
@@ -336,15 +363,8 @@ func (s *Store) flush(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 			return err
 		}
 		ns[j], records[j] = n, rec
-		hs, err := tlog.StoredHashes(n, rec, hr)
-		if err != nil {
+		if err := nh.add(n, rec); err != nil {
 			return err
-		}
-		base := tlog.StoredHashIndex(0, n)
-		for i, h := range hs {
-			known[base+int64(i)] = h
-			idx = append(idx, base+int64(i))
-			hashes = append(hashes, bytes.Clone(h[:]))
 		}
 		if entries[p.table] == nil {
 			entries[p.table] = map[string]int64{}
@@ -353,7 +373,7 @@ func (s *Store) flush(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 	}
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO ledger_records (n, record) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, ns, records)
-	b.Queue(`INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes)
+	b.Queue(`INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, nh.idx, nh.hashes)
 	b.Queue(`UPDATE ledger_head SET size = $1 WHERE id = 1`, first+int64(k))
 	for table, byID := range entries {
 		ids, es := make([]string, 0, len(byID)), make([]int64, 0, len(byID))
