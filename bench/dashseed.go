@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -244,44 +243,27 @@ func seedDashboard(ctx context.Context, path string, fines, payments int, logf f
 	// payments/s on a busy machine). 1,000 payers fill the store's largest
 	// group commit.
 	start = time.Now()
-	var next, paid atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range 1000 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(toPay) {
-					return
-				}
-				p := toPay[i]
-				id, err := notices.NewTimeID(time.Now(), nil) // receipts are stored in the order made
-				if err == nil {
-					_, err = st.RecordPayment(ctx, notices.PaymentRecord{FineID: p.id, Receipt: notices.Receipt{
-						ID: id, NAV: p.nav, FineID: p.id, ReportNumber: p.report, Creditor: settings.Creditor,
-						AmountCents: p.cents, SanctionCents: p.cents, Stage: p.stage, PaidAt: p.at,
-						PSP:    notices.PSPRef{Name: "sandbox", TransactionID: "tx-" + id},
-						Method: notices.CardMethod{Brand: "visa", Last4: "4242"},
-					}})
-				}
-				if err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("seed payment: %w", err) })
-					return
-				}
-				if n := paid.Add(1); n%100_000 == 0 {
-					logf("dashboard: %d payments in %v", n, time.Since(start).Round(time.Second))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return seed, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+	var paid atomic.Int64
+	err = forEach(ctx, len(toPay), 1000, func(i int) error {
+		p := toPay[i]
+		id, err := notices.NewTimeID(time.Now(), nil) // receipts are stored in the order made
+		if err == nil {
+			_, err = st.RecordPayment(ctx, notices.PaymentRecord{FineID: p.id, Receipt: notices.Receipt{
+				ID: id, NAV: p.nav, FineID: p.id, ReportNumber: p.report, Creditor: settings.Creditor,
+				AmountCents: p.cents, SanctionCents: p.cents, Stage: p.stage, PaidAt: p.at,
+				PSP:    notices.PSPRef{Name: "sandbox", TransactionID: "tx-" + id},
+				Method: notices.CardMethod{Brand: "visa", Last4: "4242"},
+			}})
+		}
+		if err != nil {
+			return fmt.Errorf("seed payment: %w", err)
+		}
+		if n := paid.Add(1); n%100_000 == 0 {
+			logf("dashboard: %d payments in %v", n, time.Since(start).Round(time.Second))
+		}
+		return nil
+	})
+	if err != nil {
 		return seed, err
 	}
 	seed.Payments = len(toPay)

@@ -296,33 +296,15 @@ func splitFines(f []fineItem, n int) (head, tail []fineItem) {
 // before showing the Pay button; payments must send that amount.
 func verifyAmounts(ctx context.Context, c *api, fines []fineItem, conc int) ([]int64, error) {
 	amounts := make([]int64, len(fines))
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(fines) {
-					return
-				}
-				v, err := c.verify(fines[i].Options[0].NoticeNumber)
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-				amounts[i] = v.AmountDue.Cents
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return amounts, firstErr
+	err := forEach(ctx, len(fines), conc, func(i int) error {
+		v, err := c.verify(fines[i].Options[0].NoticeNumber)
+		if err != nil {
+			return err
+		}
+		amounts[i] = v.AmountDue.Cents
+		return nil
+	})
+	return amounts, err
 }
 
 // payers pay distinct fines: one card token per payer (a payer tokenizes
