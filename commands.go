@@ -43,7 +43,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	pw = strings.TrimRight(pw, "\r\n")
-	store, err := openStore(ctx, *db, false, nil)
+	store, err := openStore(ctx, *db, false, false, nil)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func backupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *out == "" {
 		return errors.New("--out is required")
 	}
-	st, err := openStore(ctx, *db, true, nil)
+	st, err := openStore(ctx, *db, true, false, nil)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func ledgerCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		old = &h
 	}
-	store, err := openStore(ctx, *db, true, nil)
+	store, err := openStore(ctx, *db, true, false, nil)
 	if err != nil {
 		return err
 	}

@@ -26,8 +26,9 @@ import (
 // verify): for them a missing or empty file is an error, not a new
 // database. cal is the calendar the dashboard's outstanding tallies value
 // fines with (serve's --patron-day); nil, for commands that value no
-// fine, keeps the database's.
-func openStore(ctx context.Context, db string, existing bool, cal *notices.Calendar) (notices.Store, error) {
+// fine, keeps the database's. serving readies what only a server's
+// requests use (bbolt's plate search list), which commands skip.
+func openStore(ctx context.Context, db string, existing, serving bool, cal *notices.Calendar) (notices.Store, error) {
 	if postgres.IsURL(db) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -45,7 +46,7 @@ func openStore(ctx context.Context, db string, existing bool, cal *notices.Calen
 			return nil, fmt.Errorf("there is no database at %s (missing or empty file)", db)
 		}
 	}
-	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second, Check: true, Calendar: cal})
+	st, err := boltdb.Open(db, boltdb.Options{Timeout: time.Second, Check: true, Calendar: cal, WarmPlateSearch: serving})
 	if c := notices.ErrorCode(err); c == notices.EDatabaseDamaged || c == notices.EDatabaseInUse {
 		return nil, errors.New(notices.ErrorMessage(err))
 	}

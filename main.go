@@ -138,7 +138,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 		}
 	}
 	cal := c.settings.Calendar
-	store, err := openStore(ctx, c.DB, false, &cal)
+	store, err := openStore(ctx, c.DB, false, true, &cal)
 	if err != nil {
 		return err
 	}

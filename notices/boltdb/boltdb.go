@@ -125,6 +125,13 @@ type Options struct {
 	// commit (50,000 per transaction was three times slower and used
 	// about a gigabyte).
 	ImportChunk int
+	// WarmPlateSearch builds the list of plates that searches by part of
+	// a plate read (plates.go) in the background at open, so that a
+	// server's first clerk does not wait seconds for it at a big city's
+	// size. Commands that search nothing (user add, ledger verify,
+	// backup) leave it off: the build would only hold their writes and
+	// their Close. Off, the first search builds it.
+	WarmPlateSearch bool
 	// Check reads every page of the file at open (every bucket, key and
 	// value, then bbolt's own consistency check) and turns damage into
 	// EDatabaseDamaged, instead of a panic or a memory fault in the middle
@@ -241,13 +248,14 @@ func Open(path string, opts Options) (st *Store, err error) {
 			return nil, damaged(path, err.Error())
 		}
 	}
-	// The plate list of searches by part of a plate (plates.go) takes
-	// seconds to build from a big city's plate index: built now, in the
-	// background, the first clerk's search does not wait for it (a
-	// search arriving earlier waits for the build, not longer). Close
-	// waits for its read transaction; an error leaves it to the first
-	// search.
-	go func() { _ = s.plates.ensure(db) }()
+	if opts.WarmPlateSearch {
+		// The plate list takes seconds to build from a big city's plate
+		// index: built now, in the background, the first clerk's search
+		// does not wait for it (a search arriving earlier waits for the
+		// build, not longer). Close waits for its read transaction; an
+		// error leaves it to the first search.
+		go func() { _ = s.plates.ensure(db) }()
+	}
 	return s, nil
 }
 
