@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/multa/multa/issuing"
 	"github.com/multa/multa/notices"
 	"github.com/multa/multa/notices/boltdb"
 )
@@ -159,6 +160,7 @@ func seedDashboard(ctx context.Context, path string, fines, payments int, logf f
 	now := time.Now()
 	today := notices.DateOf(now.In(notices.Rome))
 	rng := rand.New(rand.NewPCG(2026, 16))
+	issue := issuing.New(issuing.Config{Store: st, Settings: settings})
 	// A year less a day: a fine is issued (its id stamped) when imported,
 	// minutes after now, and a violation over a year old is refused.
 	const year = 364 * 24 * time.Hour
@@ -206,7 +208,11 @@ func seedDashboard(ctx context.Context, path string, fines, payments int, logf f
 			}
 			batch = append(batch, f)
 		}
-		errs, err := st.ImportFines(ctx, batch)
+		// Through the issuing use case, as the server imports: NAVs are
+		// random, and 3,000,000 fines draw about 5,400,000 of 10^13, so a
+		// collision is likely (it stopped a seed): the fine then gets fresh
+		// NAVs and is tried again.
+		errs, err := issue.Import(ctx, batch)
 		if err != nil {
 			return seed, err
 		}
