@@ -315,7 +315,8 @@ func (r *report) markdown() string {
 		row("Fines list, unpaid only, first page", d.Unpaid, "")
 		row("Fines list, search by report number (q=YYYY/N)", d.ReportSearch, "The report-number index: one seek.")
 		row("Fines list, search by the start of a plate (q=AB1)", d.PlateSearch, "")
-		row("Reconciliation of one of the last 30 days (the dashboard page's panel)", d.Recon, fmt.Sprintf("Its answer is the day's receipts (%d a day on average). multa answered %v after it was started on the file (opened first by the harness in %v).", d.Payments/365, d.Open.Round(100*time.Millisecond), d.Prepare.Round(100*time.Millisecond)))
+		row("Reconciliation of one of the last 30 days, whole (every row, as the CSV)", d.ReconWhole, "")
+		row("Reconciliation of one of the last 30 days, as the dashboard page's panel asks (limit=50)", d.Recon, fmt.Sprintf("It matches the day's receipts (%d a day on average). multa answered %v after it was started on the file (opened first by the harness in %v).", d.Payments/365, d.Open.Round(100*time.Millisecond), d.Prepare.Round(100*time.Millisecond)))
 	}
 	if r.Soak.Final > 0 {
 		s := r.Soak

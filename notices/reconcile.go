@@ -166,7 +166,8 @@ type Reconciliation struct {
 	Counts map[ReconCategory]int `json:"counts"`
 	// Balanced is true when no row is a problem.
 	Balanced bool `json:"balanced"`
-	// Items has every row, problems first.
+	// Items has every row, problems first (the first ReconInput.Limit
+	// of them when it is set: Counts still counts all).
 	Items []ReconItem `json:"items"`
 }
 
@@ -183,6 +184,10 @@ type ReconInput struct {
 	Receipts []Receipt
 	Flows    []SettlementFlow
 	Credits  []BankEntry
+	// Limit keeps only the first Limit rows in Items (problems come
+	// first), for a page that shows a few; Counts and the tallies still
+	// cover every row. Zero keeps them all.
+	Limit int
 }
 
 // ReceiptIUV returns the IUV a flow line names for receipt r.
@@ -267,7 +272,6 @@ func Reconcile(in ReconInput) Reconciliation {
 		return it
 	}
 	emit := func(it ReconItem) {
-		it.Explanation = explain(&it)
 		rec.Counts[it.Category]++
 		rec.Items = append(rec.Items, it)
 	}
@@ -430,6 +434,14 @@ func Reconcile(in ReconInput) Reconciliation {
 			strings.Compare(a.BankRef, b.BankRef),
 		)
 	})
+	if in.Limit > 0 && len(rec.Items) > in.Limit {
+		rec.Items = rec.Items[:in.Limit:in.Limit]
+	}
+	// Explained after the cut: a day's few thousand rows would cost two
+	// sentences each for a page that shows fifty.
+	for i := range rec.Items {
+		rec.Items[i].Explanation = explain(&rec.Items[i])
+	}
 	return rec
 }
 

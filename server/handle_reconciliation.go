@@ -1,6 +1,10 @@
 package server
 
 import (
+	"context"
+	"slices"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multa/multa/notices"
@@ -8,6 +12,10 @@ import (
 
 // maxReconDays bounds a reconciliation period: a quarter.
 const maxReconDays = 92
+
+// maxReconLimit bounds ?limit=: more rows than that is the whole answer's
+// job (leave limit out).
+const maxReconLimit = 10000
 
 // Margins around a period within which receipts, flows and credits are
 // loaded to be matched against (see notices.ReconInput): a payment late on
@@ -23,7 +31,10 @@ const (
 // against the settlement flows, each flow against its own totals and the
 // bank's credits. The day defaults to yesterday, the last complete one.
 // JSON by default; Accept: text/csv gives the rows as CSV for a
-// spreadsheet set to Italian. Errors: invalid_date (400).
+// spreadsheet set to Italian. ?limit=N keeps the first N rows (problems
+// come first; counts and totals still cover all), which is what the
+// dashboard's panel shows. Errors: invalid_date (400), validation_failed
+// (422: limit).
 func (s *Server) reconciliation(c *fiber.Ctx) error {
 	in, err := s.reconInput(c)
 	if err != nil {
@@ -78,8 +89,14 @@ func (s *Server) reconInput(c *fiber.Ctx) (notices.ReconInput, error) {
 		return in, notices.Errorf(notices.EInvalidDate, "%s is in the future: nothing was paid or settled yet", from)
 	}
 	ctx := c.UserContext()
-	in = notices.ReconInput{From: from, To: to, Today: today, Calendar: s.cfg.Settings.Calendar}
-	if in.Receipts, err = s.cfg.Store.Receipts(ctx, from.AddDays(-receiptMarginDays), to.AddDays(receiptMarginDays)); err != nil {
+	limit := 0
+	if l := c.Query("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > maxReconLimit {
+			return in, &notices.ValidationError{Fields: []notices.FieldError{{Field: "limit", Message: "must be between 1 and " + strconv.Itoa(maxReconLimit)}}}
+		}
+	}
+	in = notices.ReconInput{From: from, To: to, Today: today, Calendar: s.cfg.Settings.Calendar, Limit: limit}
+	if in.Receipts, err = s.cfg.Store.Receipts(ctx, from, to); err != nil {
 		return in, err
 	}
 	if in.Flows, err = s.cfg.Store.FlowsBetween(ctx, from.AddDays(-flowMarginDays), to.AddDays(flowMarginDays)); err != nil {
@@ -88,5 +105,29 @@ func (s *Server) reconInput(c *fiber.Ctx) (notices.ReconInput, error) {
 	if in.Credits, err = s.cfg.Store.BankCredits(ctx, from.AddDays(-flowMarginDays), to.AddDays(flowMarginDays)); err != nil {
 		return in, err
 	}
-	return in, nil
+	return in, s.neighbourReceipts(ctx, &in)
+}
+
+// neighbourReceipts adds to in the receipts of the days next to its period
+// that a line of the period names (notices.NeighbourNeed): none, without
+// reading those days, when the period's own receipts answer every line,
+// as they do on most days; a day's reconciliation then costs its own
+// receipts, not three days' worth.
+func (s *Server) neighbourReceipts(ctx context.Context, in *notices.ReconInput) error {
+	need := notices.NeighbourNeed(in.From, in.To, in.Receipts, in.Flows)
+	if need == nil {
+		return nil
+	}
+	before, err := s.cfg.Store.Receipts(ctx, in.From.AddDays(-receiptMarginDays), in.From.AddDays(-1))
+	if err != nil {
+		return err
+	}
+	after, err := s.cfg.Store.Receipts(ctx, in.To.AddDays(1), in.To.AddDays(receiptMarginDays))
+	if err != nil {
+		return err
+	}
+	// In order of payment, as one read of the whole range gives them:
+	// Reconcile keeps the first receipt of a key.
+	in.Receipts = slices.Concat(need.Keep(before), in.Receipts, need.Keep(after))
+	return nil
 }

@@ -509,7 +509,10 @@ function reconPanel(api) {
     check.disabled = true;
     result.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
     let res;
-    try { res = await api.get('/api/v1/reconciliation?' + query()); } catch { res = null; }
+    // The panel shows the first PROBLEMS_SHOWN problems (they come first)
+    // and counts the rest from the counts: a big city's day has thousands
+    // of rows, which only the CSV needs.
+    try { res = await api.get('/api/v1/reconciliation?' + query() + '&limit=' + PROBLEMS_SHOWN); } catch { res = null; }
     check.disabled = false;
     if (!res) { result.replaceChildren(note('error', t('offline'))); return; }
     if (!res.ok || !res.data) { result.replaceChildren(note('error', (res.data && res.data.detail) || t('error'))); return; }
@@ -617,6 +620,8 @@ const CATEGORIES = ['amount_differs', 'receipt_without_line', 'line_without_rece
 const FINE = ['pending', 'matched', 'bank_pending', 'bank_matched'];
 // FLOW_ROWS are the rows about a flow as a whole.
 const FLOW_ROWS = ['flow_total_differs', 'bank_amount_differs', 'flow_not_credited'];
+// PROBLEMS_SHOWN is how many problem rows the panel lists.
+const PROBLEMS_SHOWN = 50;
 
 function problemText(p) {
   const errs = (p.errors || []).slice(0, 3).map((x) => `${x.field}: ${x.message}`);
@@ -641,8 +646,10 @@ function reconView(r, openFine, withdraw) {
     h('dd', { class: bad ? 'dash-bad' : '', 'data-key': k, text: v }),
   ])));
   const rows = (r.items || []).filter((it) => !FINE.includes(it.category));
+  // Every problem, also those past the rows the answer was limited to.
+  const problems = CATEGORIES.filter((k) => !FINE.includes(k)).reduce((n, k) => n + (c[k] || 0), 0);
   if (rows.length) {
-    const shown = rows.slice(0, 50);
+    const shown = rows.slice(0, PROBLEMS_SHOWN);
     out.push(h('ul', { class: 'dash-problems', id: 'recon-problems' }, shown.map((it) => {
       const li = h('li', { 'data-category': it.category },
         h('strong', { text: t('dash.recon.cat.' + it.category) }),
@@ -677,7 +684,7 @@ function reconView(r, openFine, withdraw) {
       }
       return li;
     })));
-    if (rows.length > shown.length) out.push(h('p', { class: 'muted', text: t('dash.recon.more', { n: rows.length - shown.length }) }));
+    if (problems > shown.length) out.push(h('p', { class: 'muted', text: t('dash.recon.more', { n: problems - shown.length }) }));
   }
   return out;
 }
