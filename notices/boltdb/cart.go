@@ -50,7 +50,7 @@ func (s *Store) RecordCart(ctx context.Context, c notices.CartRecord) ([]notices
 				return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)
 			}
 			n := nextEntry(tx)
-			if err := s.putReceipt(tx, r, n); err != nil {
+			if err := s.putReceipt(tx, r, n, f.ReceiptID == r.ID, nil); err != nil {
 				return err
 			}
 			fv, err := s.encodeFine(tx, &f, n+1)

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/multa/multa/notices"
@@ -50,6 +52,16 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 	if r.PaidAt.IsZero() {
 		r.PaidAt = s.now()
 	}
+	// The idempotency record goes into the receipt when its scope is the
+	// payment service's "payment:<fine id>" (paymentIdem); other scopes
+	// keep theirs in the idempotency bucket.
+	var inReceipt *receiptIdem
+	if p.Idempotency != nil && p.Idempotency.Scope == paymentScope(p.FineID) {
+		inReceipt = &receiptIdem{Key: p.Idempotency.Key, RequestHash: p.Idempotency.RequestHash, CreatedAt: p.Idempotency.CreatedAt}
+		if inReceipt.CreatedAt.IsZero() {
+			inReceipt.CreatedAt = s.now()
+		}
+	}
 	var existing notices.Receipt
 	err := s.commits.update(func(tx *bolt.Tx) error {
 		existing = notices.Receipt{}
@@ -71,6 +83,12 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 					if existing, derr = decodeReceipt(v); derr != nil {
 						return derr
 					}
+					// The key may have paid this fine, its record in the receipt.
+					if inReceipt != nil {
+						if _, err := checkIdem(op, p.Idempotency, paymentIdem(p.Idempotency.Scope, p.Idempotency.Key, f.ReceiptID, v)); err != nil {
+							return err
+						}
+					}
 				}
 			}
 			return err
@@ -80,10 +98,10 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 			return domainErr(op, notices.EConflict, "receipt %s already exists", r.ID)
 		}
 		n := nextEntry(tx)
-		if err := s.putReceipt(tx, &r, n); err != nil {
+		if err := s.putReceipt(tx, &r, n, true, inReceipt); err != nil {
 			return err
 		}
-		if p.Idempotency != nil {
+		if p.Idempotency != nil && inReceipt == nil {
 			if err := s.putIdem(tx, p.Idempotency); err != nil {
 				return err
 			}
@@ -173,12 +191,8 @@ func (s *Store) Idempotency(ctx context.Context, scope, key string) (*notices.Id
 	}
 	var rec *notices.Idempotent
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bktIdempotency).Get(idemKey(scope, key))
-		if v == nil {
-			return nil
-		}
 		var err error
-		rec, err = decodeIdem(v)
+		rec, err = findIdem(tx, scope, key)
 		return err
 	})
 	if err != nil {
@@ -199,11 +213,78 @@ func lookupIdem(tx *bolt.Tx, op string, idem *notices.Idempotent) (*notices.Idem
 	if err != nil {
 		return nil, err
 	}
+	return checkIdem(op, idem, old)
+}
+
+// checkIdem compares a request with the stored record of its key (nil:
+// none): the record when the request hashes the same, EIdempotencyConflict
+// when not.
+func checkIdem(op string, idem, old *notices.Idempotent) (*notices.Idempotent, error) {
+	if old == nil {
+		return nil, nil
+	}
 	if old.RequestHash != idem.RequestHash {
 		return nil, domainErr(op, notices.EIdempotencyConflict,
 			"idempotency key %q was used for another request", idem.Key)
 	}
 	return old, nil
+}
+
+// findIdem returns the stored record for scope and key, from the
+// idempotency bucket or, for a card payment's scope, from the receipt of
+// the fine it names (paymentIdem); nil when there is none.
+func findIdem(tx *bolt.Tx, scope, key string) (*notices.Idempotent, error) {
+	if v := tx.Bucket(bktIdempotency).Get(idemKey(scope, key)); v != nil {
+		return decodeIdem(v)
+	}
+	fineID, ok := strings.CutPrefix(scope, paymentScopePrefix)
+	if !ok {
+		return nil, nil
+	}
+	fv := tx.Bucket(bktFines).Get([]byte(fineID))
+	if fv == nil {
+		return nil, nil
+	}
+	// Most look-ups are of a new payment's key, on an unpaid fine: its
+	// stored value names no receipt, and nothing is decoded.
+	rid, ok := rawString(fv, `"rc":"`)
+	if !ok {
+		return nil, nil
+	}
+	rv := tx.Bucket(bktReceipts).Get([]byte(rid))
+	if rv == nil {
+		return nil, nil
+	}
+	return paymentIdem(scope, key, rid, rv), nil
+}
+
+// paymentScopePrefix starts the idempotency scope of a card payment, as
+// payment.PayByCard writes it: "payment:" and the fine's id.
+const paymentScopePrefix = "payment:"
+
+// paymentScope is the idempotency scope of a card payment of fineID.
+func paymentScope(fineID string) string { return paymentScopePrefix + fineID }
+
+// paymentIdem is the idempotency record for scope and key kept in the
+// stored receipt rv (id rid), or nil when rv keeps none, or one for
+// another key or fine. RecordPayment stores a payment's record there when
+// its scope is paymentScope(fine id): a payment writes its receipt anyway,
+// at the end of the receipts bucket (time-sortable ids), while a record
+// of its own went to a random page of the idempotency bucket, about two
+// pages written per payment at 64 concurrent payers, branch pages
+// included. The fine leads to its receipt (Fine.ReceiptID), so the look-up
+// by scope and key stays exact: a key that did not pay the fine finds a
+// record with another key, or none. Records stored before, and those of
+// other scopes, stay in the bucket, which is read first.
+func paymentIdem(scope, key, rid string, rv []byte) *notices.Idempotent {
+	var v struct {
+		FineID string       `json:"fineId"`
+		Idem   *receiptIdem `json:"idem"`
+	}
+	if jsonv2.Unmarshal(rv, &v) != nil || v.Idem == nil || v.Idem.Key != key || paymentScope(v.FineID) != scope {
+		return nil
+	}
+	return &notices.Idempotent{Scope: scope, Key: key, RequestHash: v.Idem.RequestHash, ResourceID: rid, CreatedAt: v.Idem.CreatedAt}
 }
 
 // putIdem stores an idempotency record, stamping it when unstamped.

@@ -66,7 +66,7 @@ func fillAll(v reflect.Value, depth int) {
 // the two must agree on every field.
 func TestDecodeReceiptMatchesV1(t *testing.T) {
 	r := sampleReceipt(t)
-	b, err := encodeReceipt(&r, 7)
+	b, err := encodeReceipt(&r, 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestDecodeReceiptMatchesV1(t *testing.T) {
 
 func BenchmarkDecodeReceipt(b *testing.B) {
 	r := sampleReceipt(b)
-	raw, err := encodeReceipt(&r, 7)
+	raw, err := encodeReceipt(&r, 7, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
