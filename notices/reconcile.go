@@ -229,7 +229,10 @@ func receiptTransfers(r *Receipt) []PagoPATransfer {
 // with a line or their regulation in it, and credits booked in it that
 // settle no flow.
 func Reconcile(in ReconInput) Reconciliation {
-	rec := Reconciliation{From: in.From, To: in.To, Counts: make(map[ReconCategory]int, len(Categories)), Items: []ReconItem{}}
+	// Most rows are receipts' (a row each, a few more for flows): room
+	// for them at once, as a day's few thousand rows of a few hundred
+	// bytes grew the slice by copying again and again.
+	rec := Reconciliation{From: in.From, To: in.To, Counts: make(map[ReconCategory]int, len(Categories)), Items: make([]ReconItem, 0, len(in.Receipts)+16)}
 	inPeriod := func(d Date) bool { return !d.Before(in.From) && !d.After(in.To) }
 
 	type key struct {
@@ -333,7 +336,9 @@ func Reconcile(in ReconInput) Reconciliation {
 			}
 		}
 	}
-	// Receipts that no line accounts for.
+	// Receipts that no line accounts for. Their days' settlement due
+	// dates are remembered: a day's thousands of receipts share one.
+	var dueOf, due Date
 	for _, s := range slots {
 		r := &in.Receipts[s.r]
 		day := DateOf(r.PaidAt)
@@ -348,7 +353,10 @@ func Reconcile(in ReconInput) Reconciliation {
 			it.PSP = r.PagoPA.IDPSP
 		}
 		it.Category = CatPending
-		if in.Today.After(in.Calendar.SettlementDue(day)) {
+		if day != dueOf {
+			dueOf, due = day, in.Calendar.SettlementDue(day)
+		}
+		if in.Today.After(due) {
 			it.Category = CatReceiptWithoutLine
 		}
 		emit(it)

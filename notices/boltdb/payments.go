@@ -157,11 +157,21 @@ func (s *Store) Receipts(ctx context.Context, from, to notices.Date) ([]notices.
 	lo, hi := timeKey(from.Start()), timeKey(to.AddDays(1).Start())
 	var out []notices.Receipt
 	err := s.db.View(func(tx *bolt.Tx) error {
-		receipts := tx.Bucket(bktReceipts)
+		// The ids first, so that the answer is allocated once (a day is
+		// thousands of receipts of a few hundred bytes each, which a
+		// growing slice copied again and again), and one cursor finds
+		// them all (Bucket.Get makes a new one, with its own stack, for
+		// every receipt).
+		var ids [][]byte
 		c := tx.Bucket(bktReceiptPaid).Cursor()
 		for k, _ := c.Seek(lo[:]); len(k) > 8 && bytes.Compare(k[:8], hi[:]) < 0; k, _ = c.Next() {
-			v := receipts.Get(k[8:])
-			if v == nil {
+			ids = append(ids, k[8:])
+		}
+		out = make([]notices.Receipt, 0, len(ids))
+		rc := tx.Bucket(bktReceipts).Cursor()
+		for _, id := range ids {
+			k, v := rc.Seek(id)
+			if v == nil || !bytes.Equal(k, id) {
 				continue
 			}
 			r, err := decodeReceipt(v)
