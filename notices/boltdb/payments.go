@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -159,32 +160,48 @@ func (s *Store) Receipts(ctx context.Context, from, to notices.Date) ([]notices.
 	err := s.db.View(func(tx *bolt.Tx) error {
 		// The ids first, so that the answer is allocated once (a day is
 		// thousands of receipts of a few hundred bytes each, which a
-		// growing slice copied again and again), and one cursor finds
-		// them all (Bucket.Get makes a new one, with its own stack, for
-		// every receipt).
-		var ids [][]byte
+		// growing slice copied again and again), then looked up in the
+		// order of the receipts bucket with one cursor: pages of the
+		// bucket are visited once each, in order, rather than at random
+		// (a pagoPA receipt's id is random), and Bucket.Get no longer
+		// makes a cursor per receipt.
+		type at struct {
+			id  []byte
+			pos int
+		}
+		var ids []at
 		c := tx.Bucket(bktReceiptPaid).Cursor()
 		for k, _ := c.Seek(lo[:]); len(k) > 8 && bytes.Compare(k[:8], hi[:]) < 0; k, _ = c.Next() {
-			ids = append(ids, k[8:])
+			ids = append(ids, at{k[8:], len(ids)})
 		}
-		out = make([]notices.Receipt, 0, len(ids))
+		slices.SortFunc(ids, func(a, b at) int { return bytes.Compare(a.id, b.id) })
+		out = make([]notices.Receipt, len(ids))
+		found := make([]bool, len(ids))
 		rc := tx.Bucket(bktReceipts).Cursor()
-		for _, id := range ids {
-			k, v := rc.Seek(id)
-			if v == nil || !bytes.Equal(k, id) {
+		for i, a := range ids {
+			k, v := rc.Seek(a.id)
+			if v == nil || !bytes.Equal(k, a.id) {
 				continue
 			}
 			r, err := decodeReceipt(v)
 			if err != nil {
 				return err
 			}
-			out = append(out, r)
-			if len(out)&1023 == 0 {
+			out[a.pos], found[a.pos] = r, true
+			if i&1023 == 1023 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
 		}
+		n := 0 // an index entry without its receipt is skipped
+		for i := range out {
+			if found[i] {
+				out[n] = out[i]
+				n++
+			}
+		}
+		out = out[:n]
 		return nil
 	})
 	if err != nil {
