@@ -127,19 +127,22 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 			return errs, err
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			acc, batch := tallies{}, newImportBatch()
+			acc, batch := tallies{}, newImportBatch(end-start)
+			look := startLookAhead(tx, fines[start:end])
+			defer look.close()
 			for i := start; i < end; i++ {
+				l := look.next()
 				if err := checkNewFine(op, fines[i]); err != nil {
 					errs[i] = err
 					continue
 				}
 				g := *fines[i]
-				det := g.DetectionKey()
+				det := l.det
 				if report, ok := batch.dets[det]; ok {
 					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", report)
 					continue
 				}
-				first, err := s.detected(tx, op, det, g.ID)
+				first, err := s.confirmDetection(tx, op, det, l.candidates)
 				if err != nil {
 					return err
 				}
@@ -147,6 +150,7 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", first.ReportNumber)
 					continue
 				}
+				batch.look = &l
 				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc, batch); err != nil {
 					if isDomain(err) {
 						errs[i] = err
@@ -154,10 +158,11 @@ func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error
 					}
 					return err
 				}
-				batch.queue(putDetection, detectionKey(det, g.ID), nil)
+				batch.queue(putDetection, l.detKey, nil)
 				batch.dets[det] = g.ReportNumber
 				reports[i] = g.ReportNumber
 			}
+			look.close() // before the flush puts into the buckets it reads
 			if err := batch.flush(tx); err != nil {
 				return err
 			}
@@ -208,37 +213,6 @@ func detectionKey(det, id string) []byte {
 // hash → id); the current layout's keys are 8 bytes and an id.
 const oldDetectionLen = 16
 
-// detected returns the stored fine, other than the fine id itself, whose
-// DetectionKey is det, or nil.
-func (s *Store) detected(tx *bolt.Tx, op, det, id string) (*notices.Fine, error) {
-	prefix := detectionPrefix(det)
-	full := sha256.Sum256([]byte(det))
-	c := tx.Bucket(bktFineDetection).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		other := string(k[detectionHashLen:])
-		if len(v) > 0 { // the first layout: the id is the value
-			if len(k) != oldDetectionLen || !bytes.Equal(k, full[:oldDetectionLen]) {
-				continue
-			}
-			other = string(v)
-		}
-		if other == id {
-			continue // the same fine again: insertFine refuses it as a conflict
-		}
-		f, _, err := s.loadFine(tx, op, other)
-		if notices.ErrorCode(err) == notices.EFineNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if importedDetection(f) == det {
-			return &f, nil
-		}
-	}
-	return nil, nil
-}
-
 // importedDetection is the DetectionKey f had when it was imported: a
 // supervisor's correction changes the plate or the place (keeping the
 // old values in f.Corrections), but not the detection the camera made,
@@ -281,8 +255,8 @@ func (s *Store) insertFine(tx *bolt.Tx, op string, f *notices.Fine, actor string
 		return domainErr(op, notices.EConflict, "fine %s already exists", f.ID)
 	}
 	navs := tx.Bucket(bktFineNAV)
-	for _, o := range f.Options {
-		if batch.queuedNAV(o.NAV) || navs.Get([]byte(o.NAV)) != nil {
+	for j, o := range f.Options {
+		if batch.queuedNAV(o.NAV) || batch.storedNAV(navs, j, o.NAV) {
 			return domainErr(op, notices.ENAVTaken, "notice number %s is taken", o.NAV)
 		}
 	}
