@@ -119,6 +119,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	}
 	log := newLogger(&c, stderr)
 	slog.SetDefault(log)
+	tuneGC(os.Getenv, log)
 	if addr := os.Getenv("MULTA_PPROF_ADDR"); addr != "" {
 		if err := servePprof(addr, log); err != nil {
 			return err
