@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -112,35 +111,20 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			ask = append(ask, x)
 		}
 	}
-	got := make(map[int64][]byte, len(ask))
-	if len(ask) > 0 {
-		rows, err := r.q.Query(r.ctx, `SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, ask)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var i int64
-			var h []byte
-			if err := rows.Scan(&i, &h); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			got[i] = h
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	got, err := readStoredHashes(r.ctx, r.q, ask)
+	if err != nil {
+		return nil, err
 	}
 	for k, x := range indexes {
 		if h, ok := r.pending[x]; ok {
 			out[k] = h
 			continue
 		}
-		v := got[x]
-		if len(v) != tlog.HashSize {
+		v, ok := got[x]
+		if !ok {
 			return nil, fmt.Errorf("ledger hash %d missing", x)
 		}
-		copy(out[k][:], v)
+		out[k] = v
 	}
 	return out, nil
 }
@@ -266,30 +250,14 @@ func (s *Store) lockHead(ctx context.Context, tx pgx.Tx, k int) (int64, map[int6
 	var size int64
 	b.Queue(`SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE`).QueryRow(func(r pgx.Row) error { return r.Scan(&size) })
 	got := map[int64]tlog.Hash{}
-	readHashes := func(rows pgx.Rows) error {
-		for rows.Next() {
-			var i int64
-			var h []byte
-			if err := rows.Scan(&i, &h); err != nil {
-				return err
-			}
-			if len(h) == tlog.HashSize {
-				got[i] = tlog.Hash(h)
-			}
-		}
-		return rows.Err()
-	}
-	b.Queue(`SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, append(neededHashes(guess, k), frontier(guess)...)).Query(readHashes)
+	want := append(neededHashes(guess, k), frontier(guess)...)
+	b.Queue(selectHashes, hashRecords(want)).Query(func(rows pgx.Rows) error { return scanHashes(rows, want, got) })
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return 0, nil, err
 	}
 	if size != guess {
-		got = map[int64]tlog.Hash{}
-		rows, err := tx.Query(ctx, `SELECT i, hash FROM ledger_hashes WHERE i = ANY($1)`, append(neededHashes(size, k), frontier(size)...))
-		if err != nil {
-			return 0, nil, err
-		}
-		if err := readHashes(rows); err != nil {
+		var err error
+		if got, err = readStoredHashes(ctx, tx, append(neededHashes(size, k), frontier(size)...)); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -298,13 +266,12 @@ func (s *Store) lockHead(ctx context.Context, tx pgx.Tx, k int) (int64, map[int6
 
 // newHashes computes the stored tlog hashes of records appended after a
 // head whose hashes are known (every hash the new records' hashes are
-// built from), and keeps them for the one INSERT that writes them. Both
-// ways of appending, the locked flush and the fast payments, use it, so
-// the records they write hash alike.
+// built from), and keeps each record's, for its row (ledgerhashes.go).
+// Both ways of appending, the locked flush and the fast payments, use
+// it, so the records they write hash alike.
 type newHashes struct {
 	known  map[int64]tlog.Hash // grows with each record's hashes
-	idx    []int64
-	hashes [][]byte
+	hashes [][]byte            // per record added, in order: its stored hashes
 }
 
 // ReadHashes implements tlog.HashReader over the known hashes.
@@ -327,11 +294,12 @@ func (h *newHashes) add(n int64, rec []byte) error {
 		return err
 	}
 	base := tlog.StoredHashIndex(0, n)
+	row := make([]byte, 0, len(hs)*tlog.HashSize)
 	for i, v := range hs {
 		h.known[base+int64(i)] = v
-		h.idx = append(h.idx, base+int64(i))
-		h.hashes = append(h.hashes, bytes.Clone(v[:]))
+		row = append(row, v[:]...)
 	}
+	h.hashes = append(h.hashes, row)
 	return nil
 }
 
@@ -372,8 +340,7 @@ func (s *Store) flush(ctx context.Context, tx pgx.Tx, l *ledgerAppend) error {
 		entries[p.table][p.id] = n
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO ledger_records (n, record) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, ns, records)
-	b.Queue(`INSERT INTO ledger_hashes (i, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, nh.idx, nh.hashes)
+	b.Queue(insertRecords, ns, records, nh.hashes)
 	b.Queue(`UPDATE ledger_head SET size = $1 WHERE id = 1`, first+int64(k))
 	for table, byID := range entries {
 		ids, es := make([]string, 0, len(byID)), make([]int64, 0, len(byID))

@@ -139,7 +139,7 @@ func TestVerifyLedgerCatchesSQLTampering(t *testing.T) {
 		{"NAV index", `UPDATE fine_navs SET fine_id = (SELECT id FROM fines WHERE status = 'paid') WHERE fine_id = (SELECT id FROM fines WHERE status = 'issued')`, "NAV"},
 		{"ledger record", `UPDATE ledger_records SET record = convert_to(replace(convert_from(record, 'UTF8'), '"op":"create"', '"op":"update"'), 'UTF8') WHERE n = 0`,
 			"does not match its stored hashes"},
-		{"ledger hash", `UPDATE ledger_hashes SET hash = sha256(hash) WHERE i = 1`, "does not match its stored hashes"},
+		{"ledger hash", `UPDATE ledger_records SET hashes = overlay(hashes PLACING sha256(substring(hashes FROM 1 FOR 32)) FROM 1) WHERE n = 1`, "does not match its stored hashes"},
 		{"truncated log", `DELETE FROM ledger_records WHERE n = (SELECT max(n) FROM ledger_records)`, "truncated"},
 		{"fine slipped in", `INSERT INTO fines (id, report_number, status, plate, occurred_at, ledger_entry, doc)
 			SELECT 'forged', report_number, status, plate, occurred_at, 999, doc FROM fines WHERE status = 'issued'`, "stored without a ledger entry"},

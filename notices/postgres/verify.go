@@ -99,23 +99,22 @@ func verifyLog(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error) er
 	}
 	computed := make(memHashes, 0, tlog.StoredHashCount(size))
 	n := int64(0)
-	nextHash := int64(0) // the next stored hash index to compare
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT n, record FROM ledger_records WHERE n >= $1 ORDER BY n LIMIT $2`, n, verifyBatch)
+		rows, err := tx.Query(ctx, `SELECT n, record, hashes FROM ledger_records WHERE n >= $1 ORDER BY n LIMIT $2`, n, verifyBatch)
 		if err != nil {
 			return err
 		}
 		type rec struct {
-			n int64
-			b []byte
+			n         int64
+			b, hashes []byte
 		}
 		var batch []rec
 		for rows.Next() {
 			var r rec
-			if err := rows.Scan(&r.n, &r.b); err != nil {
+			if err := rows.Scan(&r.n, &r.b, &r.hashes); err != nil {
 				rows.Close()
 				return err
 			}
@@ -135,6 +134,16 @@ func verifyLog(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error) er
 			if err != nil {
 				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d: %v", n, err)})
 			}
+			// The hashes stored with the record must be exactly those its
+			// record and the earlier ones give (ledgerhashes.go).
+			if len(r.hashes) != len(want)*tlog.HashSize {
+				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", n)})
+			}
+			for l, h := range want {
+				if !bytes.Equal(r.hashes[l*tlog.HashSize:(l+1)*tlog.HashSize], h[:]) {
+					return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", n)})
+				}
+			}
 			computed = append(computed, want...)
 			var ev ledgerEvent
 			if err := json.Unmarshal(r.b, &ev); err != nil || ledgerTables[ev.Type] == "" {
@@ -142,66 +151,14 @@ func verifyLog(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error) er
 			}
 			n++
 		}
-		// Compare the stored hashes the records of this batch produced.
-		upto := int64(len(computed))
-		for nextHash < upto {
-			rows, err := tx.Query(ctx, `SELECT i, hash FROM ledger_hashes WHERE i >= $1 AND i < $2 ORDER BY i`, nextHash, min(upto, nextHash+2*verifyBatch))
-			if err != nil {
-				return err
-			}
-			expect := nextHash
-			for rows.Next() {
-				var i int64
-				var h []byte
-				if err := rows.Scan(&i, &h); err != nil {
-					rows.Close()
-					return err
-				}
-				if i != expect || !bytes.Equal(h, computed[i][:]) {
-					rows.Close()
-					return fail(&LedgerError{Entry: entryOfHash(expect), Kind: "ledger",
-						Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", entryOfHash(expect))})
-				}
-				expect++
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if expect == nextHash { // a gap: the hash is missing
-				return fail(&LedgerError{Entry: entryOfHash(expect), Kind: "ledger",
-					Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", entryOfHash(expect))})
-			}
-			nextHash = expect
-		}
 	}
 	if n != size {
 		return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("has %d entries, its size says %d", n, size)})
-	}
-	var extra bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_hashes WHERE i >= $1)`, tlog.StoredHashCount(size)).Scan(&extra); err != nil {
-		return err
-	}
-	if extra {
-		return fail(&LedgerError{Entry: size, Kind: "ledger", Problem: "holds hashes beyond its last entry"})
 	}
 	if _, err := tlog.TreeHash(size, computed); err != nil {
 		return fail(&LedgerError{Entry: size - 1, Kind: "ledger", Problem: err.Error()})
 	}
 	return nil
-}
-
-// entryOfHash returns the record whose append wrote stored hash i.
-func entryOfHash(i int64) int64 {
-	lo, hi := int64(0), i+1
-	for lo < hi { // the first n with StoredHashIndex(0, n+1) > i
-		mid := (lo + hi) / 2
-		if tlog.StoredHashIndex(0, mid+1) > i {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
 }
 
 // verifyValues checks every row of table against the latest ledger
