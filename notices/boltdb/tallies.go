@@ -42,13 +42,47 @@ type tallyMeta struct {
 // fines writes a few dozen keys instead of tens of thousands.
 type tallies map[string][2]int64
 
+// tallyKey is YYYYMMDD ‖ stage. The keys are built by hand rather than
+// with fmt.Sprintf: a payment builds about ten of them inside its write
+// transaction (the old version's deltas out, the new one's in), and an
+// import ten per fine; fmt was half of tallyChange's time.
 func tallyKey(on notices.Date, st notices.Stage) string {
-	return fmt.Sprintf("%04d%02d%02d", on.Year, int(on.Month), on.Day) + string(st)
+	b := make([]byte, 0, 8+len(st))
+	b = appendDigits(b, on.Year, 4)
+	b = appendDigits(b, int(on.Month), 2)
+	b = appendDigits(b, on.Day, 2)
+	return string(append(b, st...))
 }
 
-// payKey is the key of an hour's payment tally.
+// payKey is the key of an hour's payment tally: YYYYMMDDHH ‖ stage.
 func payKey(h notices.HourTally) string {
-	return fmt.Sprintf("%04d%02d%02d%02d", h.Date.Year, int(h.Date.Month), h.Date.Day, h.Hour) + string(h.Stage)
+	b := make([]byte, 0, 10+len(h.Stage))
+	b = appendDigits(b, h.Date.Year, 4)
+	b = appendDigits(b, int(h.Date.Month), 2)
+	b = appendDigits(b, h.Date.Day, 2)
+	b = appendDigits(b, h.Hour, 2)
+	return string(append(b, h.Stage...))
+}
+
+// appendDigits appends v in decimal, zero-padded to width digits, as
+// fmt's %0Nd does (negative and wider values included).
+func appendDigits(b []byte, v, width int) []byte {
+	if v < 0 {
+		return fmt.Appendf(b, "%0*d", width, v)
+	}
+	var d [20]byte
+	i := len(d)
+	for v >= 10 {
+		i--
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	i--
+	d[i] = byte('0' + v)
+	for n := len(d) - i; n < width; n++ {
+		b = append(b, '0')
+	}
+	return append(b, d[i:]...)
 }
 
 // addPayment counts a receipt's hour in acc.
