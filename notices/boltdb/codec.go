@@ -256,6 +256,14 @@ func (s *Store) encodeFine(tx *bolt.Tx, f *notices.Fine, entry int64) ([]byte, e
 			return nil, err
 		}
 	}
+	return encodeFineRecord(f, ref, entry)
+}
+
+// encodeFineRecord is the stored value of f, whose violation is stored
+// under ref, as ledger record entry. LedgerEntry is the record's last
+// field, so the value ends with `"le":` entry `}` (preparePayment relies
+// on it).
+func encodeFineRecord(f *notices.Fine, ref string, entry int64) ([]byte, error) {
 	r := fineRecord{
 		ReportNumber: f.ReportNumber, Status: f.Status, Plate: f.Plate, Violation: ref,
 		OccurredAt: unixNano(f.OccurredAt), Place: f.Place, Lat: f.Lat, Lon: f.Lon,

@@ -521,6 +521,12 @@ func (s *Store) UpdateFine(ctx context.Context, id string, change func(*notices.
 // moving its index entries and appending ledger record n: ev with its
 // Op, By and Prev set by the caller, the rest here.
 func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64, ev ledgerEvent) error {
+	return s.saveFineDeltas(tx, old, f, val, n, ev, nil)
+}
+
+// saveFineDeltas is saveFine with the tally deltas of replacing old by f
+// computed beforehand (nil: computed here); it consumes them.
+func (s *Store) saveFineDeltas(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64, ev ledgerEvent, deltas tallies) error {
 	if err := moveFineIndexes(tx, old, f); err != nil {
 		return err
 	}
@@ -535,7 +541,11 @@ func (s *Store) saveFine(tx *bolt.Tx, old, f *notices.Fine, val []byte, n int64,
 	if f.Plate != old.Plate {
 		s.plates.note(tx, f.Plate)
 	}
-	if err := s.tallyChange(tx, nil, old, f); err != nil {
+	if deltas != nil {
+		if err := deltas.flush(tx); err != nil {
+			return err
+		}
+	} else if err := s.tallyChange(tx, nil, old, f); err != nil {
 		return err
 	}
 	ev.Type, ev.ID, ev.Status = evFine, f.ID, string(f.Status)

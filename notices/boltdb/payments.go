@@ -63,6 +63,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 			inReceipt.CreatedAt = s.now()
 		}
 	}
+	pre := s.preparePayment(p.FineID, &r)
 	var existing notices.Receipt
 	err := s.commits.update(func(tx *bolt.Tx) error {
 		existing = notices.Receipt{}
@@ -70,6 +71,9 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 			if _, err := lookupIdem(tx, op, p.Idempotency); err != nil {
 				return err
 			}
+		}
+		if pre != nil && pre.current(tx) {
+			return s.savePrepared(ctx, tx, pre, &r, p.Idempotency, inReceipt)
 		}
 		f, oldVal, err := s.loadFine(tx, op, p.FineID)
 		if err != nil {
