@@ -54,10 +54,10 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		r.PaidAt = s.now()
 	}
 	// The idempotency record goes into the receipt when its scope is the
-	// payment service's "payment:<fine id>" (paymentIdem); other scopes
-	// keep theirs in the idempotency bucket.
+	// payment service's "payment:<fine id>" and it names this receipt
+	// (paymentIdem); other records stay in the idempotency bucket.
 	var inReceipt *receiptIdem
-	if p.Idempotency != nil && p.Idempotency.Scope == paymentScope(p.FineID) {
+	if p.Idempotency != nil && p.Idempotency.Scope == paymentScope(p.FineID) && p.Idempotency.ResourceID == r.ID {
 		inReceipt = &receiptIdem{Key: p.Idempotency.Key, RequestHash: p.Idempotency.RequestHash, CreatedAt: p.Idempotency.CreatedAt}
 		if inReceipt.CreatedAt.IsZero() {
 			inReceipt.CreatedAt = s.now()
@@ -89,7 +89,7 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 						return derr
 					}
 					// The key may have paid this fine, its record in the receipt.
-					if inReceipt != nil {
+					if p.Idempotency != nil && p.Idempotency.Scope == paymentScope(p.FineID) {
 						if _, err := checkIdem(op, p.Idempotency, paymentIdem(p.Idempotency.Scope, p.Idempotency.Key, f.ReceiptID, v)); err != nil {
 							return err
 						}
