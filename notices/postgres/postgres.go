@@ -245,7 +245,21 @@ func wrap(op string, err error) error {
 		return &notices.Error{Code: notices.EUnavailable, Op: op, Err: err,
 			Message: "The database is not reachable right now; retry shortly (with the same Idempotency-Key)."}
 	}
+	if aborted(err) {
+		return &notices.Error{Code: notices.EUnavailable, Op: op, Err: err,
+			Message: "The database gave up this request against a concurrent one; retry (with the same Idempotency-Key)."}
+	}
 	return &notices.Error{Code: notices.EInternal, Op: op, Err: err}
+}
+
+// aborted reports whether PostgreSQL cancelled the transaction to end a
+// deadlock (40P01) or a serialization failure (40001) against another
+// process's, and it survived a retry alone (groupcommit.go): nothing of it
+// was written, so the caller may retry, as after an outage. Seen as a 500
+// under two processes paying (bench TestKillOneProcessMidLoad) before.
+func aborted(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // unavailable reports whether err means that PostgreSQL could not be

@@ -2,9 +2,26 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/multa/multa/notices"
 )
+
+// TestAbortedIsUnavailable: a transaction PostgreSQL cancelled against a
+// concurrent one (deadlock, serialization failure) is answered as a
+// retryable store_unavailable, never a 500; another refusal stays internal.
+func TestAbortedIsUnavailable(t *testing.T) {
+	for code, want := range map[string]string{"40P01": notices.EUnavailable, "40001": notices.EUnavailable, "23505": notices.EInternal} {
+		err := wrap("op", fmt.Errorf("commit: %w", &pgconn.PgError{Code: code, Message: "x"}))
+		if got := notices.ErrorCode(err); got != want {
+			t.Errorf("SQLSTATE %s: code %q, want %q", code, got, want)
+		}
+	}
+}
 
 // TestWithoutDeadline: the tallies' recompute at Open outlives the
 // caller's open timeout, but not a cancellation.
