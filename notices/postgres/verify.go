@@ -166,19 +166,18 @@ func verifyLog(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error) er
 // set-based queries whose rows are the problems (none when all is well).
 func verifyValues(ctx context.Context, tx pgx.Tx, typ, table string, fail func(*LedgerError) error) error {
 	// The latest record about each object, and the record each row names.
-	q := `WITH ev AS (
+	q := firstProblem(`WITH ev AS (
 			SELECT n, convert_from(record, 'UTF8')::jsonb AS e FROM ledger_records),
 		latest AS (
 			SELECT e->>'id' AS id, max(n) AS n FROM ev WHERE e->>'type' = $1 GROUP BY 1)
 		SELECT t.id, t.ledger_entry, l.n, r.e->>'type', r.e->>'id', r.e->>'sha256',
 		       encode(sha256(t.doc), 'hex'), r.e->>'status', r.e->>'amountCents',
 		       convert_from(t.doc, 'UTF8')::jsonb->>'status', convert_from(t.doc, 'UTF8')::jsonb->>'amountCents'
-		FROM ` + table + ` t
+		FROM `+table+` t
 		LEFT JOIN latest l ON l.id = t.id
 		LEFT JOIN ev r ON r.n = t.ledger_entry
 		WHERE l.n IS NULL OR r.n IS NULL OR l.n <> t.ledger_entry
-		   OR r.e->>'type' <> $1 OR r.e->>'id' <> t.id OR r.e->>'sha256' <> encode(sha256(t.doc), 'hex')
-		ORDER BY t.ledger_entry LIMIT 1`
+		   OR r.e->>'type' <> $1 OR r.e->>'id' <> t.id OR r.e->>'sha256' <> encode(sha256(t.doc), 'hex')`, "ledger_entry")
 	var (
 		id                                 string
 		entry                              int64
@@ -233,6 +232,17 @@ func str(p *string) string {
 	return *p
 }
 
+// firstProblem wraps query, whose rows are problems (none when all is
+// well), so that it returns the one with the least orderBy column. The
+// rows are computed whole first (MATERIALIZED): a plain ORDER BY … LIMIT 1
+// lets the planner pick nested loops that would stop at the first row,
+// which, when there is no problem to find (the usual answer), compare
+// every row with every other: 85 s for the fines check of a 20,000-entry
+// ledger, where hash joins take well under a second.
+func firstProblem(query, orderBy string) string {
+	return "WITH problems AS MATERIALIZED (" + query + ") SELECT * FROM problems ORDER BY " + orderBy + " LIMIT 1"
+}
+
 // verifyIndexes checks the derived columns and the NAV table against the
 // documents: a listing or a NAV lookup must never show what the
 // documents (which the log vouches for) do not say.
@@ -240,24 +250,20 @@ func verifyIndexes(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error
 	checks := []struct {
 		kind, sql, problem string
 	}{
-		{evFine, `SELECT id, ledger_entry FROM fines, LATERAL (SELECT convert_from(doc, 'UTF8')::jsonb AS j) d
+		{evFine, firstProblem(`SELECT id, ledger_entry FROM fines, LATERAL (SELECT convert_from(doc, 'UTF8')::jsonb AS j) d
 			WHERE j->>'status' IS DISTINCT FROM status OR j->>'plate' IS DISTINCT FROM plate
 			   OR j->>'reportNumber' IS DISTINCT FROM report_number
-			   OR abs((extract(epoch FROM (j->>'occurredAt')::timestamptz) * 1000000)::bigint - occurred_at / 1000) > 1
-			ORDER BY ledger_entry LIMIT 1`, "its index columns (status, plate, report number or time) disagree with the stored fine"},
-		{evFine, `SELECT f.id, f.ledger_entry FROM fines f, jsonb_array_elements(convert_from(f.doc, 'UTF8')::jsonb->'options') o
-			WHERE NOT EXISTS (SELECT 1 FROM fine_navs n WHERE n.nav = o->>'noticeNumber' AND n.fine_id = f.id)
-			ORDER BY f.ledger_entry LIMIT 1`, "one of its notice numbers is missing from the NAV index"},
-		{evFine, `SELECT n.fine_id, f.ledger_entry FROM fine_navs n JOIN fines f ON f.id = n.fine_id
-			WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(convert_from(f.doc, 'UTF8')::jsonb->'options') o WHERE o->>'noticeNumber' = n.nav)
-			ORDER BY f.ledger_entry LIMIT 1`, "the NAV index gives it a notice number it does not have"},
-		{evReceipt, `SELECT id, ledger_entry FROM receipts, LATERAL (SELECT convert_from(doc, 'UTF8')::jsonb AS j) d
+			   OR abs((extract(epoch FROM (j->>'occurredAt')::timestamptz) * 1000000)::bigint - occurred_at / 1000) > 1`, "ledger_entry"), "its index columns (status, plate, report number or time) disagree with the stored fine"},
+		{evFine, firstProblem(`SELECT f.id, f.ledger_entry FROM fines f, jsonb_array_elements(convert_from(f.doc, 'UTF8')::jsonb->'options') o
+			WHERE NOT EXISTS (SELECT 1 FROM fine_navs n WHERE n.nav = o->>'noticeNumber' AND n.fine_id = f.id)`, "ledger_entry"), "one of its notice numbers is missing from the NAV index"},
+		{evFine, firstProblem(`SELECT n.fine_id, f.ledger_entry FROM fine_navs n JOIN fines f ON f.id = n.fine_id
+			WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(convert_from(f.doc, 'UTF8')::jsonb->'options') o WHERE o->>'noticeNumber' = n.nav)`, "ledger_entry"), "the NAV index gives it a notice number it does not have"},
+		{evReceipt, firstProblem(`SELECT id, ledger_entry FROM receipts, LATERAL (SELECT convert_from(doc, 'UTF8')::jsonb AS j) d
 			WHERE j->>'fineId' IS DISTINCT FROM fine_id
 			   OR abs((extract(epoch FROM (j->>'paidAt')::timestamptz) * 1000000)::bigint - paid_at / 1000) > 1
 			   OR coalesce(j->>'anomaly', '') <> anomaly
 			   OR j->'pagopa'->>'fiscalCode' IS DISTINCT FROM pagopa_fiscal_code
-			   OR j->'pagopa'->>'receiptId' IS DISTINCT FROM pagopa_receipt_id
-			ORDER BY ledger_entry LIMIT 1`, "its index columns (fine, time, anomaly or pagoPA receipt) disagree with the stored receipt"},
+			   OR j->'pagopa'->>'receiptId' IS DISTINCT FROM pagopa_receipt_id`, "ledger_entry"), "its index columns (fine, time, anomaly or pagoPA receipt) disagree with the stored receipt"},
 	}
 	for _, c := range checks {
 		var id string
