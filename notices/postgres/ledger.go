@@ -294,12 +294,10 @@ func (h *newHashes) add(n int64, rec []byte) error {
 		return err
 	}
 	base := tlog.StoredHashIndex(0, n)
-	row := make([]byte, 0, len(hs)*tlog.HashSize)
 	for i, v := range hs {
 		h.known[base+int64(i)] = v
-		row = append(row, v[:]...)
 	}
-	h.hashes = append(h.hashes, row)
+	h.hashes = append(h.hashes, hashRow(hs))
 	return nil
 }
 

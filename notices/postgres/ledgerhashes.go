@@ -28,6 +28,17 @@ func hashHome(i int64) (n int64, off int) {
 	return (m+1)<<level - 1, level * tlog.HashSize
 }
 
+// hashRow is the hashes column of the record whose append stored hs
+// (tlog.StoredHashes, in order): the one layout that appends write and
+// ledger verify compares.
+func hashRow(hs []tlog.Hash) []byte {
+	row := make([]byte, 0, len(hs)*tlog.HashSize)
+	for _, h := range hs {
+		row = append(row, h[:]...)
+	}
+	return row
+}
+
 // hashRecords returns the records holding the stored hashes idx, once
 // each.
 func hashRecords(idx []int64) []int64 {

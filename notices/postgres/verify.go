@@ -136,13 +136,8 @@ func verifyLog(ctx context.Context, tx pgx.Tx, fail func(*LedgerError) error) er
 			}
 			// The hashes stored with the record must be exactly those its
 			// record and the earlier ones give (ledgerhashes.go).
-			if len(r.hashes) != len(want)*tlog.HashSize {
+			if !bytes.Equal(r.hashes, hashRow(want)) {
 				return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", n)})
-			}
-			for l, h := range want {
-				if !bytes.Equal(r.hashes[l*tlog.HashSize:(l+1)*tlog.HashSize], h[:]) {
-					return fail(&LedgerError{Entry: n, Kind: "ledger", Problem: fmt.Sprintf("entry %d does not match its stored hashes (record or hashes altered)", n)})
-				}
 			}
 			computed = append(computed, want...)
 			var ev ledgerEvent
