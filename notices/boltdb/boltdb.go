@@ -200,8 +200,9 @@ func Open(path string, opts Options) (st *Store, err error) {
 	// every commit, a cost that grows with the file and halved the durable
 	// payment rate in the bench harness. An open after a crash rebuilds it
 	// by a walk of every page (9 s for 6.5 GB); a clean Close writes it
-	// once so that the next open reads it (keepFreelist); the data pages and their
-	// fsync are untouched, so no acknowledged payment is less durable.
+	// once so that the next open reads it (keepFreelist). The data pages
+	// and their fsync are untouched, so no acknowledged payment is less
+	// durable.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        opts.Timeout,
 		FreelistType:   bolt.FreelistMapType,
