@@ -91,13 +91,6 @@ type Service struct {
 	recent    map[string]rotation
 	sem       chan struct{}
 	dummyHash string
-	// adminMu serialises UpdateUser, so that its check "another enabled
-	// admin remains" and the write that relies on it cannot interleave with
-	// another UpdateUser (two admins disabling each other at once would
-	// otherwise both pass the check). One server process holds the
-	// database exclusively and only UpdateUser can remove an admin, so a
-	// process-wide lock is enough.
-	adminMu sync.Mutex
 }
 
 // NewService returns a service signing access tokens with key (see
@@ -509,8 +502,8 @@ func (s *Service) UpdateUser(ctx context.Context, username string, up UserUpdate
 	}
 	var hash string
 	if up.Password != nil {
-		// Hash before taking adminMu: argon2 is slow by design and must not
-		// hold up other admins' changes.
+		// Hash before the store's transaction: argon2 is slow by design
+		// and must not hold up other admins' changes.
 		var herr error
 		if serr := s.withHashSlot(ctx, func() { hash, herr = HashPassword(*up.Password, s.params) }); serr != nil {
 			return Principal{}, internal(op, serr)
@@ -520,21 +513,11 @@ func (s *Service) UpdateUser(ctx context.Context, username string, up UserUpdate
 		}
 	}
 
-	s.adminMu.Lock()
-	defer s.adminMu.Unlock()
-	// Count the other enabled admins before the transaction: change runs
-	// inside the store's write transaction and must not call the store.
-	users, err := s.store.Users(ctx)
-	if err != nil {
-		return Principal{}, internal(op, err)
-	}
-	otherAdmins := 0
-	for _, u := range users {
-		if u.Username != name && u.Role == notices.RoleAdmin && !u.Disabled {
-			otherAdmins++
-		}
-	}
-	u, err := s.store.UpdateUser(ctx, name, func(u *notices.User) error {
+	// The store counts the other admins inside its transaction, with
+	// every other user update waiting (of any process: PostgreSQL lets
+	// several servers and the CLI share one database), so two admins
+	// disabling each other at once cannot both pass the check.
+	u, err := s.store.UpdateUser(ctx, name, func(u *notices.User, otherAdmins int) error {
 		wasAdmin := u.Role == notices.RoleAdmin && !u.Disabled
 		if up.Role != nil {
 			u.Role = *up.Role

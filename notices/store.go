@@ -180,7 +180,7 @@ type UserStore interface {
 	// changes its role or password hash, every refresh-token family of the
 	// user is revoked in the same transaction, so no session outlives the
 	// change. Errors: EUserNotFound, EValidation.
-	UpdateUser(ctx context.Context, username string, change func(*User) error) (User, error)
+	UpdateUser(ctx context.Context, username string, change UserChange) (User, error)
 	// SaveRefreshToken stores (or updates) a refresh token by its hash.
 	SaveRefreshToken(ctx context.Context, t RefreshToken) error
 	// RefreshToken returns a refresh token by hash. Errors: ENotFound.

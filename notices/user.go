@@ -35,6 +35,14 @@ type User struct {
 	Disabled     bool      `json:"disabled,omitempty"`
 }
 
+// UserChange edits a user inside UserStore.UpdateUser's transaction.
+// otherAdmins is the number of enabled admins other than the user, read in
+// that transaction while every other UpdateUser waits, in this process and
+// in any other sharing the database: a change may rely on it to keep the
+// last admin, which a count taken before the transaction could not promise
+// once two servers share one database.
+type UserChange func(u *User, otherAdmins int) error
+
 // RefreshToken is a stored refresh token. Only its hash is kept; tokens of
 // one login share a Family, so the reuse of a rotated token can revoke all.
 type RefreshToken struct {

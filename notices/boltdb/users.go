@@ -251,7 +251,7 @@ func revokeFamily(tx *bolt.Tx, family string, now time.Time) error {
 // in again to get a token whose role claim is right, and a password reset
 // is usually a response to a leak, so existing sessions must end with it.
 // Errors: EUserNotFound, EValidation.
-func (s *Store) UpdateUser(ctx context.Context, username string, change func(*notices.User) error) (notices.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, username string, change notices.UserChange) (notices.User, error) {
 	const op = "boltdb.UpdateUser"
 	if err := ctx.Err(); err != nil {
 		return notices.User{}, err
@@ -267,8 +267,13 @@ func (s *Store) UpdateUser(ctx context.Context, username string, change func(*no
 		if err := json.Unmarshal(v, &old); err != nil {
 			return err
 		}
+		// bbolt's one writer makes the count exact until commit.
+		others, err := otherAdmins(users, username)
+		if err != nil {
+			return err
+		}
 		u := old
-		if err := change(&u); err != nil {
+		if err := change(&u, others); err != nil {
 			return err
 		}
 		switch {
@@ -308,6 +313,25 @@ func (s *Store) UpdateUser(ctx context.Context, username string, change func(*no
 // shifts), and an admin's change is rare. Revoking whole families, not
 // only the tokens seen, keeps the rule of revokeFamily: a family is dead
 // or alive as a whole.
+// otherAdmins counts the enabled admins not named username.
+func otherAdmins(users *bolt.Bucket, username string) (int, error) {
+	n := 0
+	err := users.ForEach(func(k, v []byte) error {
+		if string(k) == username {
+			return nil
+		}
+		var u notices.User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		if u.Role == notices.RoleAdmin && !u.Disabled {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 func revokeUserTokens(tx *bolt.Tx, username string, now time.Time) error {
 	families := map[string]bool{}
 	err := tx.Bucket(bktTokens).ForEach(func(_, v []byte) error {

@@ -110,25 +110,63 @@ func (s *Store) Users(ctx context.Context) ([]notices.User, error) {
 	return out, nil
 }
 
+// userUpdateLockKey is the transaction-scoped advisory lock that
+// serializes UpdateUser across processes (migrateLockKey is another).
+const userUpdateLockKey = 0x6d756c7461_0002 // "multa", 2
+
+// otherAdmins counts the enabled admins not named username.
+func otherAdmins(ctx context.Context, tx pgx.Tx, username string) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT doc FROM users WHERE username <> $1`, username)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return 0, err
+		}
+		var u notices.User
+		if err := json.Unmarshal(doc, &u); err != nil {
+			return 0, err
+		}
+		if u.Role == notices.RoleAdmin && !u.Disabled {
+			n++
+		}
+	}
+	return n, rows.Err()
+}
+
 // UpdateUser loads a user with its row locked, applies change and saves
 // it, in one transaction; an error from change aborts it and is returned
 // as is. When the change disables the user, or changes its role or
 // password hash, every refresh-token family of the user is revoked in the
 // same transaction, so no session outlives the change. Errors:
 // EUserNotFound, EValidation.
-func (s *Store) UpdateUser(ctx context.Context, username string, change func(*notices.User) error) (notices.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, username string, change notices.UserChange) (notices.User, error) {
 	const op = "postgres.UpdateUser"
 	if err := ctx.Err(); err != nil {
 		return notices.User{}, err
 	}
 	var out notices.User
 	err := s.inTx(ctx, writeTx, func(tx pgx.Tx) error {
+		// Every UpdateUser of every process queues here until commit, so
+		// the count of the other admins stays true until then: two admins
+		// disabling each other through two servers cannot both pass.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(userUpdateLockKey)); err != nil {
+			return err
+		}
 		old, err := loadUser(ctx, tx, op, username, true)
 		if err != nil {
 			return err
 		}
+		others, err := otherAdmins(ctx, tx, username)
+		if err != nil {
+			return err
+		}
 		u := old
-		if err := change(&u); err != nil {
+		if err := change(&u, others); err != nil {
 			return err
 		}
 		switch {

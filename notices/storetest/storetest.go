@@ -70,6 +70,7 @@ var tests = []struct {
 	{"ImportRefusesADetectionTwice", testImportRefusesADetectionTwice},
 	{"UpdateUserRevokesSessions", testUpdateUserRevokesSessions},
 	{"UpdateUserRefusals", testUpdateUserRefusals},
+	{"UpdateUserCountsOtherAdmins", testUpdateUserCountsOtherAdmins},
 	{"RecordReceiptDecidesInsideTheTransaction", testRecordReceiptDecidesInsideTheTransaction},
 	{"FineHistoryFollowsTheLedger", testFineHistoryFollowsTheLedger},
 	{"FlowRevisionsWithdrawalAndHistory", testFlowRevisionsWithdrawalAndHistory},

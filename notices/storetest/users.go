@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func testUpdateUserRevokesSessions(t *testing.T) {
 		e.clock.Set(e.clock.Now().Add(time.Duration(i+1) * time.Second))
 		reset()
 		stamp := e.clock.Now().Format("150405")
-		u, err := e.st.UpdateUser(ctx, "anna", func(u *notices.User) error { tc.change(u); return nil })
+		u, err := e.st.UpdateUser(ctx, "anna", func(u *notices.User, _ int) error { tc.change(u); return nil })
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -89,12 +90,12 @@ func testUpdateUserRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokenOf(t, e, "a1", "anna", "fa1")
-	_, err := e.st.UpdateUser(ctx, "nobody", func(*notices.User) error { return nil })
+	_, err := e.st.UpdateUser(ctx, "nobody", func(*notices.User, int) error { return nil })
 	wantCode(t, err, notices.EUserNotFound)
 
 	// An error from change aborts: nothing written, nothing revoked.
 	stop := errors.New("stop")
-	_, err = e.st.UpdateUser(ctx, "anna", func(u *notices.User) error { u.Disabled = true; return stop })
+	_, err = e.st.UpdateUser(ctx, "anna", func(u *notices.User, _ int) error { u.Disabled = true; return stop })
 	if !errors.Is(err, stop) {
 		t.Fatalf("change error = %v, want it returned as is", err)
 	}
@@ -103,7 +104,7 @@ func testUpdateUserRefusals(t *testing.T) {
 		func(u *notices.User) { u.Role = "mayor" },
 		func(u *notices.User) { u.PasswordHash = ""; u.Disabled = true },
 	} {
-		_, err = e.st.UpdateUser(ctx, "anna", func(u *notices.User) error { bad(u); return nil })
+		_, err = e.st.UpdateUser(ctx, "anna", func(u *notices.User, _ int) error { bad(u); return nil })
 		wantCode(t, err, notices.EValidation)
 	}
 	u, err := e.st.User(ctx, "anna")
@@ -115,5 +116,88 @@ func testUpdateUserRefusals(t *testing.T) {
 	}
 	if _, err := e.st.User(ctx, "bruno"); notices.ErrorCode(err) != notices.EUserNotFound {
 		t.Errorf("a rename was stored: %v", err)
+	}
+}
+
+func testUpdateUserCountsOtherAdmins(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	for _, u := range []notices.User{
+		{Username: "anna", Role: notices.RoleAdmin, PasswordHash: "h"},
+		{Username: "bruno", Role: notices.RoleAdmin, PasswordHash: "h"},
+		{Username: "carla", Role: notices.RoleAdmin, PasswordHash: "h", Disabled: true},
+		{Username: "dario", Role: notices.RoleFinance, PasswordHash: "h"},
+	} {
+		if err := e.st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(name string) int {
+		t.Helper()
+		n := -1
+		if _, err := e.st.UpdateUser(ctx, name, func(_ *notices.User, others int) error { n = others; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a, d := count("anna"), count("dario"); a != 1 || d != 2 {
+		t.Fatalf("other enabled admins of anna, dario = %d, %d; want 1, 2 (carla is disabled)", a, d)
+	}
+
+	// anna and bruno disable each other at once, each keeping "another
+	// admin remains": the store must make the second wait for the first,
+	// so exactly one of them succeeds. Each change waits (briefly) for
+	// the other to be inside its transaction too: a store that let both
+	// count at once would let both through.
+	var inside sync.WaitGroup
+	inside.Add(2)
+	both := make(chan struct{})
+	go func() { inside.Wait(); close(both) }()
+	lastAdmin := errors.New("last admin")
+	disable := func(name string) error {
+		_, err := e.st.UpdateUser(ctx, name, func(u *notices.User, others int) error {
+			inside.Done()
+			select {
+			case <-both:
+			case <-time.After(300 * time.Millisecond):
+			}
+			if others == 0 {
+				return lastAdmin
+			}
+			u.Disabled = true
+			return nil
+		})
+		return err
+	}
+	errs := make(chan error, 2)
+	for _, name := range []string{"anna", "bruno"} {
+		go func() { errs <- disable(name) }()
+	}
+	var ok, refused int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, lastAdmin):
+			refused++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if ok != 1 || refused != 1 {
+		t.Fatalf("two admins disabling each other: %d succeeded, %d refused; want 1 and 1", ok, refused)
+	}
+	enabled := 0
+	users, err := e.st.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Role == notices.RoleAdmin && !u.Disabled {
+			enabled++
+		}
+	}
+	if enabled != 1 {
+		t.Fatalf("enabled admins after = %d, want 1", enabled)
 	}
 }
