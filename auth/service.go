@@ -15,13 +15,13 @@ package auth
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/multa/multa/notices"
@@ -82,15 +82,10 @@ type Service struct {
 	refreshTTL time.Duration
 	throttle   *Throttle
 	sleep      func(ctx context.Context, d time.Duration) error
-	// refreshMu serialises Refresh, so that two tabs refreshing with one
-	// token at once meet in recent instead of racing in the store (where
-	// the loser would look like a thief and end the session).
-	refreshMu sync.Mutex
-	// recent maps a just-rotated token's hash to its successor for
-	// RefreshGrace: the one case where a second use is not theft.
-	recent    map[string]rotation
-	sem       chan struct{}
-	dummyHash string
+	// successors seals a rotated token's successor (successor.go).
+	successors cipher.AEAD
+	sem        chan struct{}
+	dummyHash  string
 }
 
 // NewService returns a service signing access tokens with key (see
@@ -129,9 +124,14 @@ func NewService(store notices.UserStore, key []byte, opts Options) (*Service, er
 	if err != nil {
 		return nil, err
 	}
+	successors, err := newSuccessorAEAD(key)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{
 		store: store, signer: signer, now: opts.Now, params: opts.Params, refreshTTL: opts.RefreshTTL,
-		throttle: NewThrottle(opts.Throttle, opts.Now), sleep: orSleep(opts.Sleep), sem: make(chan struct{}, opts.MaxConcurrentHashes),
+		successors: successors,
+		throttle:   NewThrottle(opts.Throttle, opts.Now), sleep: orSleep(opts.Sleep), sem: make(chan struct{}, opts.MaxConcurrentHashes),
 		dummyHash: dummy,
 	}, nil
 }
@@ -226,12 +226,13 @@ func (s *Service) newSession(ctx context.Context, u notices.User) (Session, erro
 	}
 	return s.issue(ctx, u, notices.RefreshToken{
 		Username: u.Username, Family: family, ExpiresAt: now.Add(s.refreshTTL), CreatedAt: now,
-	}, func(next notices.RefreshToken) error { return s.store.SaveRefreshToken(ctx, next) })
+	}, func(next notices.RefreshToken, _ string) error { return s.store.SaveRefreshToken(ctx, next) })
 }
 
 // issue mints the tokens of a session. next is the refresh token to store
-// without its hash, which issue fills in; save stores it.
-func (s *Service) issue(ctx context.Context, u notices.User, next notices.RefreshToken, save func(notices.RefreshToken) error) (Session, error) {
+// without its hash, which issue fills in; save stores it, and is given the
+// token itself too.
+func (s *Service) issue(ctx context.Context, u notices.User, next notices.RefreshToken, save func(next notices.RefreshToken, token string) error) (Session, error) {
 	const op = "auth.issue"
 	access, claims, err := s.signer.Issue(u.Username, u.Role)
 	if err != nil {
@@ -242,7 +243,7 @@ func (s *Service) issue(ctx context.Context, u notices.User, next notices.Refres
 		return Session{}, err
 	}
 	next.Hash = hashToken(refresh)
-	if err := save(next); err != nil {
+	if err := save(next, refresh); err != nil {
 		if c := notices.ErrorCode(err); c == notices.EConflict || c == notices.ENotFound {
 			return Session{}, err // the caller decides what these mean
 		}
@@ -259,34 +260,25 @@ const msgSignInAgain = "Your session has ended. Please sign in again."
 
 // RefreshGrace is how long a rotated refresh token still answers, with the
 // same successor it got the first time. Two tabs of the office app refresh
-// together when they wake; without it the second one revoked the family
-// and logged the user out. A thief replaying a token minutes later still
-// ends the family.
+// together when they wake, and behind a load balancer they may reach two
+// servers; without it the second one revoked the family and logged the
+// user out. A thief replaying a token minutes later still ends the family.
 const RefreshGrace = 30 * time.Second
-
-// rotation is a refresh token's successor, kept in memory for RefreshGrace.
-type rotation struct {
-	next, nextHash string
-	at             time.Time
-}
 
 // Refresh exchanges a refresh token for a new session of the same family,
 // with the role the user has now. The token is rotated: it works once. A
 // second use of a rotated token means it was copied, and since the store
 // cannot tell the thief from the user, the whole family is revoked and both
-// must sign in again. The family keeps the expiry of its login. Errors:
-// unauthorized.
+// must sign in again; within RefreshGrace of the rotation it is a retry
+// and gets the same successor. The family keeps the expiry of its login.
+// The store decides every case in its transaction, so this holds across
+// the processes that share it. Errors: unauthorized.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (Session, error) {
 	const op = "auth.Refresh"
 	if !plausibleRefreshToken(refreshToken) {
 		return Session{}, unauthorized(op, msgSignInAgain, nil)
 	}
 	hash := hashToken(refreshToken)
-	s.refreshMu.Lock()
-	defer s.refreshMu.Unlock()
-	if sess, ok, err := s.withinGrace(ctx, hash); ok || err != nil {
-		return sess, err
-	}
 	old, err := s.store.RefreshToken(ctx, hash)
 	switch {
 	case notices.ErrorCode(err) == notices.ENotFound:
@@ -310,30 +302,53 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Session, er
 	}
 	sess, err := s.issue(ctx, u, notices.RefreshToken{
 		Username: u.Username, Family: old.Family, ExpiresAt: old.ExpiresAt, CreatedAt: now,
-	}, func(next notices.RefreshToken) error { return s.store.RotateRefreshToken(ctx, hash, next, now) })
+	}, func(next notices.RefreshToken, token string) error {
+		sealed, err := s.sealSuccessor(hash, token)
+		if err != nil {
+			return err
+		}
+		return s.store.RotateRefreshToken(ctx, notices.TokenRotation{
+			OldHash: hash, Next: next, Successor: sealed, At: now, Grace: RefreshGrace})
+	})
 	if c := notices.ErrorCode(err); c == notices.EConflict || c == notices.ENotFound {
-		// Rotated or revoked before (the store has revoked the family),
-		// expired meanwhile, or gone.
-		return Session{}, unauthorized(op, msgSignInAgain, err)
-	}
-	if err == nil {
-		s.remember(hash, sess.RefreshToken, now)
+		// Rotated moments ago (a retry), or rotated or revoked before (the
+		// store has revoked the family), expired meanwhile, or gone.
+		return s.afterRotation(ctx, hash, now, err)
 	}
 	return sess, err
 }
 
-// withinGrace answers a token rotated less than RefreshGrace ago with the
-// successor it got then (and a fresh access token), as long as that
-// successor is itself still current. ok is false when the normal path
-// must decide.
-func (s *Service) withinGrace(ctx context.Context, hash string) (Session, bool, error) {
+// afterRotation answers a refresh that the store refused (cause): with
+// the sealed successor when the token was rotated within RefreshGrace and
+// that successor still stands, else unauthorized. A successor that cannot
+// answer (rotated again, revoked, sealed under another key) makes the
+// retry a reuse: the family is revoked, as the store does outside the
+// grace.
+func (s *Service) afterRotation(ctx context.Context, hash string, now time.Time, cause error) (Session, error) {
 	const op = "auth.Refresh"
-	r, found := s.recent[hash]
-	now := s.now()
-	if !found || now.Sub(r.at) >= RefreshGrace || now.Before(r.at) {
+	old, err := s.store.RefreshToken(ctx, hash)
+	if err != nil || !old.RotatedWithin(now, RefreshGrace) {
+		return Session{}, unauthorized(op, msgSignInAgain, cause)
+	}
+	if sess, ok, err := s.successorSession(ctx, old, now); ok || err != nil {
+		return sess, err
+	}
+	if err := s.store.RevokeFamily(ctx, old.Family, now); err != nil {
+		return Session{}, internal(op, err)
+	}
+	return Session{}, unauthorized(op, msgSignInAgain, cause)
+}
+
+// successorSession is the session of old's sealed successor, with a fresh
+// access token, as long as that successor is itself still current. ok is
+// false when it cannot answer.
+func (s *Service) successorSession(ctx context.Context, old notices.RefreshToken, now time.Time) (Session, bool, error) {
+	const op = "auth.Refresh"
+	token, err := s.openSuccessor(old.Hash, old.Successor)
+	if err != nil {
 		return Session{}, false, nil
 	}
-	next, err := s.store.RefreshToken(ctx, r.nextHash)
+	next, err := s.store.RefreshToken(ctx, hashToken(token))
 	if err != nil || !next.RotatedAt.IsZero() || !next.RevokedAt.IsZero() || !now.Before(next.ExpiresAt) {
 		return Session{}, false, nil
 	}
@@ -345,22 +360,8 @@ func (s *Service) withinGrace(ctx context.Context, hash string) (Session, bool, 
 	if err != nil {
 		return Session{}, false, internal(op, err)
 	}
-	return Session{AccessToken: access, ExpiresAt: claims.ExpiresAt.Time, RefreshToken: r.next,
+	return Session{AccessToken: access, ExpiresAt: claims.ExpiresAt.Time, RefreshToken: token,
 		RefreshExpiresAt: next.ExpiresAt, User: Principal{Username: u.Username, Role: u.Role}}, true, nil
-}
-
-// remember keeps hash's successor for RefreshGrace and drops entries
-// past it, so the map holds only the last half-minute of refreshes.
-func (s *Service) remember(hash, next string, now time.Time) {
-	if s.recent == nil {
-		s.recent = map[string]rotation{}
-	}
-	for h, r := range s.recent {
-		if now.Sub(r.at) >= RefreshGrace || now.Before(r.at) {
-			delete(s.recent, h)
-		}
-	}
-	s.recent[hash] = rotation{next: next, nextHash: hashToken(next), at: now}
 }
 
 // Logout revokes the family of a refresh token, ending that sign-in on

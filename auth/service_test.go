@@ -1,10 +1,13 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -285,6 +288,66 @@ func TestRefreshConcurrent(t *testing.T) {
 	if _, err := e.svc.Refresh(ctx, got[0].RefreshToken); notices.ErrorCode(err) != auth.EUnauthorized {
 		t.Errorf("the successor still works after a replay: %v", err)
 	}
+}
+
+// Two servers share one database (PostgreSQL) and one signing key: a
+// token rotated by one is answered by the other within RefreshGrace with
+// the same successor, as two tabs behind a load balancer need; nothing of
+// the grace lives in a server's memory. A server with another key cannot
+// open the successor, so for it the retry is a reuse and ends the family.
+func TestRefreshGraceAcrossServers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	other, err := auth.NewService(e.over, testKey, auth.Options{Now: e.clock.Now, Params: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.user(t, "mario", notices.RoleOfficer)
+	s := e.login(t, "mario")
+	first, err := e.svc.Refresh(ctx, s.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(auth.RefreshGrace - time.Second)
+	second, err := other.Refresh(ctx, s.RefreshToken)
+	if err != nil || second.RefreshToken != first.RefreshToken || second.AccessToken == "" {
+		t.Fatalf("the other server within the grace: %v, successor %.8s…, want %.8s…", err, second.RefreshToken, first.RefreshToken)
+	}
+	if rt, _ := e.store.RefreshToken(ctx, hashOf(first.RefreshToken)); !rt.RevokedAt.IsZero() {
+		t.Fatal("the successor was revoked")
+	}
+	if strings.Contains(string(mustRefreshDoc(t, e, s.RefreshToken)), first.RefreshToken) {
+		t.Fatal("the successor is stored readable")
+	}
+
+	stranger, err := auth.NewService(e.over, bytes.Repeat([]byte{0x33}, auth.KeySize), auth.Options{Now: e.clock.Now, Params: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := e.svc.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stranger.Refresh(ctx, first.RefreshToken); notices.ErrorCode(err) != auth.EUnauthorized {
+		t.Fatalf("a server with another key: %v, want unauthorized", err)
+	}
+	if _, err := e.svc.Refresh(ctx, third.RefreshToken); notices.ErrorCode(err) != auth.EUnauthorized {
+		t.Errorf("the family outlived a retry no server could answer: %v", err)
+	}
+}
+
+// mustRefreshDoc is the stored record of token, as JSON.
+func mustRefreshDoc(t *testing.T, e *env, token string) []byte {
+	t.Helper()
+	rt, err := e.store.RefreshToken(context.Background(), hashOf(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // Within the grace period a logged-out family stays logged out.

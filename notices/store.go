@@ -185,10 +185,12 @@ type UserStore interface {
 	SaveRefreshToken(ctx context.Context, t RefreshToken) error
 	// RefreshToken returns a refresh token by hash. Errors: ENotFound.
 	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
-	// RotateRefreshToken marks old as rotated and saves next, atomically;
-	// when old was already rotated or revoked it revokes its whole family
-	// and returns EConflict instead.
-	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) error
+	// RotateRefreshToken marks the old token rotated (keeping the sealed
+	// successor on it) and saves the next, atomically; when the old token
+	// was already rotated or revoked it revokes its whole family and
+	// returns EConflict instead, unless the old token was rotated within
+	// the rotation's grace: then it returns EConflict and changes nothing.
+	RotateRefreshToken(ctx context.Context, r TokenRotation) error
 	// RevokeFamily revokes every refresh token of a family.
 	RevokeFamily(ctx context.Context, family string, now time.Time) error
 }

@@ -53,4 +53,32 @@ type RefreshToken struct {
 	CreatedAt time.Time `json:"createdAt"`
 	RotatedAt time.Time `json:"rotatedAt,omitzero"`
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
+	// Successor is, once the token is rotated, its successor token sealed
+	// by the auth service with a key the store never sees: any process
+	// sharing the store can hand it out again during the grace period
+	// (TokenRotation.Grace) without the token being readable at rest.
+	Successor []byte `json:"successor,omitempty"`
+}
+
+// RotatedWithin reports whether t was rotated less than grace before at
+// and is not revoked: a second use then is a client's retry (two tabs
+// waking together, possibly on two servers), not theft.
+func (t RefreshToken) RotatedWithin(at time.Time, grace time.Duration) bool {
+	return !t.RotatedAt.IsZero() && t.RevokedAt.IsZero() && !at.Before(t.RotatedAt) && at.Sub(t.RotatedAt) < grace
+}
+
+// TokenRotation is the exchange of a refresh token for its successor
+// (UserStore.RotateRefreshToken).
+type TokenRotation struct {
+	OldHash string
+	// Next is the successor's record; its Family and Username default to
+	// the old token's.
+	Next RefreshToken
+	// Successor is stored on the old token (RefreshToken.Successor).
+	Successor []byte
+	// At is the time of the rotation.
+	At time.Time
+	// Grace is how long after its rotation a use of the old token is
+	// answered with EConflict alone instead of revoking its family.
+	Grace time.Duration
 }

@@ -146,14 +146,15 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (notices.RefreshT
 // returned. An expired token gives EConflict without revoking anything.
 // next.Family defaults to old's; another family or user is EValidation.
 // Errors: ENotFound.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next notices.RefreshToken, now time.Time) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, r notices.TokenRotation) error {
 	const op = "boltdb.RotateRefreshToken"
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var reused, expired bool
+	oldHash, next, now := r.OldHash, r.Next, r.At
+	var reused, expired, recent bool
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		reused, expired = false, false
+		reused, expired, recent = false, false, false
 		v := tx.Bucket(bktTokens).Get([]byte(oldHash))
 		if v == nil {
 			return domainErr(op, notices.ENotFound, "no such refresh token")
@@ -161,6 +162,10 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next not
 		var old notices.RefreshToken
 		if err := json.Unmarshal(v, &old); err != nil {
 			return err
+		}
+		if old.RotatedWithin(now, r.Grace) {
+			recent = true
+			return nil
 		}
 		if !old.RotatedAt.IsZero() || !old.RevokedAt.IsZero() {
 			reused = true
@@ -185,7 +190,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next not
 		if next.Hash == oldHash || tx.Bucket(bktTokens).Get([]byte(next.Hash)) != nil {
 			return domainErr(op, notices.EConflict, "the new refresh token already exists")
 		}
-		old.RotatedAt = now
+		old.RotatedAt, old.Successor = now, r.Successor
 		if err := putToken(tx, &old); err != nil {
 			return err
 		}
@@ -194,6 +199,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next not
 	switch {
 	case err != nil:
 		return internal(op, err)
+	case recent:
+		return domainErr(op, notices.EConflict, "refresh token rotated moments ago: its successor answers")
 	case reused:
 		return domainErr(op, notices.EConflict, "refresh token reused: its family is revoked")
 	case expired:

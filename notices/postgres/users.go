@@ -271,17 +271,22 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (notices.RefreshT
 // that revocation is committed, and EConflict is returned. An expired
 // token gives EConflict without revoking anything. Errors: ENotFound,
 // EValidation.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next notices.RefreshToken, now time.Time) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, r notices.TokenRotation) error {
 	const op = "postgres.RotateRefreshToken"
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var reused, expired bool
+	oldHash, next, now := r.OldHash, r.Next, r.At
+	var reused, expired, recent bool
 	err := s.inTx(ctx, writeTx, func(tx pgx.Tx) error {
-		reused, expired = false, false
+		reused, expired, recent = false, false, false
 		old, err := loadToken(ctx, tx, op, oldHash, true)
 		if err != nil {
 			return err
+		}
+		if old.RotatedWithin(now, r.Grace) {
+			recent = true
+			return nil
 		}
 		if !old.RotatedAt.IsZero() || !old.RevokedAt.IsZero() {
 			reused = true
@@ -310,7 +315,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next not
 		if next.Hash == oldHash || exists {
 			return domainErr(op, notices.EConflict, "the new refresh token already exists")
 		}
-		old.RotatedAt = now
+		old.RotatedAt, old.Successor = now, r.Successor
 		if err := putToken(ctx, tx, &old); err != nil {
 			return err
 		}
@@ -319,6 +324,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next not
 	switch {
 	case err != nil:
 		return wrap(op, err)
+	case recent:
+		return domainErr(op, notices.EConflict, "refresh token rotated moments ago: its successor answers")
 	case reused:
 		return domainErr(op, notices.EConflict, "refresh token reused: its family is revoked")
 	case expired:

@@ -607,6 +607,7 @@ func testRefreshTokenRotationAndReuse(t *testing.T) {
 	e := newEnv(t)
 	now := e.clock.Now()
 	exp := now.Add(24 * time.Hour)
+	const grace = 30 * time.Second
 	tok := func(hash, family string) notices.RefreshToken {
 		return notices.RefreshToken{Hash: hash, Username: "anna", Family: family, ExpiresAt: exp, CreatedAt: now}
 	}
@@ -616,18 +617,32 @@ func testRefreshTokenRotationAndReuse(t *testing.T) {
 	if err := e.st.SaveRefreshToken(ctx, tok("u1", "famB")); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.RotateRefreshToken(ctx, "t1", notices.RefreshToken{Hash: "t2", ExpiresAt: exp}, now); err != nil {
+	sealed := []byte("t2, sealed")
+	if err := e.st.RotateRefreshToken(ctx, notices.TokenRotation{OldHash: "t1", Next: notices.RefreshToken{Hash: "t2", ExpiresAt: exp}, Successor: sealed, At: now, Grace: grace}); err != nil {
 		t.Fatalf("first rotation: %v", err)
 	}
 	t1, _ := e.st.RefreshToken(ctx, "t1")
 	t2, _ := e.st.RefreshToken(ctx, "t2")
-	if t1.RotatedAt.IsZero() || t2.Family != "famA" || t2.Username != "anna" || !t2.RevokedAt.IsZero() {
+	if t1.RotatedAt.IsZero() || string(t1.Successor) != string(sealed) || t2.Family != "famA" || t2.Username != "anna" || !t2.RevokedAt.IsZero() || t2.Successor != nil {
 		t.Fatalf("after rotation: t1 %+v, t2 %+v", t1, t2)
+	}
+
+	// t1 again within the grace (a second tab, maybe on another server):
+	// refused, but nothing is revoked nor saved, and t1 keeps its successor.
+	err := e.st.RotateRefreshToken(ctx, notices.TokenRotation{OldHash: "t1", Next: notices.RefreshToken{Hash: "t2b", ExpiresAt: exp}, Successor: []byte("other"), At: now.Add(grace - time.Second), Grace: grace})
+	wantCode(t, err, notices.EConflict)
+	t1, _ = e.st.RefreshToken(ctx, "t1")
+	t2, _ = e.st.RefreshToken(ctx, "t2")
+	if !t1.RevokedAt.IsZero() || !t2.RevokedAt.IsZero() || string(t1.Successor) != string(sealed) || !t1.RotatedAt.Equal(now) {
+		t.Fatalf("after a use within the grace: t1 %+v, t2 %+v", t1, t2)
+	}
+	if _, err := e.st.RefreshToken(ctx, "t2b"); notices.ErrorCode(err) != notices.ENotFound {
+		t.Errorf("t2b was saved by a use within the grace: %v", err)
 	}
 
 	// The stolen t1 comes back: the whole family dies, other families live.
 	later := now.Add(time.Minute)
-	err := e.st.RotateRefreshToken(ctx, "t1", notices.RefreshToken{Hash: "t3", ExpiresAt: exp}, later)
+	err = e.st.RotateRefreshToken(ctx, notices.TokenRotation{OldHash: "t1", Next: notices.RefreshToken{Hash: "t3", ExpiresAt: exp}, At: later, Grace: grace})
 	wantCode(t, err, notices.EConflict)
 	for _, h := range []string{"t1", "t2"} {
 		got, err := e.st.RefreshToken(ctx, h)
@@ -642,7 +657,7 @@ func testRefreshTokenRotationAndReuse(t *testing.T) {
 		t.Error("another family was revoked")
 	}
 	// The legitimate holder of t2 is now refused too.
-	wantCode(t, e.st.RotateRefreshToken(ctx, "t2", notices.RefreshToken{Hash: "t4", ExpiresAt: exp}, later), notices.EConflict)
+	wantCode(t, e.st.RotateRefreshToken(ctx, notices.TokenRotation{OldHash: "t2", Next: notices.RefreshToken{Hash: "t4", ExpiresAt: exp}, At: later, Grace: grace}), notices.EConflict)
 
 	// Logout revokes a family explicitly; the first revocation date stays.
 	if err := e.st.RevokeFamily(ctx, "famB", later); err != nil {
@@ -659,11 +674,11 @@ func testRefreshTokenRotationAndReuse(t *testing.T) {
 	if err := e.st.SaveRefreshToken(ctx, tok("old", "famC")); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, e.st.RotateRefreshToken(ctx, "old", notices.RefreshToken{Hash: "new"}, exp), notices.EConflict)
+	wantCode(t, e.st.RotateRefreshToken(ctx, notices.TokenRotation{OldHash: "old", Next: notices.RefreshToken{Hash: "new"}, At: exp, Grace: grace}), notices.EConflict)
 	if old, _ := e.st.RefreshToken(ctx, "old"); !old.RevokedAt.IsZero() || !old.RotatedAt.IsZero() {
 		t.Errorf("an expired token changed: %+v", old)
 	}
-	wantCode(t, e.st.RotateRefreshToken(ctx, "ghost", notices.RefreshToken{Hash: "x"}, now), notices.ENotFound)
+	wantCode(t, e.st.RotateRefreshToken(ctx, notices.TokenRotation{OldHash: "ghost", Next: notices.RefreshToken{Hash: "x"}, At: now, Grace: grace}), notices.ENotFound)
 	wantCode(t, e.st.SaveRefreshToken(ctx, notices.RefreshToken{Hash: "h"}), notices.EValidation)
 }
 
