@@ -123,7 +123,8 @@ type Options struct {
 	// fsyncs and rewrite the same index pages more often; larger ones are
 	// slower still, because bbolt keeps every dirty node in memory until
 	// commit (50,000 per transaction was three times slower and used
-	// about a gigabyte).
+	// about a gigabyte). Concurrent ImportFines calls share a transaction
+	// of up to importJoin chunks (importgroup.go).
 	ImportChunk int
 	// WarmPlateSearch builds the list of plates that searches by part of
 	// a plate read (plates.go) in the background at open, so that a
@@ -154,6 +155,7 @@ type Store struct {
 	now         func() time.Time
 	importChunk int
 	commits     groupCommit // shared write transactions, see groupcommit.go
+	imports     importGroup // shared import transactions, see importgroup.go
 	plates      plateList   // every plate, for searches by part of one (plates.go)
 	// cal values fines for the outstanding tallies; set at open.
 	cal notices.Calendar
@@ -223,6 +225,7 @@ func Open(path string, opts Options) (st *Store, err error) {
 	s := &Store{
 		db: db, path: path, now: opts.Now, importChunk: opts.ImportChunk,
 		commits:    groupCommit{db: db},
+		imports:    importGroup{maxFines: importJoin * opts.ImportChunk},
 		violations: make(map[string]notices.Violation),
 		vrefs:      make(map[notices.Violation]string),
 	}

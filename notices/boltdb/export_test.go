@@ -37,3 +37,27 @@ func ReadAhead(st *Store, fines []*notices.Fine, n int) ([][]bool, error) {
 }
 
 var errRollback = errors.New("rolled back")
+
+// HoldWrites takes bbolt's writer lock of st, as a long write transaction
+// would, until release is called.
+func HoldWrites(st *Store) (release func(), err error) {
+	tx, err := st.db.Begin(true)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = tx.Rollback() }, nil
+}
+
+// ImportQueue tells whether an import transaction is led and how many
+// import chunks wait for one.
+func ImportQueue(st *Store) (busy bool, queued int) {
+	st.imports.mu.Lock()
+	defer st.imports.mu.Unlock()
+	return st.imports.busy, len(st.imports.queue)
+}
+
+// LastTx is the id of st's last committed write transaction.
+func LastTx(st *Store) (id int) {
+	_ = st.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil })
+	return id
+}

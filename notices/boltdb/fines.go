@@ -116,70 +116,78 @@ func (s *Store) CreateFine(ctx context.Context, f *notices.Fine, idem *notices.I
 // year, set in fines[i] once their chunk is committed. A non-nil err
 // (I/O, cancelled ctx) stops the import: chunks already committed stay,
 // and errs holds err for the fines not saved.
+//
+// Concurrent calls share transactions (importgroup.go): a chunk that
+// arrives while another call's transaction is being written joins it, so
+// two uploads in flight cost one commit instead of two.
 func (s *Store) ImportFines(ctx context.Context, fines []*notices.Fine) ([]error, error) {
 	const op = "boltdb.ImportFines"
 	errs := make([]error, len(fines))
-	reports := make([]string, len(fines))
 	for start := 0; start < len(fines); start += s.importChunk {
 		end := min(start+s.importChunk, len(fines))
 		if err := ctx.Err(); err != nil {
 			fill(errs[start:], err)
 			return errs, err
 		}
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			acc, batch := tallies{}, newImportBatch(end-start)
-			look := startLookAhead(tx, fines[start:end])
-			defer look.close()
-			for i := start; i < end; i++ {
-				l := look.next()
-				if err := checkNewFine(op, fines[i]); err != nil {
-					errs[i] = err
-					continue
-				}
-				g := *fines[i]
-				det := l.det
-				if report, ok := batch.dets[det]; ok {
-					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", report)
-					continue
-				}
-				first, err := s.confirmDetection(tx, op, det, l.candidates)
-				if err != nil {
-					return err
-				}
-				if first != nil {
-					errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", first.ReportNumber)
-					continue
-				}
-				batch.look = &l
-				if err := s.insertFine(tx, op, &g, notices.ActorOf(ctx), acc, batch); err != nil {
-					if isDomain(err) {
-						errs[i] = err
-						continue
-					}
-					return err
-				}
-				batch.queue(putDetection, l.detKey, nil)
-				batch.dets[det] = g.ReportNumber
-				reports[i] = g.ReportNumber
-			}
-			look.close() // before the flush puts into the buckets it reads
-			if err := batch.flush(tx); err != nil {
-				return err
-			}
-			return acc.flush(tx)
-		})
-		if err != nil {
+		job := &importJob{ctx: ctx, fines: fines[start:end], errs: errs[start:end]}
+		if err := s.imports.run(s, job); err != nil {
 			err = internal(op, err)
 			fill(errs[start:], err)
 			return errs, err
 		}
-		for i := start; i < end; i++ {
-			if errs[i] == nil {
-				fines[i].ReportNumber = reports[i]
+		for i, f := range job.fines {
+			if errs[start+i] == nil {
+				f.ReportNumber = job.reports[i]
 			}
 		}
 	}
 	return errs, nil
+}
+
+// writeImport writes the fines of one import chunk in tx, their index
+// entries queued in batch and their tallies in acc, and sets job.errs and
+// job.reports. It may run again for the same job in a new transaction
+// (importgroup.go), so it resets both first.
+func (s *Store) writeImport(tx *bolt.Tx, job *importJob, batch *importBatch, acc tallies) error {
+	const op = "boltdb.ImportFines"
+	clear(job.errs)
+	job.reports = make([]string, len(job.fines))
+	look := startLookAhead(tx, job.fines)
+	defer look.close()
+	for i, f := range job.fines {
+		l := look.next()
+		if err := checkNewFine(op, f); err != nil {
+			job.errs[i] = err
+			continue
+		}
+		g := *f
+		det := l.det
+		if report, ok := batch.dets[det]; ok {
+			job.errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", report)
+			continue
+		}
+		first, err := s.confirmDetection(tx, op, det, l.candidates)
+		if err != nil {
+			return err
+		}
+		if first != nil {
+			job.errs[i] = domainErr(op, notices.EDuplicate, "already imported as report %s", first.ReportNumber)
+			continue
+		}
+		batch.look = &l
+		if err := s.insertFine(tx, op, &g, notices.ActorOf(job.ctx), acc, batch); err != nil {
+			if isDomain(err) {
+				job.errs[i] = err
+				continue
+			}
+			return err
+		}
+		batch.look = nil
+		batch.queue(putDetection, l.detKey, nil)
+		batch.dets[det] = g.ReportNumber
+		job.reports[i] = g.ReportNumber
+	}
+	return nil
 }
 
 // The detection index (fines.detection) keys an imported fine by the
