@@ -178,7 +178,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	}
 	// One payment use case for the whole process: the checkout and the
 	// pagoPA station settle fines through it, under the same locks.
-	payments := payment.New(payment.Config{Store: store, Provider: sandbox, Settings: c.settings, Logger: log})
+	// Captures run after the answer (see payment.Config); the shutdown
+	// below waits for them before the sandbox's state file closes.
+	payments := payment.New(payment.Config{Store: store, Provider: sandbox, Settings: c.settings, Logger: log,
+		CaptureInBackground: true})
 	station := newStation(&c, payments, log)
 	srv := server.New(server.Config{
 		Store: store, Catalogue: cat, Settings: c.settings, Auth: accounts, Provider: sandbox, Sandbox: sandbox,
@@ -233,6 +236,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	select { // the store closes after this: no receipt may be cut in half
 	case <-stationDone:
 	case <-sctx.Done():
+	}
+	if werr := payments.WaitCaptures(sctx); werr != nil {
+		log.Error("shutdown: captures still running when the sandbox closes", "err", werr)
 	}
 	return err
 }

@@ -50,7 +50,8 @@ func (p *CardPayment) validate() error {
 // true; the same key with another request is EIdempotencyConflict), then
 // the state and amount checks, then the card, then one store transaction
 // that writes receipt, state and idempotency record together. Only after
-// that commit is the card captured; a lost race voids it.
+// that commit is the card captured (in the background with
+// Config.CaptureInBackground); a lost race voids it.
 //
 // Errors: ENoticeNotFound, EValidation, EAlreadyPaid (Details receiptId),
 // EFineCancelled, EAmountChanged (Details amountDue), EIdempotencyConflict,
@@ -135,11 +136,7 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 		}
 		return notices.Receipt{}, false, s.void(ctx, auth.ID, err)
 	}
-	if err := s.cfg.Provider.Capture(ctx, auth.ID); err != nil {
-		// The receipt stands: the payer was authorised and the fine is
-		// settled. Reconciliation reports the missing settlement line.
-		s.cfg.Logger.Error("capture failed after receipt", "receipt", rid, "auth", auth.ID, "err", err)
-	}
+	s.capture(ctx, auth.ID, "capture failed after receipt", "receipt", rid)
 	return saved, false, nil
 }
 

@@ -162,9 +162,7 @@ func (s *Service) PayCart(ctx context.Context, p CartPayment) (rs []notices.Rece
 		}
 		return nil, false, s.void(ctx, auth.ID, err)
 	}
-	if err := s.cfg.Provider.Capture(ctx, auth.ID); err != nil {
-		s.cfg.Logger.Error("capture failed after cart receipts", "receipts", strings.Join(notices.ReceiptIDs(saved), ","), "auth", auth.ID, "err", err)
-	}
+	s.capture(ctx, auth.ID, "capture failed after cart receipts", "receipts", strings.Join(notices.ReceiptIDs(saved), ","))
 	return saved, false, nil
 }
 

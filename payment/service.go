@@ -21,13 +21,24 @@ type Config struct {
 	Now      func() time.Time
 	Rand     io.Reader
 	Logger   *slog.Logger
+	// CaptureInBackground lets a card payment answer once its receipt is
+	// committed, capturing the authorization on another goroutine: the
+	// provider's durable write then leaves the payer's wait (one of three
+	// in a row). It changes no outcome a crash can leave: a crash after
+	// the commit and before the capture is durable leaves a receipt with
+	// an uncaptured authorization whether or not the answer went out, and
+	// a capture failure already leaves the receipt standing. Whoever reads
+	// what captures change calls WaitCaptures first, and the process calls
+	// it before closing the provider.
+	CaptureInBackground bool
 }
 
 // Service runs the payment use cases. It is safe for concurrent use; one
 // Service per process, so that its per-fine locks see every payer.
 type Service struct {
-	cfg   Config
-	locks fineLocks
+	cfg      Config
+	locks    fineLocks
+	captures pendingCaptures
 }
 
 // New returns a Service with cfg's defaults filled in.

@@ -336,6 +336,11 @@ func (s *Server) pspFlow(c *fiber.Ctx) error {
 	if day.IsZero() {
 		day = s.today().AddDays(-1)
 	}
+	// A payment answered before this call may still be capturing: wait,
+	// so that its line is in the flow.
+	if err := s.payments.WaitCaptures(c.UserContext()); err != nil {
+		return err
+	}
 	f, err := s.cfg.Provider.Settlement(c.UserContext(), day, s.cfg.Settings.Creditor)
 	if err != nil {
 		return err
