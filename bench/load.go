@@ -21,6 +21,10 @@ type result struct {
 	// CPU is what the server, this process and the machine used during
 	// the window, when a meter was given.
 	CPU cpuSample
+	// Late is, for an open loop, the p99 of how late the generator
+	// released its requests after their due time: its own share of the
+	// latencies, which count from the due time.
+	Late time.Duration
 }
 
 // Rate is successful operations per second.
@@ -47,6 +51,16 @@ func (r result) CPUPerOp() time.Duration {
 		return 0
 	}
 	return r.CPU.Server / time.Duration(r.Ops)
+}
+
+// GenCPUPerOp is the generator's CPU time (this process's, or wrk's) per
+// successful operation: what the measurement took from the server's
+// share of the machine.
+func (r result) GenCPUPerOp() time.Duration {
+	if r.Ops == 0 {
+		return 0
+	}
+	return r.CPU.Gen / time.Duration(r.Ops)
 }
 
 // cpuSample is CPU time used so far: by the server, by this process (the
@@ -182,12 +196,14 @@ func closedLoop(ctx context.Context, conc int, warmup, dur time.Duration, meter 
 // moment the request was due, not from when a worker got to it, so a
 // server that falls behind shows its queueing delay (no coordinated
 // omission). workers bounds the requests in flight; if all are busy the
-// backlog waits in the queue and its wait counts.
+// backlog waits in the queue and its wait counts. do is typically a
+// net/http request: rawOpenLoop is the same schedule with a cheaper
+// client.
 func openLoop(ctx context.Context, rate float64, workers int, dur time.Duration, meter cpuMeter, do op) result {
 	var col collector
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	due := make(chan time.Time, 1<<16)
+	due := make(chan time.Time, dueQueue)
 	var seq atomic.Int64
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -215,34 +231,68 @@ func openLoop(ctx context.Context, rate float64, workers int, dur time.Duration,
 			col.add(lat, ops, errs, firstErr)
 		}()
 	}
-	interval := time.Duration(float64(time.Second) / rate)
 	c0 := meter.read()
-	start := time.Now()
-	sent := int64(0)
-	dropped := int64(0)
-	for {
-		now := time.Now()
-		if now.Sub(start) >= dur || ctx.Err() != nil {
-			break
-		}
-		// Release every request whose time has come; the sleep below is
-		// coarse (tens of µs or worse), the schedule is not.
-		for ; start.Add(time.Duration(sent) * interval).Before(now); sent++ {
-			select {
-			case due <- start.Add(time.Duration(sent) * interval):
-			default:
-				dropped++ // queue full: the server is hopelessly behind
-			}
-		}
-		time.Sleep(min(interval, time.Millisecond))
-	}
+	start, sched := schedule(ctx, rate, dur, due)
 	close(due)
 	wg.Wait()
 	elapsed := time.Since(start)
 	r := col.result(elapsed)
-	r.Errors += dropped
+	r.Errors += sched.dropped
+	r.Late = sched.latePct(99)
 	r.CPU = usage(c0, meter.read())
 	return r
+}
+
+// dueQueue is how many due requests may wait for a free worker before the
+// schedule drops them (and counts them as errors): the server is then
+// hopelessly behind.
+const dueQueue = 1 << 16
+
+// scheduled is what schedule did: requests released, requests dropped
+// because the queue was full, and how late each was released.
+type scheduled struct {
+	sent, dropped int64
+	late          []time.Duration
+}
+
+// latePct is the p-th percentile of how late the schedule released its
+// requests: the generator's own part of the latencies it measured.
+func (s scheduled) latePct(p float64) time.Duration {
+	return result{lat: s.late}.Pct(p)
+}
+
+// schedule puts the due time of every request into due, one every
+// 1/rate seconds from the returned start for dur: exactly dur*rate of
+// them (rounded up), released as soon as they are due, and at the end
+// any that a late wake-up had not released yet. The sleeps between
+// releases are coarse (Go's timers wake up to a millisecond late when the
+// process is idle), the schedule is not: latencies count from the due
+// times, and late holds by how much each was released after its time.
+func schedule(ctx context.Context, rate float64, dur time.Duration, due chan<- time.Time) (time.Time, scheduled) {
+	interval := time.Duration(float64(time.Second) / rate)
+	total := int64((dur + interval - 1) / interval)
+	s := scheduled{late: make([]time.Duration, 0, total)}
+	start := time.Now()
+	for s.sent < total && ctx.Err() == nil {
+		now := time.Now()
+		for ; s.sent < total; s.sent++ {
+			t := start.Add(time.Duration(s.sent) * interval)
+			if t.After(now) {
+				break
+			}
+			select {
+			case due <- t:
+				s.late = append(s.late, now.Sub(t))
+			default:
+				s.dropped++ // queue full: the server is hopelessly behind
+			}
+		}
+		if s.sent < total {
+			time.Sleep(min(time.Until(start.Add(time.Duration(s.sent)*interval)), time.Millisecond))
+		}
+	}
+	slices.Sort(s.late)
+	return start, s
 }
 
 // rounds runs each measurement in turn, n times over, and returns each
@@ -270,6 +320,7 @@ func pool(rs []result) result {
 		p.Elapsed += r.Elapsed
 		p.lat = append(p.lat, r.lat...)
 		p.CPU = cpuSample{p.CPU.Server + r.CPU.Server, p.CPU.Gen + r.CPU.Gen, p.CPU.Machine + r.CPU.Machine}
+		p.Late = max(p.Late, r.Late)
 		if p.FirstErr == nil {
 			p.FirstErr = r.FirstErr
 		}

@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,7 @@ type options struct {
 	DashPayments int    // of which paid
 	DashDB       string // the dashboard's database: seeded when missing, reused after
 	DashSeedOnly bool   // seed DashDB and stop
+	OpenLoop     string // the open-loop generator at half the peak: raw, nethttp or both
 	Out          string
 	PprofDir     string
 	Keep         bool
@@ -91,6 +93,7 @@ func main() {
 	flag.StringVar(&o.DashDB, "dashboard-db", "", "the dashboard section's database: seeded (with PATH.json saying what it holds) when PATH does not exist, reused as it is when it does; empty seeds a throw-away one")
 	flag.BoolVar(&o.DashSeedOnly, "dashboard-seed-only", false, "seed the database of -dashboard-db when missing, then stop without measuring: seeding millions of fines is a long CPU job that need not hold the bench lock")
 	flag.DurationVar(&o.Soak, "soak", 0, "optional soak under mixed load, sampling the server's RSS (e.g. 5m); 0 skips it")
+	flag.StringVar(&o.OpenLoop, "open-loop", "raw", "generator of the open-loop runs at half the peak (verify, payments): raw (a minimal HTTP/1.1 keep-alive client, a few µs of CPU a request), nethttp (Go's net/http client, the generator of older tables, which costs the server CPU and adds its own queueing) or both, in alternated slices of -duration")
 	flag.StringVar(&o.Out, "out", "", "also write the table as markdown to this file")
 	flag.StringVar(&o.PprofDir, "pprof", "", "write CPU profiles of the server (one per measurement) and a heap profile to this directory")
 	only := flag.String("only", "", "comma-separated sections to run: import, verify, qr, pay, dashboard (the import always runs, as the others need its fines; empty means all)")
@@ -117,6 +120,10 @@ func main() {
 	}
 	if o.Store != "bolt" && o.Store != "postgres" {
 		fmt.Fprintln(os.Stderr, "bench: -store must be bolt or postgres")
+		os.Exit(2)
+	}
+	if o.OpenLoop != "raw" && o.OpenLoop != "nethttp" && o.OpenLoop != "both" {
+		fmt.Fprintln(os.Stderr, "bench: -open-loop must be raw, nethttp or both")
 		os.Exit(2)
 	}
 	if o.PSPState != "memory" && o.PSPState != "file" {
@@ -160,6 +167,15 @@ func failed(what string, r result) error {
 		return fmt.Errorf("%s: %d ok, %d failed; first error: %v", what, r.Ops, r.Errors, r.FirstErr)
 	}
 	return nil
+}
+
+// failedIfRun is failed for a measurement that ran: one that -open-loop
+// left out (nothing sent, nothing failed) is no failure.
+func failedIfRun(what string, r result) error {
+	if r.Ops == 0 && r.Errors == 0 {
+		return nil
+	}
+	return failed(what, r)
 }
 
 // coldQRPath returns the i-th never-requested QR: the NAVs in order, then
@@ -352,7 +368,7 @@ func (p *payers) pay(worker int, _ int64) error {
 		}
 		amount = v.AmountDue.Cents
 	}
-	status, body, _, err := p.c.pay(nav, fmt.Sprintf("%s-%d", p.prefix, i), payBody(amount, p.tokens[worker%len(p.tokens)]))
+	status, body, _, err := p.c.pay(nav, p.key(i), payBody(amount, p.tokens[worker%len(p.tokens)]))
 	if err != nil {
 		return err
 	}
@@ -361,6 +377,10 @@ func (p *payers) pay(worker int, _ int64) error {
 	}
 	return nil
 }
+
+// key is the Idempotency-Key of the payment of the i-th fine: fresh for
+// every run and every fine.
+func (p *payers) key(i int) string { return p.prefix + "-" + strconv.Itoa(i) }
 
 // backgroundLoad returns the fraction of the machine's CPU capacity that
 // other processes use over d, before the harness starts anything.

@@ -41,7 +41,10 @@ type report struct {
 	// Every slice of the alternated pairs, for the spread of the ratios.
 	VerifyRounds, CeilingRounds, PayRounds, BoltUpdateRounds []result
 	HalfRate                                                 float64
-	VerifyHalf                                               result
+	// Verify in an open loop at HalfRate, driven by the raw HTTP/1.1
+	// generator and by net/http (VerifyHalfStd), as -open-loop chose;
+	// the one not run is empty.
+	VerifyHalf, VerifyHalfStd result
 
 	QRCold, QRCached map[string]result
 	QRColdWrapped    bool // cold QR ran past the NAVs and used other scales
@@ -54,8 +57,8 @@ type report struct {
 	PayHigh, BoltBatchHigh             result
 	PayHighRounds, BoltBatchHighRounds []result
 	// Payments in an open loop at half the peak of Pay.
-	PayHalfRate float64
-	PayHalf     result
+	PayHalfRate         float64
+	PayHalf, PayHalfStd result
 
 	// Verify and the ceiling measured with wrk (the honest pair), and
 	// why they were not when wrk could not run.
@@ -134,6 +137,19 @@ func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
 func lat(r result) string { return "p50 " + ms(r.Pct(50)) + ", p99 " + ms(r.Pct(99)) }
 
+// The generators a row of the table can be measured with: each row says
+// which, as their costs differ by an order of magnitude and that cost
+// comes out of the server's share of the machine.
+const (
+	genNetHTTP   = "Go net/http, closed loop"
+	genNetOpen   = "Go net/http, open loop"
+	genRawOpen   = "raw HTTP/1.1, open loop"
+	genInProcess = "in process, no HTTP"
+)
+
+// genWrk names wrk with its flags.
+var genWrk = fmt.Sprintf("wrk -t1 -c%d, closed loop", wrkConnections)
+
 // markdown renders the report: the machine, the targets table, the
 // details, and the caveats a reader needs to judge the numbers.
 func (r *report) markdown() string {
@@ -160,7 +176,7 @@ func (r *report) markdown() string {
 	if r.Opts.OrderedTimes {
 		b.WriteString(" -ordered-times")
 	}
-	fmt.Fprintf(&b, " -psp-state %s -payers %d -payers-high %d", r.Opts.PSPState, r.Opts.Payers, r.Opts.PayersHigh)
+	fmt.Fprintf(&b, " -psp-state %s -payers %d -payers-high %d -open-loop %s", r.Opts.PSPState, r.Opts.Payers, r.Opts.PayersHigh, r.Opts.OpenLoop)
 	if r.Dash.Fines > 0 {
 		fmt.Fprintf(&b, " -dashboard-fines %d -dashboard-payments %d", r.Opts.DashFines, r.Opts.DashPayments)
 		if r.Opts.DashDB != "" {
@@ -168,7 +184,7 @@ func (r *report) markdown() string {
 		}
 	}
 	b.WriteString("`  \n")
-	fmt.Fprintf(&b, "The load generators (this process, net/http keep-alive client; wrk for the rows that say so) and the server share these %d CPUs, "+
+	fmt.Fprintf(&b, "The load generators (this process, with Go's net/http keep-alive client or a raw HTTP/1.1 one; wrk; each row names its own) and the server share these %d CPUs, "+
 		"so every throughput below is a lower bound of what the server alone would do; ratios compare like with like. "+
 		"Before the run, other processes used %s of the CPUs; the last columns show their share during each measurement.\n\n", m.CPUs, pct(r.Background))
 
@@ -187,11 +203,18 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| Verify throughput, Go client, %d workers (flatters: the client's CPU, not Fiber, caps the ceiling) | %s | bare Fiber %s | %s (slices %s–%s) | ≥ %s | %s |\n",
 			r.Opts.Concurrency, perSec(r.Verify.Rate()), perSec(r.Ceiling.Rate()), pct(ratio), pct(lo), pct(hi), pct(targetVerifyRatio), judged(ratio >= targetVerifyRatio, r.Verify.CPU, r.Verify.Elapsed, m.CPUs))
 	}
-	if r.VerifyHalf.Ops > 0 {
-		p99 := r.VerifyHalf.Pct(99)
-		fmt.Fprintf(&b, "| Verify p99 at half the peak (open loop, %s) | %s | | | ≤ %s | %s |\n",
-			perSec(r.VerifyHalf.Rate()), ms(p99), ms(targetP99HalfPeak), judged(p99 <= targetP99HalfPeak, r.VerifyHalf.CPU, r.VerifyHalf.Elapsed, m.CPUs))
+	// The open loops at half the peak, one row per generator that ran:
+	// net/http's own CPU and queueing count in its latencies.
+	halfRow := func(what, gen string, res result, target time.Duration) {
+		if res.Ops == 0 {
+			return
+		}
+		p99 := res.Pct(99)
+		fmt.Fprintf(&b, "| %s p99 at half the peak (open loop, %s, %s) | %s | | | ≤ %s | %s |\n",
+			what, perSec(res.Rate()), gen, ms(p99), ms(target), judged(p99 <= target, res.CPU, res.Elapsed, m.CPUs))
 	}
+	halfRow("Verify", "raw HTTP/1.1 generator", r.VerifyHalf, targetP99HalfPeak)
+	halfRow("Verify", "Go net/http generator, its own queueing included", r.VerifyHalfStd, targetP99HalfPeak)
 	if r.Pay.Ops > 0 {
 		refRes, refRounds := r.BoltBatch, r.BoltBatchRounds
 		ref, target, conc := "raw bbolt Batch", targetPayRatio, r.Opts.Payers
@@ -211,11 +234,8 @@ func (r *report) markdown() string {
 			r.Opts.PayersHigh, r.Opts.Payers, perSec(r.Pay.Rate()), perSec(r.PayHigh.Rate()), perSec(r.BoltBatchHigh.Rate()), pct(ratio), pct(lo), pct(hi), perSec(r.Pay.Rate()),
 			judged(r.PayHigh.Rate() >= r.Pay.Rate(), r.PayHigh.CPU, r.PayHigh.Elapsed, m.CPUs))
 	}
-	if r.PayHalf.Ops > 0 {
-		p99 := r.PayHalf.Pct(99)
-		fmt.Fprintf(&b, "| Payments p99 at half the peak (open loop, %s) | %s | | | ≤ %s | %s |\n",
-			perSec(r.PayHalf.Rate()), ms(p99), ms(targetPayP99Half), judged(p99 <= targetPayP99Half, r.PayHalf.CPU, r.PayHalf.Elapsed, m.CPUs))
-	}
+	halfRow("Payments", "raw HTTP/1.1 generator", r.PayHalf, targetPayP99Half)
+	halfRow("Payments", "Go net/http generator, its own queueing included", r.PayHalfStd, targetPayP99Half)
 	if r.Import.Fines > 0 {
 		// The same formula whatever the size: it is the measured time
 		// when the run imported a million, a linear projection otherwise.
@@ -250,54 +270,66 @@ func (r *report) markdown() string {
 			r.Soak.Duration, g*100, mb(r.Soak.AnonAfterWarm), mb(r.Soak.AnonFinal), pct(targetSoakGrowth), verdict(g <= targetSoakGrowth))
 	}
 
-	b.WriteString("\n| Measurement | Throughput | Latency | Server CPU per op | CPU busy: server + generator + others | Notes |\n|---|---|---|---|---|---|\n")
-	row := func(name string, res result, notes string) {
+	b.WriteString("\n| Measurement | Generator | Throughput | Latency | Server CPU per op | Generator CPU per op | CPU busy: server + generator + others | Notes |\n|---|---|---|---|---|---|---|---|\n")
+	row := func(name, gen string, res result, notes string) {
 		if res.Ops == 0 {
 			return
+		}
+		if res.Late > 0 {
+			notes += fmt.Sprintf(" The generator released its requests %s late at p99 (the worst slice's when pooled), which counts in the latency.", ms(res.Late))
 		}
 		if res.Errors > 0 {
 			notes += fmt.Sprintf(" %d errors.", res.Errors)
 		}
-		cpu, busy := "", ""
+		cpu, genCPU, busy := "", "", ""
 		if res.CPU.Machine > 0 {
-			cpu = us(res.CPUPerOp())
+			cpu, genCPU = us(res.CPUPerOp()), us(res.GenCPUPerOp())
 			busy = cpuBusy(res.CPU, res.Elapsed, m.CPUs)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, perSec(res.Rate()), lat(res), cpu, busy, strings.TrimSpace(notes))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, gen, perSec(res.Rate()), lat(res), cpu, genCPU, busy, strings.TrimSpace(notes))
 	}
-	fmt.Fprintf(&b, "| *Rows marked (pooled) add up %d alternated slices of %v with their reference.* | | | | | |\n", r.Opts.Rounds, r.Opts.Duration/time.Duration(max(r.Opts.Rounds, 1)))
-	row("Verify, closed loop (pooled)", r.Verify, fmt.Sprintf("%d distinct NAVs, %d-byte answers.", r.DistinctNAVs, r.VerifyBytes))
-	row("Bare Fiber constant, ceiling (pooled)", r.Ceiling, fmt.Sprintf("Same route shape, same %d-byte body, no middleware.", r.VerifyBytes))
-	row(fmt.Sprintf("Verify, wrk -t1 -c%d (pooled)", wrkConnections), r.WrkVerify, "One Lua script picks a random NAV per request for both servers; latency percentiles pooled from each slice's; wrk's CPU counts as the generator's.")
-	row(fmt.Sprintf("Bare Fiber constant, wrk -t1 -c%d (pooled)", wrkConnections), r.WrkCeiling, "The same script and flags.")
-	row("Verify, open loop at half peak", r.VerifyHalf, fmt.Sprintf("Target %s; latency from the scheduled send time; %d workers.", perSec(r.HalfRate), r.Opts.Concurrency*4))
+	fmt.Fprintf(&b, "| *Rows marked (pooled) add up %d alternated slices of %v with their reference.* | | | | | | | |\n", r.Opts.Rounds, r.Opts.Duration/time.Duration(max(r.Opts.Rounds, 1)))
+	row("Verify, closed loop (pooled)", genNetHTTP, r.Verify, fmt.Sprintf("%d distinct NAVs, %d-byte answers.", r.DistinctNAVs, r.VerifyBytes))
+	row("Bare Fiber constant, ceiling (pooled)", genNetHTTP, r.Ceiling, fmt.Sprintf("Same route shape, same %d-byte body, no middleware.", r.VerifyBytes))
+	row("Verify (pooled)", genWrk, r.WrkVerify, "One Lua script picks a random NAV per request for both servers; latency percentiles pooled from each slice's; wrk's CPU counts as the generator's.")
+	row("Bare Fiber constant, ceiling (pooled)", genWrk, r.WrkCeiling, "The same script and flags.")
+	halfNote := func(rate float64, conns int) string {
+		pooled := ""
+		if r.Opts.OpenLoop == "both" {
+			pooled = fmt.Sprintf(" %d slices alternated with the other generator's, pooled.", r.Opts.Rounds)
+		}
+		return fmt.Sprintf("Target %s; latency from the scheduled send time; %d connections.%s", perSec(rate), conns, pooled)
+	}
+	row("Verify, open loop at half peak", genRawOpen, r.VerifyHalf, halfNote(r.HalfRate, r.Opts.Concurrency*4))
+	row("Verify, open loop at half peak", genNetOpen, r.VerifyHalfStd, halfNote(r.HalfRate, r.Opts.Concurrency*4))
 	for _, f := range []string{"png", "svg"} {
 		note := "Distinct NAVs, never drawn before."
 		if r.QRColdWrapped {
 			note = "Distinct NAVs, then the same NAVs at other scales: every request draws."
 		}
-		row("QR "+strings.ToUpper(f)+", cold", r.QRCold[f], note)
-		row("QR "+strings.ToUpper(f)+", cached", r.QRCached[f], "One NAV repeatedly (LRU hit).")
+		row("QR "+strings.ToUpper(f)+", cold", genNetHTTP, r.QRCold[f], note)
+		row("QR "+strings.ToUpper(f)+", cached", genNetHTTP, r.QRCached[f], "One NAV repeatedly (LRU hit).")
 	}
 	pspNote := "the sandbox PSP keeps its state in memory, as a remote provider would be"
 	if r.Opts.PSPState == "file" {
 		pspNote = "the sandbox PSP also fsyncs its state file twice per payment"
 	}
-	row("Payments: tokenize once, then POST …/payments (pooled)", r.Pay,
+	row("Payments: tokenize once, then POST …/payments (pooled)", genNetHTTP, r.Pay,
 		"Our database fsyncs every commit; "+pspNote+"; amount from a prior verify; each a fresh Idempotency-Key.")
 	if r.Opts.Store == "postgres" {
-		row("raw PostgreSQL INSERT, ~1 KB, autocommit (pooled)", r.BoltUpdate, fmt.Sprintf("%d connections, synchronous_commit and fsync on: the fair ceiling for one transaction per payment.", r.Opts.Concurrency))
+		row("raw PostgreSQL INSERT, ~1 KB, autocommit (pooled)", "pgx, closed loop", r.BoltUpdate, fmt.Sprintf("%d connections, synchronous_commit and fsync on: the fair ceiling for one transaction per payment.", r.Opts.Concurrency))
 	} else {
-		row("raw bbolt, db.Update, ~1 KB (pooled)", r.BoltUpdate, "One commit per write: the fair ceiling for one transaction per payment.")
+		row("raw bbolt, db.Update, ~1 KB (pooled)", genInProcess, r.BoltUpdate, "One commit per write: the fair ceiling for one transaction per payment.")
 	}
-	row(fmt.Sprintf("raw bbolt, db.Batch, ~1 KB, %d writers (pooled)", r.Opts.Payers), r.BoltBatch, "Concurrent writes share commits; bbolt's default 10 ms MaxBatchDelay: the payments' ceiling.")
-	row(fmt.Sprintf("Payments, %d payers (pooled)", r.Opts.PayersHigh), r.PayHigh, "As above, more payers than the server has connections' worth of work.")
-	row(fmt.Sprintf("raw bbolt, db.Batch, ~1 KB, %d writers (pooled)", r.Opts.PayersHigh), r.BoltBatchHigh, "")
-	row("Payments, open loop at half peak", r.PayHalf, fmt.Sprintf("Target %s; latency from the scheduled send time; %d workers.", perSec(r.PayHalfRate), r.Opts.PayersHigh))
+	row(fmt.Sprintf("raw bbolt, db.Batch, ~1 KB, %d writers (pooled)", r.Opts.Payers), genInProcess, r.BoltBatch, "Concurrent writes share commits; bbolt's default 10 ms MaxBatchDelay: the payments' ceiling.")
+	row(fmt.Sprintf("Payments, %d payers (pooled)", r.Opts.PayersHigh), genNetHTTP, r.PayHigh, "As above, more payers than the server has connections' worth of work.")
+	row(fmt.Sprintf("raw bbolt, db.Batch, ~1 KB, %d writers (pooled)", r.Opts.PayersHigh), genInProcess, r.BoltBatchHigh, "")
+	row("Payments, open loop at half peak", genRawOpen, r.PayHalf, halfNote(r.PayHalfRate, r.Opts.PayersHigh))
+	row("Payments, open loop at half peak", genNetOpen, r.PayHalfStd, halfNote(r.PayHalfRate, r.Opts.PayersHigh))
 	if r.Import.Fines > 0 {
-		fmt.Fprintf(&b, "| Import (CSV, %d rows per request, %d in flight) | %s | %v for %d fines | %s | %s | %d failed rows; database %s (+%s during import) |\n",
-			r.Opts.Chunk, r.Opts.ImportConc, perSec(r.Import.Rate()), r.Import.Elapsed.Round(time.Millisecond), r.Import.Fines,
-			us(r.Import.CPU.Server/time.Duration(max(r.Import.Fines, 1))), cpuBusy(r.Import.CPU, r.Import.Elapsed, m.CPUs),
+		fmt.Fprintf(&b, "| Import (CSV, %d rows per request, %d in flight) | %s | %s | %v for %d fines | %s | %s | %s | %d failed rows; database %s (+%s during import) |\n",
+			r.Opts.Chunk, r.Opts.ImportConc, genNetHTTP, perSec(r.Import.Rate()), r.Import.Elapsed.Round(time.Millisecond), r.Import.Fines,
+			us(r.Import.CPU.Server/time.Duration(max(r.Import.Fines, 1))), us(r.Import.CPU.Gen/time.Duration(max(r.Import.Fines, 1))), cpuBusy(r.Import.CPU, r.Import.Elapsed, m.CPUs),
 			r.Import.Failed, mb(r.DBBytes), mb(r.DBBytesDelta))
 	}
 	if d := r.Dash; d.Fines > 0 {
@@ -305,23 +337,23 @@ func (r *report) markdown() string {
 		if d.Reused {
 			reused = fmt.Sprintf("; reused, seeded at %s", d.Seed.SeededAt.Format(time.RFC3339))
 		}
-		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines in time order, then RecordPayment from 1,000 goroutines; tallies checked against a scan in %v) | %s fines, %s payments | %v, %v | | | database %s (%.0f B per fine)%s |\n",
-			d.Seed.SeedCheck.Round(time.Second), perSec(seedRate(d.Fines, d.Seed.SeedFines)), perSec(seedRate(d.Payments, d.Seed.SeedPayments)),
+		fmt.Fprintf(&b, "| Dashboard seed (store's ImportFines in time order, then RecordPayment from 1,000 goroutines; tallies checked against a scan in %v) | %s | %s fines, %s payments | %v, %v | | | | database %s (%.0f B per fine)%s |\n",
+			d.Seed.SeedCheck.Round(time.Second), genInProcess, perSec(seedRate(d.Fines, d.Seed.SeedFines)), perSec(seedRate(d.Payments, d.Seed.SeedPayments)),
 			d.Seed.SeedFines.Round(time.Second), d.Seed.SeedPayments.Round(time.Second), mb(d.DBBytes), float64(d.DBBytes)/float64(d.Fines), reused)
-		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", d.Stats, "Outstanding and payments both from the store's tallies (no fine or receipt read).")
-		row("Dashboard: GET /api/v1/stats, a whole year", d.StatsYear, "366 days of per-hour payment tallies.")
-		row("Fines list, first page of 50", d.FirstPage, "")
-		row("Fines list, next pages by cursor", d.Pages, "Each client pages on through the whole list.")
-		row("Fines list, unpaid only, first page", d.Unpaid, "")
-		row("Fines list, search by report number (q=YYYY/N)", d.ReportSearch, "The report-number index: one seek.")
-		row("Fines list, search by the start of a plate (q=AB1)", d.PlateSearch, "")
-		row("Reconciliation of one of the last 30 days, whole (every row, as the CSV)", d.ReconWhole, "")
-		row("Reconciliation of one of the last 30 days, as the dashboard page's panel asks (limit=50)", d.Recon, fmt.Sprintf("It matches the day's receipts (%d a day on average). multa answered %v after it was started on the file (opened first by the harness in %v).", d.Payments/365, d.Open.Round(100*time.Millisecond), d.Prepare.Round(100*time.Millisecond)))
+		row("Dashboard: GET /api/v1/stats, last 30 days, 4 clients", genNetHTTP, d.Stats, "Outstanding and payments both from the store's tallies (no fine or receipt read).")
+		row("Dashboard: GET /api/v1/stats, a whole year", genNetHTTP, d.StatsYear, "366 days of per-hour payment tallies.")
+		row("Fines list, first page of 50", genNetHTTP, d.FirstPage, "")
+		row("Fines list, next pages by cursor", genNetHTTP, d.Pages, "Each client pages on through the whole list.")
+		row("Fines list, unpaid only, first page", genNetHTTP, d.Unpaid, "")
+		row("Fines list, search by report number (q=YYYY/N)", genNetHTTP, d.ReportSearch, "The report-number index: one seek.")
+		row("Fines list, search by the start of a plate (q=AB1)", genNetHTTP, d.PlateSearch, "")
+		row("Reconciliation of one of the last 30 days, whole (every row, as the CSV)", genNetHTTP, d.ReconWhole, "")
+		row("Reconciliation of one of the last 30 days, as the dashboard page's panel asks (limit=50)", genNetHTTP, d.Recon, fmt.Sprintf("It matches the day's receipts (%d a day on average). multa answered %v after it was started on the file (opened first by the harness in %v).", d.Payments/365, d.Open.Round(100*time.Millisecond), d.Prepare.Round(100*time.Millisecond)))
 	}
 	if r.Soak.Final > 0 {
 		s := r.Soak
-		fmt.Fprintf(&b, "| Soak, mixed load | %s | | | | %d requests, %d payments, %d errors; anonymous RSS peak %s, trend after warm-up %+.1f MB/h; total RSS (with the mmapped file) %s → %s, peak %s; warm-up %v |\n",
-			perSec(float64(s.Ops)/s.Duration.Seconds()), s.Ops, s.Payments, s.Errors, mb(s.AnonPeak), s.SlopePerHr/(1<<20),
+		fmt.Fprintf(&b, "| Soak, mixed load | %s | %s | | | | | %d requests, %d payments, %d errors; anonymous RSS peak %s, trend after warm-up %+.1f MB/h; total RSS (with the mmapped file) %s → %s, peak %s; warm-up %v |\n",
+			genNetHTTP, perSec(float64(s.Ops)/s.Duration.Seconds()), s.Ops, s.Payments, s.Errors, mb(s.AnonPeak), s.SlopePerHr/(1<<20),
 			mb(s.AfterWarm), mb(s.Final), mb(s.Peak), s.WarmupEnd)
 	}
 	if r.RSSEnd > 0 {

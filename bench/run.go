@@ -314,22 +314,43 @@ func (h *harness) verify() error {
 	if rep.WrkVerify.Ops > 0 {
 		rep.HalfRate = rep.WrkVerify.Rate() / 2
 	}
-	h.logf("verify: open loop at %.0f req/s (half of the peak)", rep.HalfRate)
+	h.logf("verify: open loop at %.0f req/s (half of the peak), generator %s", rep.HalfRate, o.OpenLoop)
 	workers := o.Concurrency * 4
 	open := newHTTPClient(workers)
-	rep.VerifyHalf = openLoop(h.ctx, rep.HalfRate, workers, o.Duration, h.meter, func(_ int, seq int64) error {
-		resp, err := open.Get(h.srv.Base + h.verifyPath(seq))
-		if err != nil {
-			return err
-		}
-		drain(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("verify: %s", resp.Status)
-		}
-		return nil
+	host := hostOf(h.srv.Base)
+	rep.VerifyHalf, rep.VerifyHalfStd = h.openLoops(func(d time.Duration) result {
+		return rawOpenLoop(h.ctx, host, rep.HalfRate, workers, d, h.meter, http.StatusOK, h.verifyRequest(host))
+	}, func(d time.Duration) result {
+		return openLoop(h.ctx, rep.HalfRate, workers, d, h.meter, func(_ int, seq int64) error {
+			resp, err := open.Get(h.srv.Base + h.verifyPath(seq))
+			if err != nil {
+				return err
+			}
+			drain(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("verify: %s", resp.Status)
+			}
+			return nil
+		})
 	})
-	return failed("verify at half peak", rep.VerifyHalf)
+	return errors.Join(failedIfRun("verify at half peak (raw HTTP/1.1 generator)", rep.VerifyHalf),
+		failedIfRun("verify at half peak (net/http generator)", rep.VerifyHalfStd))
+}
+
+// openLoops runs an open-loop measurement with the generators -open-loop
+// names: raw (the raw HTTP/1.1 client), nethttp (Go's net/http client),
+// or both in alternated slices of the same total length. The result of a
+// generator that did not run is empty.
+func (h *harness) openLoops(raw, std func(time.Duration) result) (rawRes, stdRes result) {
+	switch h.o.OpenLoop {
+	case "raw":
+		return raw(h.o.Duration), result{}
+	case "nethttp":
+		return result{}, std(h.o.Duration)
+	}
+	rs := rounds(h.o.Rounds, func(int) result { return raw(h.slice()) }, func(int) result { return std(h.slice()) })
+	return pool(rs[0]), pool(rs[1])
 }
 
 // verifyWrk measures verify against the ceiling again with wrk (one
@@ -482,9 +503,15 @@ func (h *harness) pay() error {
 		}
 	}
 	rep.PayHalfRate = rep.Pay.Rate() / 2
-	h.logf("payments: open loop at %.0f/s (half of the peak)", rep.PayHalfRate)
-	rep.PayHalf = openLoop(h.ctx, rep.PayHalfRate, o.PayersHigh, o.Duration, h.meter, payers.pay)
-	return failed("payments at half peak", rep.PayHalf)
+	h.logf("payments: open loop at %.0f/s (half of the peak), generator %s", rep.PayHalfRate, o.OpenLoop)
+	host := hostOf(payers.c.base)
+	rep.PayHalf, rep.PayHalfStd = h.openLoops(func(d time.Duration) result {
+		return rawOpenLoop(h.ctx, host, rep.PayHalfRate, o.PayersHigh, d, h.meter, http.StatusCreated, payers.request(host))
+	}, func(d time.Duration) result {
+		return openLoop(h.ctx, rep.PayHalfRate, o.PayersHigh, d, h.meter, payers.pay)
+	})
+	return errors.Join(failedIfRun("payments at half peak (raw HTTP/1.1 generator)", rep.PayHalf),
+		failedIfRun("payments at half peak (net/http generator)", rep.PayHalfStd))
 }
 
 // soak runs the mixed load and samples memory.

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// rawRequest appends to dst the bytes of the request numbered seq (unique
+// per measurement), sent by worker; errNoRequest or any other error
+// counts as a failed request without sending anything.
+type rawRequest func(dst []byte, worker int, seq int64) ([]byte, error)
+
+// rawTimeout bounds one request of the open loop: past it the request
+// counts as an error and its connection is dialled again.
+const rawTimeout = 30 * time.Second
+
+// rawOpenLoop is openLoop's schedule (fixed arrival rate, latency from
+// the due time, conns bounding the requests in flight, a backlog that
+// waits and counts) driving rawConn connections to addr instead of
+// net/http: answers whose status is not want are errors. Every
+// connection is dialled before the schedule starts.
+func rawOpenLoop(ctx context.Context, addr string, rate float64, conns int, dur time.Duration, meter cpuMeter, want int, build rawRequest) result {
+	rcs := make([]*rawConn, conns)
+	for i := range rcs {
+		rcs[i] = &rawConn{addr: addr, timeout: rawTimeout}
+		if err := rcs[i].dial(); err != nil {
+			for _, rc := range rcs[:i] {
+				rc.close()
+			}
+			return result{Errors: 1, FirstErr: fmt.Errorf("dial %s: %w", addr, err)}
+		}
+	}
+	var col collector
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	due := make(chan time.Time, dueQueue)
+	var seq atomic.Int64
+	var wg sync.WaitGroup
+	for w, rc := range rcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer rc.close()
+			lat := make([]time.Duration, 0, 1024)
+			buf := make([]byte, 0, 1024)
+			var ops, errs int64
+			var firstErr error
+			for t := range due {
+				if ctx.Err() != nil {
+					continue // drain without sending after the window
+				}
+				req, err := build(buf[:0], w, seq.Add(1)-1)
+				if err == nil {
+					buf = req[:0] // keep a buffer that grew
+					err = rc.roundTrip(req, want)
+				}
+				if err != nil {
+					errs++
+					if firstErr == nil {
+						firstErr = err
+					}
+					continue
+				}
+				ops++
+				lat = append(lat, time.Since(t))
+			}
+			col.add(lat, ops, errs, firstErr)
+		}()
+	}
+	c0 := meter.read()
+	start, sched := schedule(ctx, rate, dur, due)
+	close(due)
+	wg.Wait()
+	elapsed := time.Since(start)
+	r := col.result(elapsed)
+	r.Errors += sched.dropped
+	r.Late = sched.latePct(99)
+	r.CPU = usage(c0, meter.read())
+	return r
+}
+
+// hostOf is the host:port of a base URL such as http://127.0.0.1:8080.
+func hostOf(base string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
+}
+
+// verifyRequest builds the verify GETs of the raw open loop: the NAVs in
+// turn, as verifyPath picks them for the other generators.
+func (h *harness) verifyRequest(host string) rawRequest {
+	return func(dst []byte, _ int, seq int64) ([]byte, error) {
+		return appendGet(dst, host, h.verifyPath(seq)), nil
+	}
+}
+
+// request builds the payment POSTs of the raw open loop: the same fine
+// order, body, token and Idempotency-Key as pay, for the fines whose
+// amount was verified beforehand (the others count as errors rather than
+// costing a verify inside the measured request).
+func (p *payers) request(host string) rawRequest {
+	return func(dst []byte, worker int, _ int64) ([]byte, error) {
+		i := int(p.next.Add(1) - 1)
+		if i >= len(p.fines) {
+			return nil, errPoolEmpty
+		}
+		if i >= len(p.amounts) || p.amounts[i] == 0 {
+			return nil, fmt.Errorf("fine %s: %w: amount not verified before the run", p.fines[i].ID, errNoRequest)
+		}
+		nav := p.fines[i].Options[0].NoticeNumber
+		return appendPost(dst, host, "/api/v1/notices/"+nav+"/payments", "application/json",
+			"Idempotency-Key", p.key(i), payBody(p.amounts[i], p.tokens[worker%len(p.tokens)])), nil
+	}
+}
