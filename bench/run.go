@@ -318,6 +318,8 @@ func (h *harness) verify() error {
 	workers := o.Concurrency * 4
 	open := newHTTPClient(workers)
 	host := hostOf(h.srv.Base)
+	stop = h.prof.start("verify-half", o.Duration)
+	defer stop()
 	rep.VerifyHalf, rep.VerifyHalfStd = h.openLoops(func(d time.Duration) result {
 		return rawOpenLoop(h.ctx, host, rep.HalfRate, workers, d, h.meter, http.StatusOK, h.verifyRequest(host))
 	}, func(d time.Duration) result {
