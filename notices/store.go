@@ -95,6 +95,12 @@ type FineStore interface {
 	// FineByNAV returns the fine that one of whose options has NAV n.
 	// Errors: ENoticeNotFound.
 	FineByNAV(ctx context.Context, n NAV) (Fine, error)
+	// FineAndIdempotency returns fine id and the answer stored for scope
+	// and key (nil when none) in one read: a payment needs both, fresh,
+	// under its lock, and on a database server one read is one round trip
+	// instead of two. Errors: EFineNotFound (the stored answer, if any,
+	// is still returned with it).
+	FineAndIdempotency(ctx context.Context, id, scope, key string) (Fine, *Idempotent, error)
 	// FineHistory returns the ledger entries of one fine, oldest first,
 	// with who made each change (see WithActor). Errors: EFineNotFound.
 	FineHistory(ctx context.Context, id string) ([]FineEvent, error)

@@ -72,12 +72,12 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 
 	scope := "payment:" + f.ID
 	hash := requestHash(string(p.NAV), strconv.FormatInt(p.AmountCents, 10), p.Token, p.Email)
-	if prev, err := s.cfg.Store.Idempotency(ctx, scope, p.IdempotencyKey); err != nil {
-		return notices.Receipt{}, false, err
-	} else if prev != nil {
+	// The stored answer and the fine, fresh under the lock, in one read.
+	f, prev, err := s.cfg.Store.FineAndIdempotency(ctx, f.ID, scope, p.IdempotencyKey)
+	if prev != nil {
 		return s.replay(ctx, prev, hash)
 	}
-	if f, err = s.cfg.Store.Fine(ctx, f.ID); err != nil { // fresh, under the lock
+	if err != nil {
 		return notices.Receipt{}, false, err
 	}
 	if err := f.Payable(); err != nil {

@@ -434,6 +434,30 @@ func (s *Store) Fine(ctx context.Context, id string) (notices.Fine, error) {
 	return f, nil
 }
 
+// FineAndIdempotency returns fine id and the answer stored for scope and
+// key (nil when none), read in one transaction. Errors: EFineNotFound,
+// with the stored answer if there is one.
+func (s *Store) FineAndIdempotency(ctx context.Context, id, scope, key string) (notices.Fine, *notices.Idempotent, error) {
+	const op = "boltdb.FineAndIdempotency"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, nil, err
+	}
+	var f notices.Fine
+	var rec *notices.Idempotent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if rec, err = findIdem(tx, scope, key); err != nil {
+			return err
+		}
+		f, _, err = s.loadFine(tx, op, id)
+		return err
+	})
+	if err != nil {
+		return notices.Fine{}, rec, internal(op, err)
+	}
+	return f, rec, nil
+}
+
 // FineByNAV returns the fine one of whose options has NAV n.
 // Errors: ENoticeNotFound.
 func (s *Store) FineByNAV(ctx context.Context, n notices.NAV) (notices.Fine, error) {

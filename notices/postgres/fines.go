@@ -388,6 +388,46 @@ func (s *Store) Fine(ctx context.Context, id string) (notices.Fine, error) {
 	return f, nil
 }
 
+// FineAndIdempotency returns fine id and the answer stored for scope and
+// key (nil when none) with ONE statement, a round trip fewer than Fine
+// and Idempotency: a payment reads both under its lock. Like Fine, it
+// remembers the version read for the payment that may follow
+// (readcache.go). Errors: EFineNotFound, with the stored answer if any.
+func (s *Store) FineAndIdempotency(ctx context.Context, id, scope, key string) (notices.Fine, *notices.Idempotent, error) {
+	const op = "postgres.FineAndIdempotency"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, nil, err
+	}
+	var idemDoc, doc []byte
+	var entry *int64
+	err := s.retryRead(ctx, func() error {
+		// The one-row VALUES keeps a row when neither exists; each join
+		// is a primary-key look-up.
+		return s.pool.QueryRow(ctx, `SELECT i.doc, f.doc, f.ledger_entry FROM (VALUES (1)) AS one (x)
+			LEFT JOIN idempotency AS i ON i.scope = $2 AND i.key = $3
+			LEFT JOIN fines AS f ON f.id = $1`, id, scope, key).Scan(&idemDoc, &doc, &entry)
+	})
+	if err != nil {
+		return notices.Fine{}, nil, wrap(op, err)
+	}
+	var rec *notices.Idempotent
+	if idemDoc != nil {
+		rec = new(notices.Idempotent)
+		if err := json.Unmarshal(idemDoc, rec); err != nil {
+			return notices.Fine{}, nil, wrap(op, fmt.Errorf("decode idempotency record: %w", err))
+		}
+	}
+	if entry == nil {
+		return notices.Fine{}, rec, domainErr(op, notices.EFineNotFound, "no fine %s", id)
+	}
+	f, err := decodeFine(doc)
+	if err != nil {
+		return notices.Fine{}, rec, wrap(op, err)
+	}
+	s.reads.put(id, *entry, doc) // a payment may follow (readcache.go)
+	return f, rec, nil
+}
+
 // loadFine reads a fine and the number of the ledger record about its
 // current version, locking its row when forUpdate. Errors: EFineNotFound.
 func loadFine(ctx context.Context, q querier, op, id string, forUpdate bool) (notices.Fine, int64, error) {

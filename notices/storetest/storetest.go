@@ -52,6 +52,7 @@ var tests = []struct {
 	{"ReportNumbersPerRomeYear", testReportNumbersPerRomeYear},
 	{"ConcurrentPaymentsExactlyOnce", testConcurrentPaymentsExactlyOnce},
 	{"RecordPaymentRefusals", testRecordPaymentRefusals},
+	{"FineAndIdempotency", testFineAndIdempotency},
 	{"CreateFineIdempotency", testCreateFineIdempotency},
 	{"CreateFineNAVTakenThenRetry", testCreateFineNAVTakenThenRetry},
 	{"ConcurrentCreateFineBatches", testConcurrentCreateFineBatches},
