@@ -64,10 +64,12 @@ func (r result) GenCPUPerOp() time.Duration {
 }
 
 // cpuSample is CPU time used so far: by the server, by this process (the
-// load generator) and by the whole machine (every process, from
-// /proc/stat), so that a window can say how much went to strangers.
+// load generator), by the database server when it runs apart (the
+// PostgreSQL cluster of -store postgres; zero on bbolt) and by the whole
+// machine (every process, from /proc/stat), so that a window can say how
+// much went to strangers.
 type cpuSample struct {
-	Server, Gen, Machine time.Duration
+	Server, Gen, DB, Machine time.Duration
 }
 
 // cpuMeter takes a cpuSample; nil means "not measured".
@@ -80,7 +82,19 @@ func serverMeter(pid int) cpuMeter {
 		s, _ := cpuTime(pid)
 		g, _ := cpuTime(self)
 		m, _ := machineBusy()
-		return cpuSample{s, g, m}
+		return cpuSample{Server: s, Gen: g, Machine: m}
+	}
+}
+
+// withDB adds to m the CPU of the database server whose processes are
+// pid and its children (a PostgreSQL cluster: the postmaster, its
+// backends and helpers), so that a payment's whole cost can be told from
+// strangers'.
+func withDB(m cpuMeter, pid int) cpuMeter {
+	return func() cpuSample {
+		s := m.read()
+		s.DB, _ = familyCPU(pid)
+		return s
 	}
 }
 
@@ -93,7 +107,7 @@ func (m cpuMeter) read() cpuSample {
 
 // usage is the CPU used between two samples.
 func usage(a, b cpuSample) cpuSample {
-	return cpuSample{b.Server - a.Server, b.Gen - a.Gen, b.Machine - a.Machine}
+	return cpuSample{b.Server - a.Server, b.Gen - a.Gen, b.DB - a.DB, b.Machine - a.Machine}
 }
 
 // op performs one operation; worker is the goroutine's index and seq a
@@ -319,7 +333,7 @@ func pool(rs []result) result {
 		p.Errors += r.Errors
 		p.Elapsed += r.Elapsed
 		p.lat = append(p.lat, r.lat...)
-		p.CPU = cpuSample{p.CPU.Server + r.CPU.Server, p.CPU.Gen + r.CPU.Gen, p.CPU.Machine + r.CPU.Machine}
+		p.CPU = cpuSample{p.CPU.Server + r.CPU.Server, p.CPU.Gen + r.CPU.Gen, p.CPU.DB + r.CPU.DB, p.CPU.Machine + r.CPU.Machine}
 		p.Late = max(p.Late, r.Late)
 		if p.FirstErr == nil {
 			p.FirstErr = r.FirstErr

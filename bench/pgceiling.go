@@ -19,7 +19,8 @@ const pgRecordSize = 1024
 // commit lets concurrent commits share a WAL flush, so this is the fair
 // ceiling for one transaction per payment from the same number of
 // connections: a payment cannot commit faster than a single-row insert.
-func pgCeiling(ctx context.Context, url string, conc int, warmup, dur time.Duration) (result, error) {
+// meter, when not nil, measures the CPU of the window.
+func pgCeiling(ctx context.Context, url string, conc int, warmup, dur time.Duration, meter cpuMeter) (result, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return result{}, err
@@ -39,7 +40,7 @@ func pgCeiling(ctx context.Context, url string, conc int, warmup, dur time.Durat
 	}
 	value := make([]byte, pgRecordSize)
 	rand.Read(value) // random: the WAL must not compress it away
-	r := closedLoop(ctx, conc, warmup, dur, nil, func(_ int, _ int64) error {
+	r := closedLoop(ctx, conc, warmup, dur, meter, func(_ int, _ int64) error {
 		_, err := pool.Exec(ctx, `INSERT INTO ceiling (v) VALUES ($1)`, value)
 		return err
 	})

@@ -249,28 +249,72 @@ func rssOf(pid int) (total, anon int64, err error) {
 // cpuTime returns the user+system CPU time a process has used so far,
 // from /proc/<pid>/stat (fields 14 and 15, in clock ticks).
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := readStat(pid)
 	if err != nil {
 		return 0, err
+	}
+	return st.cpu, nil
+}
+
+// procStat is what the benchmarks read of /proc/<pid>/stat.
+type procStat struct {
+	ppid     int
+	cpu      time.Duration // user + system (fields 14 and 15)
+	children time.Duration // of the children it has waited for (16 and 17)
+}
+
+func readStat(pid int) (procStat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, err
 	}
 	// The command name (field 2) may hold spaces; fields after it are
 	// counted from its closing parenthesis.
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return procStat{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	f := strings.Fields(s[i+1:]) // f[0] is field 3
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	if len(f) < 15 {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	var v [5]int64
+	for k, j := range []int{1, 11, 12, 13, 14} {
+		if v[k], err = strconv.ParseInt(f[j], 10, 64); err != nil {
+			return procStat{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		}
 	}
 	const ticksPerSecond = 100 // USER_HZ on every Linux architecture Go supports
-	return time.Duration(ut+st) * time.Second / ticksPerSecond, nil
+	tick := func(t int64) time.Duration { return time.Duration(t) * time.Second / ticksPerSecond }
+	return procStat{ppid: int(v[0]), cpu: tick(v[1] + v[2]), children: tick(v[3] + v[4])}, nil
+}
+
+// familyCPU returns the CPU time used so far by process pid and its
+// children: its own, every live child's, and that of the children it has
+// waited for (a PostgreSQL backend is a child of the postmaster, in a
+// session of its own, and ends with its connection; the postmaster waits
+// for it, and the kernel adds its time to the postmaster's children's).
+func familyCPU(pid int) (time.Duration, error) {
+	leader, err := readStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	total := leader.cpu + leader.children
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range ents {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || child == pid {
+			continue
+		}
+		if st, err := readStat(child); err == nil && st.ppid == pid {
+			total += st.cpu
+		}
+	}
+	return total, nil
 }
 
 // machineBusy returns the CPU time every process on the machine has used

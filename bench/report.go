@@ -94,12 +94,13 @@ func verdict(ok bool) string {
 const noisyShare = 0.20
 
 // othersShare is the share of the machine's CPU capacity that processes
-// other than the server and the generator used during a measurement.
+// other than the server, the generator and the database server (with
+// -store postgres) used during a measurement.
 func othersShare(c cpuSample, elapsed time.Duration, cpus int) float64 {
 	if c.Machine == 0 || elapsed <= 0 {
 		return 0
 	}
-	return max(0, c.Machine-c.Server-c.Gen).Seconds() / (elapsed.Seconds() * float64(cpus))
+	return max(0, c.Machine-c.Server-c.Gen-c.DB).Seconds() / (elapsed.Seconds() * float64(cpus))
 }
 
 // judged is verdict with a warning when other processes took enough CPU
@@ -128,6 +129,9 @@ func perSec(x float64) string {
 // server, by the generator and by other processes on the machine.
 func cpuBusy(c cpuSample, elapsed time.Duration, cpus int) string {
 	total := elapsed.Seconds() * float64(cpus)
+	if c.DB > 0 {
+		return fmt.Sprintf("%s + %s + PostgreSQL %s + others %s", pct(c.Server.Seconds()/total), pct(c.Gen.Seconds()/total), pct(c.DB.Seconds()/total), pct(othersShare(c, elapsed, cpus)))
+	}
 	return fmt.Sprintf("%s + %s + others %s", pct(c.Server.Seconds()/total), pct(c.Gen.Seconds()/total), pct(othersShare(c, elapsed, cpus)))
 }
 
@@ -285,6 +289,9 @@ func (r *report) markdown() string {
 		if res.CPU.Machine > 0 {
 			cpu, genCPU = us(res.CPUPerOp()), us(res.GenCPUPerOp())
 			busy = cpuBusy(res.CPU, res.Elapsed, m.CPUs)
+		}
+		if res.CPU.DB > 0 { // what the ratio is made of, side by side with the ceiling's
+			notes += fmt.Sprintf(" PostgreSQL's CPU per op: %s.", us(res.CPU.DB/time.Duration(res.Ops)))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, gen, perSec(res.Rate()), lat(res), cpu, genCPU, busy, strings.TrimSpace(notes))
 	}

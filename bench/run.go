@@ -178,6 +178,9 @@ func (h *harness) start() error {
 	}
 	h.rep.RSSStart, h.rep.AnonStart, _ = h.srv.RSS()
 	h.meter = serverMeter(h.srv.Pid())
+	if h.pg != nil {
+		h.meter = withDB(h.meter, h.pg.Pid())
+	}
 	h.load = newHTTPClient(h.o.Concurrency)
 	h.c = &api{base: h.srv.Base, hc: newHTTPClient(h.o.Concurrency * 4)}
 	return h.c.login(officerName, officerPassword)
@@ -555,7 +558,7 @@ func (h *harness) payPG() error {
 		return err
 	}
 	h.logf("raw PostgreSQL inserts: probing the commit rate of this cluster")
-	probe, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, 0, min(o.Duration/2, 2*time.Second))
+	probe, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, 0, min(o.Duration/2, 2*time.Second), nil)
 	if err != nil {
 		return fmt.Errorf("PostgreSQL ceiling: %w", err)
 	}
@@ -578,7 +581,7 @@ func (h *harness) payPG() error {
 	var ceilErr error
 	stop := h.prof.start("pay", 0)
 	rs := rounds(o.Rounds, func(i int) result {
-		r, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, h.warm(i), h.slice())
+		r, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, h.warm(i), h.slice(), h.meter)
 		if err != nil && ceilErr == nil {
 			ceilErr = err
 		}

@@ -129,6 +129,18 @@ func unprivileged() (*syscall.Credential, error) {
 	return nil, errors.New("running as root and no unprivileged user (multa-pg or nobody) to run PostgreSQL as")
 }
 
+// Pid is the process id of the running server (the postmaster), 0 when
+// it is stopped. Its backends and helper processes are its children, so
+// a benchmark can count what the whole cluster used.
+func (c *Cluster) Pid() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cmd == nil || c.cmd.Process == nil {
+		return 0
+	}
+	return c.cmd.Process.Pid
+}
+
 func (c *Cluster) dataDir() string { return filepath.Join(c.Dir, "data") }
 
 // freePort asks the kernel for a free loopback port. Another process may
