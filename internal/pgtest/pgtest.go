@@ -7,6 +7,9 @@
 // When PostgreSQL is not installed, tests that need it are skipped on a
 // developer's machine and FAIL in CI (CI=true): a missing database must
 // never turn the suite green by itself.
+//
+// PGTEST_SETTINGS adds server settings to every cluster started, for
+// profiling: PGTEST_SETTINGS=shared_preload_libraries=pg_stat_statements.
 package pgtest
 
 import (
@@ -172,10 +175,16 @@ func (c *Cluster) StartServer() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.dataDir(),
-		"-p", strconv.Itoa(c.Port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+c.Dir,
-		"-c", "fsync="+fsync, "-c", "synchronous_commit=on", "-c", "max_connections=200",
-		"-c", "shared_buffers=64MB", "-c", "log_min_messages=warning")
+	args := []string{"-D", c.dataDir(),
+		"-p", strconv.Itoa(c.Port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + c.Dir,
+		"-c", "fsync=" + fsync, "-c", "synchronous_commit=on", "-c", "max_connections=200",
+		"-c", "shared_buffers=64MB", "-c", "log_min_messages=warning"}
+	// PGTEST_SETTINGS adds settings for profiling (space-separated
+	// name=value, e.g. shared_preload_libraries=pg_stat_statements).
+	for _, kv := range strings.Fields(os.Getenv("PGTEST_SETTINGS")) {
+		args = append(args, "-c", kv)
+	}
+	cmd := exec.Command(filepath.Join(c.bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
