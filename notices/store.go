@@ -95,6 +95,11 @@ type FineStore interface {
 	// FineByNAV returns the fine that one of whose options has NAV n.
 	// Errors: ENoticeNotFound.
 	FineByNAV(ctx context.Context, n NAV) (Fine, error)
+	// FineByNAVWithIdempotency is FineByNAV that also returns the answer
+	// stored under key in the scope scopePrefix + the fine's id (nil when
+	// none), in one read: a payment's first read, which on a database
+	// server is then one round trip. Errors: ENoticeNotFound.
+	FineByNAVWithIdempotency(ctx context.Context, n NAV, scopePrefix, key string) (Fine, *Idempotent, error)
 	// FineAndIdempotency returns fine id and the answer stored for scope
 	// and key (nil when none) in one read: a payment needs both, fresh,
 	// under its lock, and on a database server one read is one round trip

@@ -63,22 +63,26 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 	if s.cfg.Provider == nil {
 		return notices.Receipt{}, false, &notices.Error{Code: notices.EInternal, Op: "payment.PayByCard", Message: "no payment provider is configured"}
 	}
-	f, err := s.cfg.Store.FineByNAV(ctx, p.NAV)
+	// The fine and the key's stored answer in one read, before the lock;
+	// read again under it only when a payer of this process released the
+	// fine meanwhile (locks.go): then the first read may be stale.
+	mark := s.locks.mark()
+	f, prev, err := s.cfg.Store.FineByNAVWithIdempotency(ctx, p.NAV, paymentScopePrefix, p.IdempotencyKey)
 	if err != nil {
 		return notices.Receipt{}, false, err
 	}
 	unlock := s.locks.lock(f.ID)
 	defer unlock()
 
-	scope := "payment:" + f.ID
+	scope := paymentScopePrefix + f.ID
 	hash := requestHash(string(p.NAV), strconv.FormatInt(p.AmountCents, 10), p.Token, p.Email)
-	// The stored answer and the fine, fresh under the lock, in one read.
-	f, prev, err := s.cfg.Store.FineAndIdempotency(ctx, f.ID, scope, p.IdempotencyKey)
+	if s.locks.releasedSince(f.ID, mark) {
+		if f, prev, err = s.cfg.Store.FineAndIdempotency(ctx, f.ID, scope, p.IdempotencyKey); prev == nil && err != nil {
+			return notices.Receipt{}, false, err
+		}
+	}
 	if prev != nil {
 		return s.replay(ctx, prev, hash)
-	}
-	if err != nil {
-		return notices.Receipt{}, false, err
 	}
 	if err := f.Payable(); err != nil {
 		if notices.ErrorCode(err) == notices.EAlreadyPaid {
@@ -139,6 +143,10 @@ func (s *Service) PayByCard(ctx context.Context, p CardPayment) (r notices.Recei
 	s.capture(ctx, auth.ID, "capture failed after receipt", "receipt", rid)
 	return saved, false, nil
 }
+
+// paymentScopePrefix starts the idempotency scope of a card payment: the
+// scope is the prefix and the fine's id.
+const paymentScopePrefix = "payment:"
 
 // replay answers a retried request with the receipt of the first one, or
 // refuses a different request that reuses the key.

@@ -434,6 +434,38 @@ func (s *Store) Fine(ctx context.Context, id string) (notices.Fine, error) {
 	return f, nil
 }
 
+// FineByNAVWithIdempotency returns the fine one of whose options has NAV
+// n and the answer stored for key in the scope scopePrefix + its id (nil
+// when none), read in one transaction. Errors: ENoticeNotFound.
+func (s *Store) FineByNAVWithIdempotency(ctx context.Context, n notices.NAV, scopePrefix, key string) (notices.Fine, *notices.Idempotent, error) {
+	const op = "boltdb.FineByNAVWithIdempotency"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, nil, err
+	}
+	var f notices.Fine
+	var rec *notices.Idempotent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bktFineNAV).Get([]byte(n))
+		if id == nil {
+			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+		}
+		var err error
+		f, _, err = s.loadFine(tx, op, string(id))
+		if notices.ErrorCode(err) == notices.EFineNotFound { // a dangling index entry
+			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+		}
+		if err != nil {
+			return err
+		}
+		rec, err = findIdem(tx, scopePrefix+string(id), key)
+		return err
+	})
+	if err != nil {
+		return notices.Fine{}, nil, internal(op, err)
+	}
+	return f, rec, nil
+}
+
 // FineAndIdempotency returns fine id and the answer stored for scope and
 // key (nil when none), read in one transaction. Errors: EFineNotFound,
 // with the stored answer if there is one.

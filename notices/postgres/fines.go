@@ -388,6 +388,46 @@ func (s *Store) Fine(ctx context.Context, id string) (notices.Fine, error) {
 	return f, nil
 }
 
+// FineByNAVWithIdempotency returns the fine one of whose options has NAV
+// n and the answer stored for key in the scope scopePrefix + its id (nil
+// when none) with ONE statement: a payment's first read. Like Fine, it
+// remembers the version read for the payment that may follow
+// (readcache.go). Errors: ENoticeNotFound.
+func (s *Store) FineByNAVWithIdempotency(ctx context.Context, n notices.NAV, scopePrefix, key string) (notices.Fine, *notices.Idempotent, error) {
+	const op = "postgres.FineByNAVWithIdempotency"
+	if err := ctx.Err(); err != nil {
+		return notices.Fine{}, nil, err
+	}
+	var id string
+	var doc, idemDoc []byte
+	var entry int64
+	err := s.retryRead(ctx, func() error {
+		return s.pool.QueryRow(ctx, `SELECT f.id, f.doc, f.ledger_entry, i.doc FROM fine_navs AS n
+			JOIN fines AS f ON f.id = n.fine_id
+			LEFT JOIN idempotency AS i ON i.scope = ($2 || f.id) COLLATE "C" AND i.key = $3
+			WHERE n.nav = $1`, string(n), scopePrefix, key).Scan(&id, &doc, &entry, &idemDoc)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notices.Fine{}, nil, domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+	}
+	if err != nil {
+		return notices.Fine{}, nil, wrap(op, err)
+	}
+	var rec *notices.Idempotent
+	if idemDoc != nil {
+		rec = new(notices.Idempotent)
+		if err := json.Unmarshal(idemDoc, rec); err != nil {
+			return notices.Fine{}, nil, wrap(op, fmt.Errorf("decode idempotency record: %w", err))
+		}
+	}
+	f, err := decodeFine(doc)
+	if err != nil {
+		return notices.Fine{}, nil, wrap(op, err)
+	}
+	s.reads.put(id, entry, doc) // a payment may follow (readcache.go)
+	return f, rec, nil
+}
+
 // FineAndIdempotency returns fine id and the answer stored for scope and
 // key (nil when none) with ONE statement, a round trip fewer than Fine
 // and Idempotency: a payment reads both under its lock. Like Fine, it

@@ -7,14 +7,26 @@ import (
 	"github.com/multa/multa/notices"
 )
 
-// testFineAndIdempotency checks the payment's read under its lock: the
-// fine as stored and the answer kept for a key, read together, the same
-// as Fine and Idempotency read them one by one.
+// testFineAndIdempotency checks a payment's reads: the fine of a NAV with
+// the answer kept for a key in that fine's payment scope (before the
+// payment's lock), and by id (again under the lock when the first may be
+// stale), the same as FineByNAV, Fine and Idempotency read them one by
+// one.
 func testFineAndIdempotency(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	f := e.create("AB123CD", "7-15", rome(2026, 3, 9, 11, 0), notices.ContestImmediate)
 	scope := "payment:" + f.ID
+
+	for _, o := range f.Options {
+		got, rec, err := e.st.FineByNAVWithIdempotency(ctx, o.NAV, "payment:", "key-1")
+		if err != nil || rec != nil || jsonOf(t, got) != jsonOf(t, f) {
+			t.Errorf("FineByNAVWithIdempotency(%s) before the payment = %s, %+v, %v; want the fine, no answer", o.NAV, jsonOf(t, got), rec, err)
+		}
+	}
+	other := e.create("AB123CD", "7-15", rome(2026, 3, 9, 12, 0), notices.ContestImmediate)
+	_, _, err := e.st.FineByNAVWithIdempotency(ctx, "000000000000000000", "payment:", "key-1")
+	wantCode(t, err, notices.ENoticeNotFound)
 
 	got, rec, err := e.st.FineAndIdempotency(ctx, f.ID, scope, "key-1")
 	if err != nil || rec != nil {
@@ -41,6 +53,17 @@ func testFineAndIdempotency(t *testing.T) {
 	}
 	if want, _ := e.st.Fine(ctx, f.ID); jsonOf(t, got) != jsonOf(t, want) {
 		t.Errorf("FineAndIdempotency's fine = %s, Fine's = %s", jsonOf(t, got), jsonOf(t, want))
+	}
+	got, rec, err = e.st.FineByNAVWithIdempotency(ctx, f.Options[0].NAV, "payment:", "key-1")
+	if err != nil || rec == nil || rec.ResourceID != id || rec.RequestHash != "h1" || got.ID != f.ID || got.ReceiptID != id {
+		t.Errorf("FineByNAVWithIdempotency after the payment = %s/%s, %+v, %v; want paid/%s, receipt %s with hash h1", got.ID, got.ReceiptID, rec, err, id, id)
+	}
+	// The scope is the prefix and the id of the NAV's fine: not another's.
+	if got, rec, err := e.st.FineByNAVWithIdempotency(ctx, other.Options[0].NAV, "payment:", "key-1"); err != nil || rec != nil || got.ID != other.ID {
+		t.Errorf("another fine's NAV, the same key: %s, %+v, %v; want %s, no answer", got.ID, rec, err, other.ID)
+	}
+	if _, rec, err := e.st.FineByNAVWithIdempotency(ctx, f.Options[0].NAV, "other:", "key-1"); err != nil || rec != nil {
+		t.Errorf("another scope prefix: answer %+v, error %v; want none, nil", rec, err)
 	}
 	if _, rec, err := e.st.FineAndIdempotency(ctx, f.ID, scope, "key-2"); err != nil || rec != nil {
 		t.Errorf("another key: answer %+v, error %v; want none, nil", rec, err)
