@@ -79,7 +79,7 @@ func main() {
 	flag.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured warm-up before each measurement")
 	flag.IntVar(&o.Rounds, "rounds", 5, "slices each paired measurement (ours versus its ceiling) is cut into and alternated; totals are pooled")
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent workers (connections) of the closed-loop measurements")
-	flag.IntVar(&o.Payers, "payers", 64, "concurrent payers of the payment measurement, and raw bbolt writers of its ceiling")
+	flag.IntVar(&o.Payers, "payers", 64, "concurrent payers of the payment measurement, and raw bbolt writers (or PostgreSQL connections, with -store postgres) of its ceiling")
 	flag.IntVar(&o.PayersHigh, "payers-high", 256, "payers of the second payment run, against raw bbolt Batch at as many writers (0 skips it)")
 	flag.IntVar(&o.Fines, "fines", 100_000, "fines to import through POST /api/v1/fines/import (1000000 for the full target)")
 	flag.IntVar(&o.Chunk, "chunk", 10_000, "rows per import request")

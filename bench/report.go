@@ -224,7 +224,7 @@ func (r *report) markdown() string {
 		ref, target, conc := "raw bbolt Batch", targetPayRatio, r.Opts.Payers
 		if r.Opts.Store == "postgres" {
 			refRes, refRounds = r.BoltUpdate, r.BoltUpdateRounds
-			ref, target, conc = "raw PostgreSQL INSERT", targetPayRatioPG, r.Opts.Concurrency
+			ref, target, conc = "raw PostgreSQL INSERT", targetPayRatioPG, r.Opts.Payers
 		}
 		ratio := r.Pay.Rate() / refRes.Rate()
 		lo, hi := ratioRange(r.PayRounds, refRounds)
@@ -324,7 +324,7 @@ func (r *report) markdown() string {
 	row("Payments: tokenize once, then POST …/payments (pooled)", genNetHTTP, r.Pay,
 		"Our database fsyncs every commit; "+pspNote+"; amount from a prior verify; each a fresh Idempotency-Key.")
 	if r.Opts.Store == "postgres" {
-		row("raw PostgreSQL INSERT, ~1 KB, autocommit (pooled)", "pgx, closed loop", r.BoltUpdate, fmt.Sprintf("%d connections, synchronous_commit and fsync on: the fair ceiling for one transaction per payment.", r.Opts.Concurrency))
+		row("raw PostgreSQL INSERT, ~1 KB, autocommit (pooled)", "pgx, closed loop", r.BoltUpdate, fmt.Sprintf("%d connections, synchronous_commit and fsync on: the fair ceiling for one transaction per payment.", r.Opts.Payers))
 	} else {
 		row("raw bbolt, db.Update, ~1 KB (pooled)", genInProcess, r.BoltUpdate, "One commit per write: the fair ceiling for one transaction per payment.")
 	}

@@ -553,16 +553,17 @@ func (h *harness) finish() error {
 // a database of its own on the same cluster.
 func (h *harness) payPG() error {
 	o, rep := h.o, h.rep
+	n := o.Payers // as bbolt's row: -payers payers against as many connections
 	ceilURL, err := h.pg.CreateDatabase(h.ctx)
 	if err != nil {
 		return err
 	}
 	h.logf("raw PostgreSQL inserts: probing the commit rate of this cluster")
-	probe, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, 0, min(o.Duration/2, 2*time.Second), nil)
+	probe, err := pgCeiling(h.ctx, ceilURL, n, 0, min(o.Duration/2, 2*time.Second), nil)
 	if err != nil {
 		return fmt.Errorf("PostgreSQL ceiling: %w", err)
 	}
-	need := int(probe.Rate()*(o.Warmup+o.Duration).Seconds()) + 4*o.Concurrency
+	need := int(probe.Rate()*(o.Warmup+o.Duration).Seconds()) + 4*n
 	if need > len(h.rest) {
 		h.logf("warning: only %d unpaid fines for payments; raise -max-fines if the payers run dry", len(h.rest))
 	}
@@ -573,21 +574,23 @@ func (h *harness) payPG() error {
 	if err != nil {
 		return err
 	}
-	payers, err := newPayers(h.c, payPool, amounts, o.Concurrency, "bench")
+	payers, err := newPayers(h.c, payPool, amounts, n, "bench")
 	if err != nil {
 		return err
 	}
-	h.logf("payments vs raw PostgreSQL inserts: %d concurrent writers, %d alternated slices", o.Concurrency, o.Rounds)
+	// h.c keeps o.Concurrency idle connections; payers need one each.
+	payers.c = &api{base: h.c.base, hc: newHTTPClient(n * 4), token: h.c.token}
+	h.logf("payments vs raw PostgreSQL inserts: %d concurrent writers, %d alternated slices", n, o.Rounds)
 	var ceilErr error
 	stop := h.prof.start("pay", 0)
 	rs := rounds(o.Rounds, func(i int) result {
-		r, err := pgCeiling(h.ctx, ceilURL, o.Concurrency, h.warm(i), h.slice(), h.meter)
+		r, err := pgCeiling(h.ctx, ceilURL, n, h.warm(i), h.slice(), h.meter)
 		if err != nil && ceilErr == nil {
 			ceilErr = err
 		}
 		return r
 	}, func(i int) result {
-		return closedLoop(h.ctx, o.Concurrency, h.warm(i), h.slice(), h.meter, payers.pay)
+		return closedLoop(h.ctx, n, h.warm(i), h.slice(), h.meter, payers.pay)
 	})
 	stop()
 	if ceilErr != nil {
