@@ -301,7 +301,7 @@ func (h *harness) verify() error {
 		})
 	stop()
 	h.verifyWrk(ceil)
-	ceil.Stop(5 * time.Second)
+	defer ceil.Stop(5 * time.Second) // the open loop measures it too
 	rep.VerifyRounds, rep.CeilingRounds = rs[0], rs[1]
 	rep.Verify, rep.Ceiling = pool(rs[0]), pool(rs[1])
 	if err := failed("verify", rep.Verify); err != nil {
@@ -323,8 +323,11 @@ func (h *harness) verify() error {
 	host := hostOf(h.srv.Base)
 	stop = h.prof.start("verify-half", o.Duration)
 	defer stop()
-	rep.VerifyHalf, rep.VerifyHalfStd = h.openLoops(func(d time.Duration) result {
+	ceilHost := hostOf(ceil.Base)
+	rep.VerifyHalf, rep.CeilingHalf, rep.VerifyHalfStd = h.openLoops(func(d time.Duration) result {
 		return rawOpenLoop(h.ctx, host, rep.HalfRate, workers, d, h.meter, http.StatusOK, h.verifyRequest(host))
+	}, func(d time.Duration) result {
+		return rawOpenLoop(h.ctx, ceilHost, rep.HalfRate, workers, d, serverMeter(ceil.Pid()), http.StatusOK, h.verifyRequest(ceilHost))
 	}, func(d time.Duration) result {
 		return openLoop(h.ctx, rep.HalfRate, workers, d, h.meter, func(_ int, seq int64) error {
 			resp, err := open.Get(h.srv.Base + h.verifyPath(seq))
@@ -340,22 +343,47 @@ func (h *harness) verify() error {
 		})
 	})
 	return errors.Join(failedIfRun("verify at half peak (raw HTTP/1.1 generator)", rep.VerifyHalf),
-		failedIfRun("verify at half peak (net/http generator)", rep.VerifyHalfStd))
+		failedIfRun("verify at half peak (net/http generator)", rep.VerifyHalfStd),
+		failedIfRun("bare Fiber at verify's half peak", rep.CeilingHalf))
 }
 
 // openLoops runs an open-loop measurement with the generators -open-loop
 // names: raw (the raw HTTP/1.1 client), nethttp (Go's net/http client),
-// or both in alternated slices of the same total length. The result of a
-// generator that did not run is empty.
-func (h *harness) openLoops(raw, std func(time.Duration) result) (rawRes, stdRes result) {
-	switch h.o.OpenLoop {
-	case "raw":
-		return raw(h.o.Duration), result{}
-	case "nethttp":
-		return result{}, std(h.o.Duration)
+// or both. ref, when not nil, is a reference measured at the same rate
+// with the raw client whenever it runs (bare Fiber for verify: what the
+// machine's own scheduling adds to any server's tail). More than one
+// measurement run in alternated slices, each -duration in total; the
+// result of one that did not run is empty.
+func (h *harness) openLoops(raw, ref, std func(time.Duration) result) (rawRes, refRes, stdRes result) {
+	var fns []func(time.Duration) result
+	var outs []*result
+	if h.o.OpenLoop != "nethttp" {
+		fns, outs = append(fns, raw), append(outs, &rawRes)
+		if ref != nil {
+			fns, outs = append(fns, ref), append(outs, &refRes)
+		}
 	}
-	rs := rounds(h.o.Rounds, func(int) result { return raw(h.slice()) }, func(int) result { return std(h.slice()) })
-	return pool(rs[0]), pool(rs[1])
+	if h.o.OpenLoop != "raw" {
+		fns, outs = append(fns, std), append(outs, &stdRes)
+	}
+	if len(fns) == 1 {
+		*outs[0] = fns[0](h.o.Duration)
+		return rawRes, refRes, stdRes
+	}
+	sliced := make([]func(int) result, len(fns))
+	for i, f := range fns {
+		sliced[i] = func(round int) result {
+			r := f(h.slice())
+			// A pooled p99 can come from one slice's stall: the log
+			// tells which.
+			h.logf("  open loop %d, slice %d: %s, late %s, %d errors", i, round, lat(r), ms(r.Late), r.Errors)
+			return r
+		}
+	}
+	for i, rs := range rounds(h.o.Rounds, sliced...) {
+		*outs[i] = pool(rs)
+	}
+	return rawRes, refRes, stdRes
 }
 
 // verifyWrk measures verify against the ceiling again with wrk (one
@@ -510,9 +538,9 @@ func (h *harness) pay() error {
 	rep.PayHalfRate = rep.Pay.Rate() / 2
 	h.logf("payments: open loop at %.0f/s (half of the peak), generator %s", rep.PayHalfRate, o.OpenLoop)
 	host := hostOf(payers.c.base)
-	rep.PayHalf, rep.PayHalfStd = h.openLoops(func(d time.Duration) result {
+	rep.PayHalf, _, rep.PayHalfStd = h.openLoops(func(d time.Duration) result {
 		return rawOpenLoop(h.ctx, host, rep.PayHalfRate, o.PayersHigh, d, h.meter, http.StatusCreated, payers.request(host))
-	}, func(d time.Duration) result {
+	}, nil, func(d time.Duration) result {
 		return openLoop(h.ctx, rep.PayHalfRate, o.PayersHigh, d, h.meter, payers.pay)
 	})
 	return errors.Join(failedIfRun("payments at half peak (raw HTTP/1.1 generator)", rep.PayHalf),
