@@ -4,12 +4,14 @@
 // postgres, against raw PostgreSQL single-row inserts), bulk import speed
 // and size, QR rendering, and optionally memory over a soak.
 //
-//	go run ./bench [-store postgres] [-duration 5s] [-concurrency 16] [-fines 100000] [-soak 5m] [-out bench.md] [-pprof DIR]
+//	go run ./bench [-store postgres] [-duration 5s] [-concurrency 16] [-fines 100000] [-open-loop raw|nethttp|both] [-soak 5m] [-out bench.md] [-pprof DIR]
 //
 // It builds the service, starts it as a separate process on a loopback
 // port with a fresh database in a temporary directory, seeds it through
-// the public API, and drives load from this process. The load generator
-// and the server share the machine's cores, which the table states.
+// the public API, and drives load from this process (Go's net/http client
+// for the closed loops, a raw HTTP/1.1 client for the open loops at half
+// the peak, wrk for verify's honest ratio). The load generator and the
+// server share the machine's cores, which the table states.
 package main
 
 import (
