@@ -22,6 +22,10 @@ import (
 // commit's cost is the size of the indexes, not the number of fines. Two
 // chunks in one transaction rewrite far fewer pages than two transactions
 // do (1 − e^(−2k/P) of them, not 2·(1 − e^(−k/P))), and pay one fsync.
+// Measured on the bench's 1M import (two uploads in flight, quiet
+// machine): 1 m 44 s and 1 m 57 s before, 1 m 37 s and 1 m 31 s after,
+// while the CPU per fine moved less than its noise; the cost is ~130
+// bytes a fine of free pages left at the end (bench/README.md).
 // Uploads in flight together (two cameras, or a client sending its next
 // chunk while the last is written) are what joins: the leader writes the
 // chunks queued when it starts, then any that queued while it wrote them,
@@ -39,7 +43,9 @@ import (
 type importGroup struct {
 	// maxFines bounds the fines of one transaction: bbolt keeps every
 	// page it dirties in memory until the commit, and the pages the last
-	// transaction rewrote stay free in the file when the import ends.
+	// transaction rewrote stay free in the file when the import ends
+	// (two chunks: 1,676 instead of 1,547 bytes a fine at 1M, against a
+	// target of 1,700).
 	maxFines int
 
 	mu    sync.Mutex
