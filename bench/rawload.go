@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -44,53 +42,25 @@ func rawOpenLoop(ctx context.Context, addr string, rate float64, conns int, dur 
 			return result{Errors: 1, FirstErr: fmt.Errorf("dial %s: %w", addr, err)}
 		}
 	}
-	var col collector
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	due := make(chan time.Time, dueQueue)
-	var seq atomic.Int64
-	var wg sync.WaitGroup
-	for w, rc := range rcs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer rc.close()
-			lat := make([]time.Duration, 0, 1024)
-			buf := make([]byte, 0, 1024)
-			var ops, errs int64
-			var firstErr error
-			for t := range due {
-				if ctx.Err() != nil {
-					continue // drain without sending after the window
-				}
-				req, err := build(buf[:0], w, seq.Add(1)-1)
-				if err == nil {
-					buf = req[:0] // keep a buffer that grew
-					err = rc.roundTrip(req, want)
-				}
-				if err != nil {
-					errs++
-					if firstErr == nil {
-						firstErr = err
-					}
-					continue
-				}
-				ops++
-				lat = append(lat, time.Since(t))
-			}
-			col.add(lat, ops, errs, firstErr)
-		}()
+	defer func() {
+		for _, rc := range rcs {
+			rc.close()
+		}
+	}()
+	// openLoop runs one goroutine per worker index, so worker w alone
+	// uses rcs[w] and bufs[w].
+	bufs := make([][]byte, conns)
+	for i := range bufs {
+		bufs[i] = make([]byte, 0, 1024)
 	}
-	c0 := meter.read()
-	start, sched := schedule(ctx, rate, dur, due)
-	close(due)
-	wg.Wait()
-	elapsed := time.Since(start)
-	r := col.result(elapsed)
-	r.Errors += sched.dropped
-	r.Late = sched.latePct(99)
-	r.CPU = usage(c0, meter.read())
-	return r
+	return openLoop(ctx, rate, conns, dur, meter, func(w int, seq int64) error {
+		req, err := build(bufs[w][:0], w, seq)
+		if err != nil {
+			return err
+		}
+		bufs[w] = req[:0] // keep a buffer that grew
+		return rcs[w].roundTrip(req, want)
+	})
 }
 
 // hostOf is the host:port of a base URL such as http://127.0.0.1:8080.
