@@ -445,19 +445,11 @@ func (s *Store) FineByNAVWithIdempotency(ctx context.Context, n notices.NAV, sco
 	var f notices.Fine
 	var rec *notices.Idempotent
 	err := s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bktFineNAV).Get([]byte(n))
-		if id == nil {
-			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
-		}
 		var err error
-		f, _, err = s.loadFine(tx, op, string(id))
-		if notices.ErrorCode(err) == notices.EFineNotFound { // a dangling index entry
-			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
-		}
-		if err != nil {
+		if f, err = s.fineByNAV(tx, op, n); err != nil {
 			return err
 		}
-		rec, err = findIdem(tx, scopePrefix+string(id), key)
+		rec, err = findIdem(tx, scopePrefix+f.ID, key)
 		return err
 	})
 	if err != nil {
@@ -490,6 +482,20 @@ func (s *Store) FineAndIdempotency(ctx context.Context, id, scope, key string) (
 	return f, rec, nil
 }
 
+// fineByNAV reads in tx the fine one of whose options has NAV n.
+// Errors: ENoticeNotFound, also for a dangling index entry.
+func (s *Store) fineByNAV(tx *bolt.Tx, op string, n notices.NAV) (notices.Fine, error) {
+	id := tx.Bucket(bktFineNAV).Get([]byte(n))
+	if id == nil {
+		return notices.Fine{}, domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+	}
+	f, _, err := s.loadFine(tx, op, string(id))
+	if notices.ErrorCode(err) == notices.EFineNotFound {
+		return notices.Fine{}, domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
+	}
+	return f, err
+}
+
 // FineByNAV returns the fine one of whose options has NAV n.
 // Errors: ENoticeNotFound.
 func (s *Store) FineByNAV(ctx context.Context, n notices.NAV) (notices.Fine, error) {
@@ -499,15 +505,8 @@ func (s *Store) FineByNAV(ctx context.Context, n notices.NAV) (notices.Fine, err
 	}
 	var f notices.Fine
 	err := s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bktFineNAV).Get([]byte(n))
-		if id == nil {
-			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
-		}
 		var err error
-		f, _, err = s.loadFine(tx, op, string(id))
-		if notices.ErrorCode(err) == notices.EFineNotFound { // a dangling index entry
-			return domainErr(op, notices.ENoticeNotFound, "no notice %s", n)
-		}
+		f, err = s.fineByNAV(tx, op, n)
 		return err
 	})
 	if err != nil {

@@ -413,12 +413,9 @@ func (s *Store) FineByNAVWithIdempotency(ctx context.Context, n notices.NAV, sco
 	if err != nil {
 		return notices.Fine{}, nil, wrap(op, err)
 	}
-	var rec *notices.Idempotent
-	if idemDoc != nil {
-		rec = new(notices.Idempotent)
-		if err := json.Unmarshal(idemDoc, rec); err != nil {
-			return notices.Fine{}, nil, wrap(op, fmt.Errorf("decode idempotency record: %w", err))
-		}
+	rec, err := decodeIdem(idemDoc)
+	if err != nil {
+		return notices.Fine{}, nil, wrap(op, err)
 	}
 	f, err := decodeFine(doc)
 	if err != nil {
@@ -450,12 +447,9 @@ func (s *Store) FineAndIdempotency(ctx context.Context, id, scope, key string) (
 	if err != nil {
 		return notices.Fine{}, nil, wrap(op, err)
 	}
-	var rec *notices.Idempotent
-	if idemDoc != nil {
-		rec = new(notices.Idempotent)
-		if err := json.Unmarshal(idemDoc, rec); err != nil {
-			return notices.Fine{}, nil, wrap(op, fmt.Errorf("decode idempotency record: %w", err))
-		}
+	rec, err := decodeIdem(idemDoc)
+	if err != nil {
+		return notices.Fine{}, nil, wrap(op, err)
 	}
 	if entry == nil {
 		return notices.Fine{}, rec, domainErr(op, notices.EFineNotFound, "no fine %s", id)

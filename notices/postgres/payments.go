@@ -75,14 +75,12 @@ func (s *Store) RecordPayment(ctx context.Context, p notices.PaymentRecord) (not
 		if err != nil {
 			return err
 		}
-		if idemDoc != nil {
-			old := new(notices.Idempotent)
-			if err := json.Unmarshal(idemDoc, old); err != nil {
-				return fmt.Errorf("decode idempotency record: %w", err)
-			}
-			if old.RequestHash != p.Idempotency.RequestHash {
-				return domainErr(op, notices.EIdempotencyConflict, "idempotency key %q was used for another request", p.Idempotency.Key)
-			}
+		stored, err := decodeIdem(idemDoc)
+		if err != nil {
+			return err
+		}
+		if stored != nil && stored.RequestHash != p.Idempotency.RequestHash {
+			return domainErr(op, notices.EIdempotencyConflict, "idempotency key %q was used for another request", p.Idempotency.Key)
 		}
 		if fineDoc == nil {
 			return domainErr(op, notices.EFineNotFound, "no fine %s", p.FineID)
@@ -497,6 +495,15 @@ func readIdem(ctx context.Context, q querier, scope, key string) (*notices.Idemp
 	}
 	if err != nil {
 		return nil, err
+	}
+	return decodeIdem(doc)
+}
+
+// decodeIdem decodes a stored idempotency record; a nil doc (none
+// stored, as a LEFT JOIN gives) is a nil record.
+func decodeIdem(doc []byte) (*notices.Idempotent, error) {
+	if doc == nil {
+		return nil, nil
 	}
 	rec := new(notices.Idempotent)
 	if err := json.Unmarshal(doc, rec); err != nil {
