@@ -519,7 +519,7 @@ func (s *Service) UpdateUser(ctx context.Context, username string, up UserUpdate
 	// several servers and the CLI share one database), so two admins
 	// disabling each other at once cannot both pass the check.
 	u, err := s.store.UpdateUser(ctx, name, func(u *notices.User, otherAdmins int) error {
-		wasAdmin := u.Role == notices.RoleAdmin && !u.Disabled
+		wasAdmin := u.EnabledAdmin()
 		if up.Role != nil {
 			u.Role = *up.Role
 		}
@@ -529,7 +529,7 @@ func (s *Service) UpdateUser(ctx context.Context, username string, up UserUpdate
 		if up.Password != nil {
 			u.PasswordHash = hash
 		}
-		if wasAdmin && (u.Role != notices.RoleAdmin || u.Disabled) && otherAdmins == 0 {
+		if wasAdmin && !u.EnabledAdmin() && otherAdmins == 0 {
 			return &notices.Error{Code: notices.EConflict, Op: op,
 				Message: "This is the last enabled admin; make another user admin first."}
 		}
@@ -560,7 +560,7 @@ func (s *Service) EnsureAdmin(ctx context.Context) (password string, created boo
 		return "", false, internal(op, err)
 	}
 	for _, u := range users {
-		if u.Role == notices.RoleAdmin && !u.Disabled {
+		if u.EnabledAdmin() {
 			return "", false, nil
 		}
 	}
@@ -573,7 +573,7 @@ func (s *Service) EnsureAdmin(ctx context.Context) (password string, created boo
 			// created the admin a moment ago: that is not a failure.
 			if again, lerr := s.store.Users(ctx); lerr == nil {
 				for _, u := range again {
-					if u.Role == notices.RoleAdmin && !u.Disabled {
+					if u.EnabledAdmin() {
 						return "", false, nil
 					}
 				}

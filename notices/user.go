@@ -35,6 +35,10 @@ type User struct {
 	Disabled     bool      `json:"disabled,omitempty"`
 }
 
+// EnabledAdmin reports whether u can administer now: an admin, not
+// disabled. A city must always keep one (UserChange).
+func (u User) EnabledAdmin() bool { return u.Role == RoleAdmin && !u.Disabled }
+
 // UserChange edits a user inside UserStore.UpdateUser's transaction.
 // otherAdmins is the number of enabled admins other than the user, read in
 // that transaction while every other UpdateUser waits, in this process and

@@ -331,7 +331,7 @@ func otherAdmins(users *bolt.Bucket, username string) (int, error) {
 		if err := json.Unmarshal(v, &u); err != nil {
 			return err
 		}
-		if u.Role == notices.RoleAdmin && !u.Disabled {
+		if u.EnabledAdmin() {
 			n++
 		}
 		return nil

@@ -131,7 +131,7 @@ func otherAdmins(ctx context.Context, tx pgx.Tx, username string) (int, error) {
 		if err := json.Unmarshal(doc, &u); err != nil {
 			return 0, err
 		}
-		if u.Role == notices.RoleAdmin && !u.Disabled {
+		if u.EnabledAdmin() {
 			n++
 		}
 	}

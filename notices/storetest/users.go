@@ -193,7 +193,7 @@ func testUpdateUserCountsOtherAdmins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range users {
-		if u.Role == notices.RoleAdmin && !u.Disabled {
+		if u.EnabledAdmin() {
 			enabled++
 		}
 	}
