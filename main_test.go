@@ -63,6 +63,30 @@ func TestEnvironmentAndFlagsPrecedence(t *testing.T) {
 	}
 }
 
+// The background capture is opt-in: the synchronous one made more
+// payments a second (bench/README.md), so it is what serve does unless told.
+func TestCaptureAfterAnswerIsOptIn(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want bool
+	}{
+		{"", nil, false},
+		{"1", nil, true},
+		{"", []string{"--capture-after-answer"}, true},
+		{"1", []string{"--capture-after-answer=false"}, false},
+	} {
+		t.Setenv("MULTA_CAPTURE_AFTER_ANSWER", tc.env)
+		var c config
+		if err := newFlagSet(&c).Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if c.CaptureAfterAnswer != tc.want {
+			t.Errorf("env %q, args %v: capture after answer %v, want %v", tc.env, tc.args, c.CaptureAfterAnswer, tc.want)
+		}
+	}
+}
+
 func TestUserAddBackupAndLedgerVerify(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "multa.db")
