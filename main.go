@@ -179,7 +179,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, demo bo
 	// One payment use case for the whole process: the checkout and the
 	// pagoPA station settle fines through it, under the same locks.
 	// The capture is synchronous unless --capture-after-answer: in the
-	// background it took the payer's p50 down ~2 ms but the 64-payer rate
+	// background it took the payer's p50 down ~2.5 ms but the 64-payer rate
 	// from 72% to 65% of bbolt's Batch (bench/README.md, 2026-12-03; why
 	// is not traced). Either way the shutdown below waits for captures
 	// before the sandbox's state file closes.
